@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { getAddress, isAddress } from 'viem';
+import { z } from 'zod';
+
+const AddressSchema = z
+  .string()
+  .refine((value) => isAddress(value, { strict: false }), 'must be a 0x-prefixed 20-byte hex address')
+  .transform((value) => getAddress(value));
+
+export const TokenConfigSchema = z.object({
+  symbol: z.string().regex(/^[A-Za-z0-9.]{1,16}$/, 'must be 1-16 letters, digits or dots'),
+  address: AddressSchema,
+  decimals: z.number().int().min(0).max(36),
+});
+export type TokenConfig = z.infer<typeof TokenConfigSchema>;
+
+export const ChainConfigSchema = z
+  .object({
+    chainId: z.number().int().positive(),
+    name: z.string().min(1),
+    rpcUrl: z.url({ protocol: /^https?$/ }),
+    wsUrl: z.url({ protocol: /^wss?$/ }).optional(),
+    confirmations: z.number().int().min(1).max(1000),
+    /** How often to poll for a new head when there is no wsUrl. */
+    pollIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+    /** Where a watcher with no cursor starts; default: the head at its first start. */
+    startBlock: z.number().int().min(0).optional(),
+    tokens: z.array(TokenConfigSchema).min(1),
+  })
+  .superRefine((chain, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, token] of chain.tokens.entries()) {
+      for (const key of [token.symbol.toUpperCase(), token.address]) {
+        if (seen.has(key))
+          ctx.addIssue({ code: 'custom', path: ['tokens', i], message: `duplicate token ${key}` });
+        seen.add(key);
+      }
+    }
+  });
+export type ChainConfig = z.infer<typeof ChainConfigSchema>;
+
+export const ChainsFileSchema = z
+  .object({ chains: z.array(ChainConfigSchema).min(1) })
+  .superRefine((file, ctx) => {
+    const ids = new Set<number>();
+    for (const [i, chain] of file.chains.entries()) {
+      if (ids.has(chain.chainId)) {
+        ctx.addIssue({ code: 'custom', path: ['chains', i, 'chainId'], message: 'duplicate chainId' });
+      }
+      ids.add(chain.chainId);
+    }
+  });
+export type ChainsFile = z.infer<typeof ChainsFileSchema>;
+
+export function readChainsFile(
+  path: string,
+): { ok: true; chains: ChainConfig[] } | { ok: false; errors: string[] } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    return { ok: false, errors: [`STABLEGATE_CONFIG: cannot read ${path}: ${(error as Error).message}`] };
+  }
+  const parsed = ChainsFileSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, chains: parsed.data.chains };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map(
+      (issue) => `STABLEGATE_CONFIG ${path}: ${issue.path.join('.')}: ${issue.message}`,
+    ),
+  };
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { ChainConfig } from './chains.ts';
+import { readChainsFile } from './chains.ts';
+
+/** The only reader of process.env: every other module receives a validated `Config`. */
+
+const DEFAULT_RETRY_SCHEDULE_S = [0, 5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];
+
+const EnvSchema = z.object({
+  DATABASE_PATH: z.string().min(1).default('./data/stablegate.db'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  STABLEGATE_CONFIG: z.string().min(1).optional(),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be comma-separated whole seconds, e.g. "0,5,300"')
+    .transform((text) => text.split(',').map((part) => Number(part.trim())))
+    .optional(),
+  ALLOW_PRIVATE_WEBHOOK_URLS: z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .transform((value) => value === 'true' || value === '1')
+    .default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = {
+  databasePath: string;
+  redisUrl: string | undefined;
+  port: number;
+  publicUrl: string;
+  chains: ChainConfig[];
+  webhookRetryScheduleS: number[];
+  allowPrivateWebhookUrls: boolean;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+};
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+/** Validates the environment; every bad value gives one line naming the variable. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: { chains?: ChainConfig[] } = {},
+): ConfigResult {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    };
+  }
+  const values = parsed.data;
+  let chains: ChainConfig[] = overrides.chains ?? [];
+  if (!overrides.chains) {
+    if (!values.STABLEGATE_CONFIG) {
+      return { ok: false, errors: ['STABLEGATE_CONFIG: required (path of the chains JSON file)'] };
+    }
+    const file = readChainsFile(values.STABLEGATE_CONFIG);
+    if (!file.ok) return file;
+    chains = file.chains;
+  }
+  const port = values.PORT;
+  return {
+    ok: true,
+    config: {
+      databasePath: values.DATABASE_PATH,
+      redisUrl: values.REDIS_URL,
+      port,
+      publicUrl: (values.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+      chains,
+      webhookRetryScheduleS: values.WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE_S,
+      allowPrivateWebhookUrls: values.ALLOW_PRIVATE_WEBHOOK_URLS,
+      logLevel: values.LOG_LEVEL,
+    },
+  };
+}
