@@ -1,0 +1,117 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { ZodError } from 'zod';
+import { BaseError, type FieldError } from '../domain/errors.ts';
+import type { AppContext } from '../runtime/context.ts';
+import type { ApiEnv } from './api-env.ts';
+import { requireApiKey } from './auth.ts';
+import { registerDocs } from './docs.ts';
+import { problemResponse } from './problem.ts';
+import { registerCancelInvoice } from './routes/cancel-invoice.ts';
+import { registerCreateInvoice } from './routes/create-invoice.ts';
+import { registerGetInvoice } from './routes/get-invoice.ts';
+import { type ReadinessCheck, registerHealth } from './routes/health.ts';
+import { registerListChains } from './routes/list-chains.ts';
+import { registerListInvoices } from './routes/list-invoices.ts';
+import { registerWebhookEndpoints, type WebhookUrlCheck } from './routes/webhook-endpoints.ts';
+
+/** SPEC: bodies over 64 KiB are refused with 413 before they are read whole. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type ApiDeps = {
+  checkWebhookUrl: WebhookUrlCheck;
+  readiness?: ReadinessCheck;
+  /** Extra public routes mounted by the runtime (checkout page, metrics, event routes). */
+  mount?: (app: OpenAPIHono<ApiEnv>) => void;
+};
+
+/** zod issues as RFC 9457 `errors[]`, one entry per bad field, named by its path. */
+export function fieldErrors(error: ZodError): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
+    }
+    return [{ field: base || '(body)', message: issue.message }];
+  });
+}
+
+function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const target = result.target === 'json' ? 'body' : result.target;
+        return problemResponse(
+          c,
+          'validation_failed',
+          `The request ${target} has invalid fields.`,
+          fieldErrors(result.error),
+        );
+      }
+      return undefined;
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath;
+    ctx.metrics.httpRequestDuration.observe(
+      { method: c.req.method, route, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        problemResponse(c, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+    }),
+  );
+  app.use('/v1/invoices', requireApiKey(ctx.db));
+  app.use('/v1/invoices/*', requireApiKey(ctx.db));
+  app.use('/v1/webhook-endpoints', requireApiKey(ctx.db));
+  app.use('/v1/webhook-endpoints/*', requireApiKey(ctx.db));
+  app.use('/v1/events', requireApiKey(ctx.db));
+  app.use('/v1/events/*', requireApiKey(ctx.db));
+
+  registerCreateInvoice(app, ctx);
+  registerListInvoices(app, ctx);
+  registerGetInvoice(app, ctx);
+  registerCancelInvoice(app, ctx);
+  registerWebhookEndpoints(app, ctx, deps.checkWebhookUrl);
+  registerListChains(app, ctx);
+  registerHealth(app, deps.readiness);
+  deps.mount?.(app);
+  registerDocs(app);
+
+  app.notFound((c) => problemResponse(c, 'route_not_found', `No route ${c.req.method} ${c.req.path}.`));
+  app.onError((error, c) => handleError(ctx, error, c));
+  return app;
+}
+
+function handleError(ctx: AppContext, error: unknown, c: Context): Response {
+  if (error instanceof BaseError) return problemResponse(c, error.code, error.message, error.errors);
+  if (error instanceof HTTPException) {
+    if (error.status === 415) {
+      return problemResponse(c, 'unsupported_media_type', 'Send the body as application/json.');
+    }
+    if (error.status === 413) return problemResponse(c, 'payload_too_large', error.message);
+    if (error.status === 400)
+      return problemResponse(c, 'malformed_json', 'The request body is not valid JSON.');
+  }
+  if (isSqliteBusy(error)) {
+    ctx.logger.warn({ route: c.req.routePath }, 'database busy');
+    return problemResponse(c, 'database_busy', 'The database is busy; try again shortly.');
+  }
+  ctx.logger.error({ err: error, method: c.req.method, route: c.req.routePath }, 'unhandled error');
+  return problemResponse(c, 'internal_error', 'An unexpected error occurred; it has been logged.');
+}

@@ -1,0 +1,61 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCode, FieldError } from '../domain/errors.ts';
+
+/** Every error code's HTTP status, in one exhaustive table: a new code does not compile without one. */
+export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
+  validation_failed: 400,
+  malformed_json: 400,
+  webhook_url_invalid: 400,
+  webhook_url_private: 400,
+  unauthorized: 401,
+  route_not_found: 404,
+  invoice_not_found: 404,
+  event_not_found: 404,
+  webhook_endpoint_not_found: 404,
+  invoice_not_cancelable: 409,
+  idempotency_key_in_flight: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_key_reused: 422,
+  address_space_exhausted: 422,
+  database_busy: 503,
+  internal_error: 500,
+};
+
+const TITLES: Partial<Record<ErrorCode, string>> = {
+  validation_failed: 'Invalid request',
+  unauthorized: 'Unauthorized',
+  payload_too_large: 'Payload too large',
+  database_busy: 'Service busy',
+  internal_error: 'Internal server error',
+};
+
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors?: FieldError[];
+};
+
+/** RFC 9457 problem details; `type` is a stable URI per code, relative to the docs. */
+export function toProblem(code: ErrorCode, detail: string, errors?: FieldError[]): Problem {
+  const status = STATUS_BY_CODE[code];
+  const title = TITLES[code] ?? code.replaceAll('_', ' ').replace(/^./, (first) => first.toUpperCase());
+  return { type: `/docs#error-${code}`, title, status, detail, code, ...(errors ? { errors } : {}) };
+}
+
+export function problemResponse(
+  c: Context,
+  code: ErrorCode,
+  detail: string,
+  errors?: FieldError[],
+): Response {
+  const problem = toProblem(code, detail, errors);
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (code === 'unauthorized') headers['www-authenticate'] = 'Bearer realm="stablegate"';
+  if (code === 'database_busy' || code === 'idempotency_key_in_flight') headers['retry-after'] = '1';
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, headers);
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { ValidationError } from '../../domain/errors.ts';
+import { type InvoiceResource, toInvoiceResource } from '../../domain/invoice.ts';
+import { parseAmount } from '../../domain/money.ts';
+import type { AppContext } from '../../runtime/context.ts';
+import { runIdempotent } from '../../store/idempotency.ts';
+import { createInvoice } from '../../store/invoices.ts';
+import type { ApiApp } from '../api-env.ts';
+import { CreateInvoiceSchema, errorResponses, InvoiceSchema } from '../schemas.ts';
+
+const DEFAULT_EXPIRES_IN_S = 3600;
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/invoices',
+  summary: 'Create an invoice',
+  description:
+    'Stores an invoice with a fresh deposit address. With an Idempotency-Key, the same key and body replay the first response.',
+  security: [{ bearer: [] }],
+  request: {
+    headers: z.object({
+      'idempotency-key': z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+        .optional()
+        .openapi({ description: 'Replays the first response for a retried request (kept ≥ 24 h)' }),
+    }),
+    body: { required: true, content: { 'application/json': { schema: CreateInvoiceSchema } } },
+  },
+  responses: {
+    201: { description: 'Created', content: { 'application/json': { schema: InvoiceSchema } } },
+    ...errorResponses(400, 401, 409, 413, 415, 422),
+  },
+});
+
+export function registerCreateInvoice(app: ApiApp, ctx: AppContext): void {
+  app.openapi(route, (c) => {
+    const body = c.req.valid('json');
+    const merchant = c.get('merchant');
+    const chain = ctx.config.chains.find((candidate) => candidate.chainId === body.chainId);
+    if (!chain) {
+      const known = ctx.config.chains.map((candidate) => candidate.chainId).join(', ');
+      throw new ValidationError([{ field: 'chainId', message: `unsupported chain; configured: ${known}` }]);
+    }
+    const token = chain.tokens.find(
+      (candidate) => candidate.symbol.toUpperCase() === body.currency.toUpperCase(),
+    );
+    if (!token) {
+      const known = chain.tokens.map((candidate) => candidate.symbol).join(', ');
+      throw new ValidationError([
+        { field: 'currency', message: `not accepted on chain ${chain.chainId}; use one of ${known}` },
+      ]);
+    }
+    const amount = parseAmount(body.amount, token.decimals);
+    if (!amount.ok) throw new ValidationError([{ field: 'amount', message: amount.message }]);
+
+    const now = ctx.clock.now();
+    const create = () => {
+      const created = createInvoice(
+        ctx.db,
+        {
+          merchantId: merchant.id,
+          chainId: chain.chainId,
+          token,
+          amount: amount.value,
+          expiresInSeconds: body.expiresInSeconds ?? DEFAULT_EXPIRES_IN_S,
+          orderId: body.orderId,
+          description: body.description,
+          metadata: body.metadata,
+        },
+        { publicUrl: ctx.config.publicUrl, now },
+      );
+      return {
+        status: 201,
+        body: JSON.stringify(toInvoiceResource(created.invoice, created.transfers, ctx.config)),
+      };
+    };
+    const key = c.req.valid('header')['idempotency-key'];
+    const response = key
+      ? runIdempotent(
+          ctx.db,
+          {
+            merchantId: merchant.id,
+            key,
+            // The validated body, canonically re-serialized: whitespace or key order do not make it "different".
+            requestHash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+            now,
+          },
+          create,
+        )
+      : { ...create(), replayed: false };
+    // A replay sends the stored response: the same invoice, even if it has moved on since.
+    return c.json(
+      JSON.parse(response.body) as InvoiceResource,
+      201,
+      response.replayed ? { 'idempotent-replayed': 'true' } : {},
+    );
+  });
+}

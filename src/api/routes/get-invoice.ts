@@ -1,0 +1,25 @@
+import { createRoute } from '@hono/zod-openapi';
+import { toInvoiceResource } from '../../domain/invoice.ts';
+import type { AppContext } from '../../runtime/context.ts';
+import { getInvoice } from '../../store/invoices.ts';
+import type { ApiApp } from '../api-env.ts';
+import { errorResponses, IdParamSchema, InvoiceSchema } from '../schemas.ts';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/invoices/{id}',
+  summary: 'Get an invoice',
+  security: [{ bearer: [] }],
+  request: { params: IdParamSchema('inv') },
+  responses: {
+    200: { description: 'The invoice', content: { 'application/json': { schema: InvoiceSchema } } },
+    ...errorResponses(400, 401, 404),
+  },
+});
+
+export function registerGetInvoice(app: ApiApp, ctx: AppContext): void {
+  app.openapi(route, (c) => {
+    const found = getInvoice(ctx.db, c.get('merchant').id, c.req.valid('param').id);
+    return c.json(toInvoiceResource(found.invoice, found.transfers, ctx.config), 200);
+  });
+}

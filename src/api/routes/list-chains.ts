@@ -1,0 +1,41 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppContext } from '../../runtime/context.ts';
+import type { ApiApp } from '../api-env.ts';
+import { TokenSchema } from '../schemas.ts';
+
+const ChainSchema = z
+  .object({
+    chainId: z.number().int(),
+    name: z.string(),
+    confirmations: z.number().int(),
+    tokens: z.array(TokenSchema),
+  })
+  .openapi('Chain');
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/chains',
+  summary: 'Chains and tokens this gateway accepts (public)',
+  responses: {
+    200: {
+      description: 'Configured chains',
+      content: { 'application/json': { schema: z.object({ data: z.array(ChainSchema) }) } },
+    },
+  },
+});
+
+export function registerListChains(app: ApiApp, ctx: AppContext): void {
+  app.openapi(route, (c) =>
+    c.json(
+      {
+        data: ctx.config.chains.map((chain) => ({
+          chainId: chain.chainId,
+          name: chain.name,
+          confirmations: chain.confirmations,
+          tokens: chain.tokens.map((token) => ({ ...token })),
+        })),
+      },
+      200,
+    ),
+  );
+}

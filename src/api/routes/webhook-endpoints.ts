@@ -1,0 +1,113 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { BaseError } from '../../domain/errors.ts';
+import type { AppContext } from '../../runtime/context.ts';
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookEndpoints,
+  type WebhookEndpoint,
+} from '../../store/webhook-endpoints.ts';
+import type { ApiApp } from '../api-env.ts';
+import {
+  CreateWebhookEndpointSchema,
+  errorResponses,
+  IdParamSchema,
+  WebhookEndpointSchema,
+} from '../schemas.ts';
+
+/** Decides whether a URL may receive webhooks (scheme, and no private address unless allowed). */
+export type WebhookUrlCheck = (
+  url: string,
+) => Promise<
+  | { ok: true; url: string }
+  | { ok: false; code: 'webhook_url_invalid' | 'webhook_url_private'; reason: string }
+>;
+
+const toResource = (endpoint: WebhookEndpoint) => ({
+  id: endpoint.id,
+  object: 'webhook_endpoint' as const,
+  url: endpoint.url,
+  events: endpoint.events,
+  status: endpoint.status,
+  disabledReason: endpoint.disabledReason,
+  createdAt: endpoint.createdAt.toISOString(),
+});
+
+const createEndpointRoute = createRoute({
+  method: 'post',
+  path: '/v1/webhook-endpoints',
+  summary: 'Register a webhook endpoint; the signing secret is shown only in this response',
+  security: [{ bearer: [] }],
+  request: {
+    body: { required: true, content: { 'application/json': { schema: CreateWebhookEndpointSchema } } },
+  },
+  responses: {
+    201: {
+      description: 'Created',
+      content: {
+        'application/json': {
+          schema: WebhookEndpointSchema.extend({ secret: z.string().openapi({ example: 'whsec_…' }) }),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 413, 415),
+  },
+});
+
+const listEndpointsRoute = createRoute({
+  method: 'get',
+  path: '/v1/webhook-endpoints',
+  summary: 'List webhook endpoints',
+  security: [{ bearer: [] }],
+  responses: {
+    200: {
+      description: 'Endpoints (secrets are never shown again)',
+      content: { 'application/json': { schema: z.object({ data: z.array(WebhookEndpointSchema) }) } },
+    },
+    ...errorResponses(401),
+  },
+});
+
+const deleteEndpointRoute = createRoute({
+  method: 'delete',
+  path: '/v1/webhook-endpoints/{id}',
+  summary: 'Delete a webhook endpoint',
+  security: [{ bearer: [] }],
+  request: { params: IdParamSchema('whe') },
+  responses: {
+    200: {
+      description: 'Deleted',
+      content: { 'application/json': { schema: z.object({ id: z.string(), deleted: z.literal(true) }) } },
+    },
+    ...errorResponses(401, 404),
+  },
+});
+
+export function registerWebhookEndpoints(app: ApiApp, ctx: AppContext, checkUrl: WebhookUrlCheck): void {
+  app.openapi(createEndpointRoute, async (c) => {
+    const body = c.req.valid('json');
+    const checked = await checkUrl(body.url);
+    if (!checked.ok) {
+      throw new BaseError(checked.code, `The webhook URL is refused: ${checked.reason}.`, {
+        errors: [{ field: 'url', message: checked.reason }],
+      });
+    }
+    const { endpoint, secret } = createWebhookEndpoint(ctx.db, {
+      merchantId: c.get('merchant').id,
+      url: checked.url,
+      events: body.events ?? null,
+      now: ctx.clock.now(),
+    });
+    return c.json({ ...toResource(endpoint), secret }, 201);
+  });
+
+  app.openapi(listEndpointsRoute, (c) =>
+    c.json({ data: listWebhookEndpoints(ctx.db, c.get('merchant').id).map(toResource) }, 200),
+  );
+
+  app.openapi(deleteEndpointRoute, (c) => {
+    const { id } = c.req.valid('param');
+    deleteWebhookEndpoint(ctx.db, c.get('merchant').id, id, ctx.clock.now());
+    return c.json({ id, deleted: true as const }, 200);
+  });
+}

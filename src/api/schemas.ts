@@ -1,0 +1,137 @@
+import { z } from '@hono/zod-openapi';
+import { EVENT_TYPES } from '../store/events.ts';
+
+/** The zod schemas that validate requests are the ones the OpenAPI document is built from. */
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+export const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: 'Problem', content: problemContent }]));
+
+const DecimalString = z.string().openapi({ example: '25.5', description: 'Exact decimal in token units' });
+const AddressString = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+
+export const TokenSchema = z
+  .object({ symbol: z.string(), address: AddressString, decimals: z.number().int() })
+  .openapi('Token');
+
+export const PaymentSchema = z
+  .object({
+    txHash: z.string(),
+    logIndex: z.number().int(),
+    blockNumber: z.number().int(),
+    blockHash: z.string(),
+    from: AddressString,
+    amount: DecimalString,
+    confirmations: z.number().int(),
+    status: z.enum(['detected', 'confirmed', 'reverted']),
+  })
+  .openapi('Payment');
+
+export const MetadataSchema = z
+  .record(z.string().max(40), z.string().max(500))
+  .refine((value) => Object.keys(value).length <= 20, 'at most 20 keys')
+  .openapi({ description: 'Flat string→string map, ≤ 20 keys, values ≤ 500 chars' });
+
+export const InvoiceSchema = z
+  .object({
+    id: z.string().openapi({ example: 'inv_01jd3x9q0000000000000000000' }),
+    object: z.literal('invoice'),
+    status: z.enum(['pending', 'processing', 'paid', 'expired', 'canceled']),
+    exception: z.enum(['underpaid', 'overpaid', 'paid_late']).nullable(),
+    amount: DecimalString,
+    amountPaid: DecimalString,
+    amountDue: DecimalString,
+    currency: z.string(),
+    chainId: z.number().int(),
+    token: TokenSchema,
+    depositAddress: AddressString,
+    paymentUri: z.string().openapi({ description: 'EIP-681 transfer request for the amount due' }),
+    checkoutUrl: z.string(),
+    orderId: z.string().nullable(),
+    description: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    payments: z.array(PaymentSchema),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    paidAt: z.string().nullable(),
+  })
+  .openapi('Invoice');
+
+export const CreateInvoiceSchema = z
+  .strictObject({
+    amount: z
+      .string()
+      .max(100)
+      .openapi({ example: '25.5', description: 'Positive decimal, at most the token decimals' }),
+    currency: z.string().min(1).max(16).openapi({ example: 'USDC' }),
+    chainId: z.number().int().positive().openapi({ example: 31337 }),
+    expiresInSeconds: z.number().int().min(1).max(2_592_000).optional().openapi({ example: 3600 }),
+    orderId: z.string().max(200).optional(),
+    description: z.string().max(1000).optional(),
+    metadata: MetadataSchema.optional(),
+  })
+  .openapi('CreateInvoice');
+
+export const EventTypeSchema = z.enum(EVENT_TYPES);
+
+export const WebhookEndpointSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('webhook_endpoint'),
+    url: z.string(),
+    events: z.array(EventTypeSchema).nullable(),
+    status: z.enum(['enabled', 'disabled']),
+    disabledReason: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('WebhookEndpoint');
+
+export const CreateWebhookEndpointSchema = z
+  .strictObject({
+    url: z.string().max(2048).openapi({ example: 'https://shop.example/webhooks/stablegate' }),
+    events: z
+      .array(EventTypeSchema)
+      .min(1)
+      .max(EVENT_TYPES.length)
+      .refine((types) => new Set(types).size === types.length, 'must not repeat an event type')
+      .optional(),
+  })
+  .openapi('CreateWebhookEndpoint');
+
+export const ListQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(10)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
+  startingAfter: z
+    .string()
+    .max(64)
+    .optional()
+    .openapi({ param: { name: 'startingAfter', in: 'query' } }),
+});
+
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), hasMore: z.boolean() });
+
+export const IdParamSchema = (prefix: string) =>
+  z.object({
+    id: z
+      .string()
+      .max(64)
+      .openapi({ param: { name: 'id', in: 'path' }, example: `${prefix}_01jd3x9q0000000000000000000` }),
+  });

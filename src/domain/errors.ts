@@ -1,0 +1,87 @@
+/**
+ * Typed failures. Each class is one failure that callers treat differently; `code` is stable
+ * (clients branch on it), `retryable` tells queues and clients whether trying again can help.
+ * The HTTP mapping of every code lives in api/problem.ts alone.
+ */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'malformed_json'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'unauthorized'
+  | 'route_not_found'
+  | 'invoice_not_found'
+  | 'event_not_found'
+  | 'webhook_endpoint_not_found'
+  | 'invoice_not_cancelable'
+  | 'idempotency_key_reused'
+  | 'idempotency_key_in_flight'
+  | 'webhook_url_invalid'
+  | 'webhook_url_private'
+  | 'address_space_exhausted'
+  | 'database_busy'
+  | 'internal_error';
+
+export type FieldError = { field: string; message: string };
+
+export class BaseError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly errors: FieldError[] | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryable?: boolean; cause?: unknown; errors?: FieldError[] } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.errors = options.errors;
+  }
+}
+
+export class ValidationError extends BaseError {
+  constructor(errors: FieldError[], message = 'The request has invalid fields.') {
+    super('validation_failed', message, { errors });
+  }
+}
+
+export class NotFoundError extends BaseError {
+  constructor(
+    code: 'invoice_not_found' | 'event_not_found' | 'webhook_endpoint_not_found' | 'route_not_found',
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+export class InvoiceNotCancelableError extends BaseError {
+  constructor(status: string) {
+    super(
+      'invoice_not_cancelable',
+      `Only a pending invoice with nothing received can be canceled; this one is ${status}.`,
+    );
+  }
+}
+
+export class IdempotencyKeyReusedError extends BaseError {
+  constructor() {
+    super('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
+  }
+}
+
+export class IdempotencyKeyInFlightError extends BaseError {
+  constructor() {
+    super('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed.', {
+      retryable: true,
+    });
+  }
+}
+
+export class DatabaseBusyError extends BaseError {
+  constructor(cause: unknown) {
+    super('database_busy', 'The database is busy; try again shortly.', { retryable: true, cause });
+  }
+}

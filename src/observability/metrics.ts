@@ -1,0 +1,85 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Every metric of the process, on a registry of its own (no global registry: two apps in one
+ * test process must not collide). Names follow stablegate_<subsystem>_<thing>_<unit|total>.
+ */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'stablegate_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'stablegate_http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    chainHeadLag: new Gauge({
+      name: 'stablegate_chain_head_lag_blocks',
+      help: "Blocks between the node's head and the watcher's cursor",
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
+    chainHead: new Gauge({
+      name: 'stablegate_chain_head_block',
+      help: "The node's latest block number as last seen",
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
+    chainBlocksProcessed: new Counter({
+      name: 'stablegate_chain_blocks_processed_total',
+      help: 'Blocks scanned by the watcher',
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
+    chainLogsProcessed: new Counter({
+      name: 'stablegate_chain_logs_processed_total',
+      help: 'Transfer logs of configured tokens read by the watcher',
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
+    chainTransfersRecorded: new Counter({
+      name: 'stablegate_chain_transfers_recorded_total',
+      help: 'Transfers to deposit addresses recorded',
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
+    chainReorgs: new Counter({
+      name: 'stablegate_chain_reorgs_total',
+      help: 'Reorgs detected by the watcher',
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
+    chainDetectionLatency: new Histogram({
+      name: 'stablegate_chain_detection_latency_seconds',
+      help: 'From block timestamp to transfer recorded',
+      labelNames: ['chain_id'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    }),
+    settlementOutcomes: new Counter({
+      name: 'stablegate_settlement_outcomes_total',
+      help: 'Settlement jobs by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    webhookOutcomes: new Counter({
+      name: 'stablegate_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'stablegate_queue_depth_jobs',
+      help: 'Jobs waiting or delayed per queue',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,14 @@
+import type { Config } from '../config/env.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Db } from '../store/db.ts';
+import type { Clock } from './clock.ts';
+
+/** What every factory receives: built once in runtime/, never a module-level singleton. */
+export type AppContext = {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  db: Db;
+  clock: Clock;
+};

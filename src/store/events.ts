@@ -1,0 +1,105 @@
+import { newId } from '../domain/ids.ts';
+import type { InvoiceResource } from '../domain/invoice.ts';
+import type { Db } from './db.ts';
+
+export const EVENT_TYPES = [
+  'invoice.created',
+  'invoice.payment_detected',
+  'invoice.processing',
+  'invoice.paid',
+  'invoice.payment_reverted',
+  'invoice.expired',
+  'invoice.canceled',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export type EventRecord = {
+  id: string;
+  merchantId: string;
+  invoiceId: string;
+  type: EventType;
+  /** The exact JSON body every endpoint receives for this event. */
+  payload: string;
+  createdAt: Date;
+};
+
+type EventRow = {
+  id: string;
+  merchant_id: string;
+  invoice_id: string;
+  type: EventType;
+  payload: string;
+  created_at: string;
+};
+
+const toEvent = (row: EventRow): EventRecord => ({
+  id: row.id,
+  merchantId: row.merchant_id,
+  invoiceId: row.invoice_id,
+  type: row.type,
+  payload: row.payload,
+  createdAt: new Date(row.created_at),
+});
+
+/**
+ * Writes an event to the outbox. Call it inside the transaction that makes the change it
+ * announces, so the change and its event commit or vanish together. The body is frozen here:
+ * retries and redeliveries send the same bytes with the same `webhook-id`.
+ */
+export function insertEvent(
+  db: Db,
+  input: { merchantId: string; type: EventType; invoice: InvoiceResource; now: Date },
+): EventRecord {
+  const id = newId('evt', input.now.getTime());
+  const createdAt = input.now.toISOString();
+  const payload = JSON.stringify({ id, type: input.type, createdAt, data: { invoice: input.invoice } });
+  db.prepare(
+    'INSERT INTO events (id, merchant_id, invoice_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(id, input.merchantId, input.invoice.id, input.type, payload, createdAt);
+  return {
+    id,
+    merchantId: input.merchantId,
+    invoiceId: input.invoice.id,
+    type: input.type,
+    payload,
+    createdAt: input.now,
+  };
+}
+
+export function getEvent(db: Db, merchantId: string, id: string): EventRecord | null {
+  const row = db.prepare('SELECT * FROM events WHERE id = ? AND merchant_id = ?').get(id, merchantId) as
+    | EventRow
+    | undefined;
+  return row ? toEvent(row) : null;
+}
+
+/** Newest first, cursor after `startingAfter` (an event id), like the invoice list. */
+export function listEvents(
+  db: Db,
+  merchantId: string,
+  filter: {
+    invoiceId?: string | undefined;
+    type?: EventType | undefined;
+    limit: number;
+    startingAfter?: string | undefined;
+  },
+): { data: EventRecord[]; hasMore: boolean } {
+  const where = ['merchant_id = ?'];
+  const params: (string | number)[] = [merchantId];
+  if (filter.invoiceId) {
+    where.push('invoice_id = ?');
+    params.push(filter.invoiceId);
+  }
+  if (filter.type) {
+    where.push('type = ?');
+    params.push(filter.type);
+  }
+  if (filter.startingAfter) {
+    where.push('id < ?');
+    params.push(filter.startingAfter);
+  }
+  const rows = db
+    .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+    .all(...params, filter.limit + 1) as EventRow[];
+  return { data: rows.slice(0, filter.limit).map(toEvent), hasMore: rows.length > filter.limit };
+}

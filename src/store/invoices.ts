@@ -1,0 +1,168 @@
+import { deriveDepositAddress, MAX_NON_HARDENED_INDEX } from '../domain/deposit-address.ts';
+import { BaseError, InvoiceNotCancelableError, NotFoundError } from '../domain/errors.ts';
+import { newId } from '../domain/ids.ts';
+import {
+  type InvoiceRecord,
+  type InvoiceStatus,
+  type TokenRef,
+  type TransferRecord,
+  toInvoiceResource,
+} from '../domain/invoice.ts';
+import { type Db, writeTransaction } from './db.ts';
+import { insertEvent } from './events.ts';
+import { type InvoiceRow, type TransferRow, toInvoiceRecord, toTransferRecord } from './invoice-rows.ts';
+
+export type NewInvoice = {
+  merchantId: string;
+  chainId: number;
+  token: TokenRef;
+  amount: bigint;
+  expiresInSeconds: number;
+  orderId?: string | undefined;
+  description?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+};
+
+export type InvoiceWithTransfers = { invoice: InvoiceRecord; transfers: TransferRecord[] };
+
+/**
+ * Creates an invoice with a fresh deposit address and its `invoice.created` event in one
+ * immediate transaction. The merchant's next address index is read and bumped under the write
+ * lock, so no index is ever handed out twice, even across processes sharing the file.
+ */
+export function createInvoice(
+  db: Db,
+  input: NewInvoice,
+  options: { publicUrl: string; now: Date },
+): InvoiceWithTransfers {
+  const { now } = options;
+  return writeTransaction(db, () => {
+    const merchant = db
+      .prepare('SELECT xpub, next_address_index FROM merchants WHERE id = ?')
+      .get(input.merchantId) as { xpub: string; next_address_index: number } | undefined;
+    if (!merchant) throw new BaseError('unauthorized', 'Unknown merchant.');
+    const index = merchant.next_address_index;
+    if (index > MAX_NON_HARDENED_INDEX) {
+      throw new BaseError('address_space_exhausted', 'This xpub has no non-hardened child index left.');
+    }
+    const depositAddress = deriveDepositAddress(merchant.xpub, index);
+    // Scanning starts at the watcher's cursor: the address is unknown to anyone before this
+    // response, so no payment to it can be in an earlier block.
+    const cursor = db
+      .prepare('SELECT block_number FROM chain_cursors WHERE chain_id = ?')
+      .get(input.chainId) as { block_number: number } | undefined;
+    const id = newId('inv', now.getTime());
+    const createdAt = now.toISOString();
+    const expiresAt = new Date(now.getTime() + input.expiresInSeconds * 1000).toISOString();
+    db.prepare('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(index + 1, input.merchantId);
+    db.prepare(
+      `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
+         address_index, deposit_address, watch_from_block, order_id, description, metadata, created_at, expires_at, updated_at)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      id,
+      input.merchantId,
+      input.chainId,
+      input.token.symbol,
+      input.token.address,
+      input.token.decimals,
+      input.amount.toString(),
+      index,
+      depositAddress,
+      cursor?.block_number ?? null,
+      input.orderId ?? null,
+      input.description ?? null,
+      JSON.stringify(input.metadata ?? {}),
+      createdAt,
+      expiresAt,
+      createdAt,
+    );
+    const created = loadInvoice(db, id);
+    if (!created) throw new Error('invoice vanished inside its own transaction');
+    insertEvent(db, {
+      merchantId: input.merchantId,
+      type: 'invoice.created',
+      invoice: toInvoiceResource(created.invoice, created.transfers, options),
+      now,
+    });
+    return created;
+  });
+}
+
+/** Loads an invoice by id alone: for the watcher, settlement and the public checkout page. */
+export function loadInvoice(db: Db, id: string): InvoiceWithTransfers | null {
+  const row = db.prepare('SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined;
+  if (!row) return null;
+  const transfers = db
+    .prepare('SELECT * FROM transfers WHERE invoice_id = ? ORDER BY block_number, log_index, id')
+    .all(id) as TransferRow[];
+  return { invoice: toInvoiceRecord(row), transfers: transfers.map(toTransferRecord) };
+}
+
+/** Loads a merchant's invoice; another merchant's invoice is answered as not found. */
+export function getInvoice(db: Db, merchantId: string, id: string): InvoiceWithTransfers {
+  const found = loadInvoice(db, id);
+  if (!found || found.invoice.merchantId !== merchantId) {
+    throw new NotFoundError('invoice_not_found', `No invoice ${id}.`);
+  }
+  return found;
+}
+
+/** Newest first; `startingAfter` is the id of the last invoice of the previous page. */
+export function listInvoices(
+  db: Db,
+  merchantId: string,
+  filter: { status?: InvoiceStatus | undefined; limit: number; startingAfter?: string | undefined },
+): { data: InvoiceWithTransfers[]; hasMore: boolean } {
+  const where = ['merchant_id = ?'];
+  const params: (string | number)[] = [merchantId];
+  if (filter.status) {
+    where.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.startingAfter) {
+    where.push('id < ?');
+    params.push(filter.startingAfter);
+  }
+  const rows = db
+    .prepare(`SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+    .all(...params, filter.limit + 1) as { id: string }[];
+  const data = rows
+    .slice(0, filter.limit)
+    .map((row) => loadInvoice(db, row.id))
+    .filter((found): found is InvoiceWithTransfers => found !== null);
+  return { data, hasMore: rows.length > filter.limit };
+}
+
+/**
+ * Cancels a pending invoice that has received nothing (SPEC), with its `invoice.canceled` event
+ * in the same transaction. Transfers seen later are still recorded, never credited.
+ */
+export function cancelInvoice(
+  db: Db,
+  merchantId: string,
+  id: string,
+  options: { publicUrl: string; now: Date },
+): InvoiceWithTransfers {
+  return writeTransaction(db, () => {
+    const found = getInvoice(db, merchantId, id);
+    const received = found.transfers.some((transfer) => transfer.status !== 'reverted');
+    if (found.invoice.status !== 'pending' || received) {
+      throw new InvoiceNotCancelableError(received ? 'holding a payment' : found.invoice.status);
+    }
+    const at = options.now.toISOString();
+    db.prepare("UPDATE invoices SET status = 'canceled', canceled_at = ?, updated_at = ? WHERE id = ?").run(
+      at,
+      at,
+      id,
+    );
+    const canceled = getInvoice(db, merchantId, id);
+    insertEvent(db, {
+      merchantId,
+      type: 'invoice.canceled',
+      invoice: toInvoiceResource(canceled.invoice, canceled.transfers, options),
+      now: options.now,
+    });
+    return canceled;
+  });
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { NotFoundError } from '../domain/errors.ts';
+import { newId } from '../domain/ids.ts';
+import { type Db, writeTransaction } from './db.ts';
+import type { EventType } from './events.ts';
+
+export type WebhookEndpoint = {
+  id: string;
+  merchantId: string;
+  url: string;
+  /** null: every event type. */
+  events: EventType[] | null;
+  status: 'enabled' | 'disabled';
+  disabledReason: string | null;
+  createdAt: Date;
+};
+
+type EndpointRow = {
+  id: string;
+  merchant_id: string;
+  url: string;
+  events: string | null;
+  status: 'enabled' | 'disabled';
+  disabled_reason: string | null;
+  created_at: string;
+};
+
+const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
+  id: row.id,
+  merchantId: row.merchant_id,
+  url: row.url,
+  events: row.events === null ? null : (JSON.parse(row.events) as EventType[]),
+  status: row.status,
+  disabledReason: row.disabled_reason,
+  createdAt: new Date(row.created_at),
+});
+
+/** Standard Webhooks secrets: `whsec_` + base64 of 24 random bytes (192 bits). */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/** Registers an endpoint; the secret is returned here once and never served again. */
+export function createWebhookEndpoint(
+  db: Db,
+  input: { merchantId: string; url: string; events: EventType[] | null; now: Date },
+): { endpoint: WebhookEndpoint; secret: string } {
+  const secret = generateWebhookSecret();
+  const id = newId('whe', input.now.getTime());
+  const createdAt = input.now.toISOString();
+  writeTransaction(db, () =>
+    db
+      .prepare(
+        'INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        id,
+        input.merchantId,
+        input.url,
+        input.events ? JSON.stringify(input.events) : null,
+        secret,
+        createdAt,
+      ),
+  );
+  return {
+    endpoint: {
+      id,
+      merchantId: input.merchantId,
+      url: input.url,
+      events: input.events,
+      status: 'enabled',
+      disabledReason: null,
+      createdAt: input.now,
+    },
+    secret,
+  };
+}
+
+export function listWebhookEndpoints(db: Db, merchantId: string): WebhookEndpoint[] {
+  const rows = db
+    .prepare('SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY id')
+    .all(merchantId) as EndpointRow[];
+  return rows.map(toEndpoint);
+}
+
+/** Soft delete: past deliveries keep their endpoint; no new ones are made for it. */
+export function deleteWebhookEndpoint(db: Db, merchantId: string, id: string, now: Date): void {
+  const changes = writeTransaction(
+    db,
+    () =>
+      db
+        .prepare(
+          'UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
+        )
+        .run(now.toISOString(), id, merchantId).changes,
+  );
+  if (changes === 0) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);
+}
