@@ -8,6 +8,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   malformed_json: 400,
   webhook_url_invalid: 400,
   webhook_url_private: 400,
+  webhook_url_unresolvable: 400,
   unauthorized: 401,
   route_not_found: 404,
   invoice_not_found: 404,

@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { DEFAULT_RETRY_SCHEDULE_S, parseRetrySchedule } from '../domain/retry-schedule.ts';
 import type { ChainConfig } from './chains.ts';
 import { readChainsFile } from './chains.ts';
 
 /** The only reader of process.env: every other module receives a validated `Config`. */
-
-const DEFAULT_RETRY_SCHEDULE_S = [0, 5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];
 
 const EnvSchema = z.object({
   DATABASE_PATH: z.string().min(1).default('./data/stablegate.db'),
@@ -14,8 +13,12 @@ const EnvSchema = z.object({
   STABLEGATE_CONFIG: z.string().min(1).optional(),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
-    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be comma-separated whole seconds, e.g. "0,5,300"')
-    .transform((text) => text.split(',').map((part) => Number(part.trim())))
+    .transform((text, ctx) => {
+      const parsed = parseRetrySchedule(text);
+      if (parsed.ok) return parsed.schedule;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    })
     .optional(),
   ALLOW_PRIVATE_WEBHOOK_URLS: z
     .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
@@ -68,7 +71,7 @@ export function loadConfig(
       port,
       publicUrl: (values.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
       chains,
-      webhookRetryScheduleS: values.WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE_S,
+      webhookRetryScheduleS: values.WEBHOOK_RETRY_SCHEDULE ?? [...DEFAULT_RETRY_SCHEDULE_S],
       allowPrivateWebhookUrls: values.ALLOW_PRIVATE_WEBHOOK_URLS,
       logLevel: values.LOG_LEVEL,
     },

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'idempotency_key_in_flight'
   | 'webhook_url_invalid'
   | 'webhook_url_private'
+  | 'webhook_url_unresolvable'
   | 'address_space_exhausted'
   | 'database_busy'
   | 'internal_error';

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
+import { generateWebhookSecret } from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
 import type { EventType } from './events.ts';
 
@@ -34,11 +34,6 @@ const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
   disabledReason: row.disabled_reason,
   createdAt: new Date(row.created_at),
 });
-
-/** Standard Webhooks secrets: `whsec_` + base64 of 24 random bytes (192 bits). */
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
 
 /** Registers an endpoint; the secret is returned here once and never served again. */
 export function createWebhookEndpoint(

@@ -20,7 +20,11 @@ export type WebhookUrlCheck = (
   url: string,
 ) => Promise<
   | { ok: true; url: string }
-  | { ok: false; code: 'webhook_url_invalid' | 'webhook_url_private'; reason: string }
+  | {
+      ok: false;
+      code: 'webhook_url_invalid' | 'webhook_url_private' | 'webhook_url_unresolvable';
+      reason: string;
+    }
 >;
 
 const toResource = (endpoint: WebhookEndpoint) => ({

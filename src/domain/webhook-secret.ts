@@ -1,0 +1,15 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * 32 random bytes: Standard Webhooks asks for at least 24 (192 bits), and RFC 2104 §3 discourages
+ * HMAC keys shorter than the hash output, which is 32 bytes for SHA-256.
+ */
+const SECRET_BYTES = 32;
+
+/**
+ * `whsec_` + standard, padded base64: the serialization Standard Webhooks defines and the only one
+ * `standardwebhooks` decodes (it strips `whsec_` and rejects unpadded or URL-safe base64).
+ */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(SECRET_BYTES).toString('base64')}`;
+}

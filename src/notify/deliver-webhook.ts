@@ -1,0 +1,135 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
+import { describeDeliveryError } from './describe-delivery-error.ts';
+import { parseRetryAfterMs } from './parse-retry-after.ts';
+
+/**
+ * One delivery attempt: a POST of the signed body, judged as Standard Webhooks 1.0 ("Delivery
+ * success and failure") and the SPEC say: 2xx within 15 s is success, 410 disables the endpoint,
+ * anything else (3xx included: redirects are not followed) is a failure to retry. It never throws:
+ * every failure is an outcome the worker records as an attempt.
+ */
+export type DeliveryOutcome =
+  | { kind: 'delivered'; status: number; durationMs: number }
+  | { kind: 'retry'; status?: number; durationMs: number; error: string; retryAfterMs?: number }
+  | { kind: 'gone'; status: 410; durationMs: number };
+
+/** Success is a 2xx within 15 s (SPEC), body included: a receiver that stalls mid-body fails. */
+export const DELIVERY_TIMEOUT_MS = 15_000;
+/** We read (and discard) this much of a response: enough to end it cleanly, never a memory risk. */
+export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
+export const WEBHOOK_USER_AGENT = 'stablegate-webhooks/1';
+
+/** An outcome before its duration is known (Omit distributed over the union's members). */
+type Verdict = DeliveryOutcome extends infer O
+  ? O extends DeliveryOutcome
+    ? Omit<O, 'durationMs'>
+    : never
+  : never;
+
+export function deliverWebhook(args: {
+  url: string;
+  headers: Readonly<Record<string, string>>;
+  body: string;
+  allowPrivate: boolean;
+  timeoutMs?: number;
+  now?: () => number;
+}): Promise<DeliveryOutcome> {
+  const { url, headers, body, allowPrivate, timeoutMs = DELIVERY_TIMEOUT_MS, now = Date.now } = args;
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  // Error texts are stored and logged: scrub every signature (`v1,<base64>`, space-separated) from them.
+  const signature = headers['webhook-signature'];
+  const secrets = (signature ?? '').split(' ').flatMap((part) => [part, part.slice(part.indexOf(',') + 1)]);
+
+  return new Promise((resolve) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      resolve({ kind: 'retry', durationMs: elapsed(), error: 'invalid webhook URL' });
+      return;
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      resolve({ kind: 'retry', durationMs: elapsed(), error: 'webhook URL must use http or https' });
+      return;
+    }
+    // The agent checks the address actually connected to, after DNS, so a name that resolved to a
+    // public address at registration and to 127.0.0.1 now (DNS rebinding) is still refused. One
+    // agent per attempt, without keep-alive: no socket outlives the attempt or is shared with others.
+    const agentOptions = { allowPrivateIPAddress: allowPrivate, keepAlive: false };
+    const https = target.protocol === 'https:';
+    const agent = https
+      ? new RequestFilteringHttpsAgent(agentOptions)
+      : new RequestFilteringHttpAgent(agentOptions);
+
+    let status: number | undefined;
+    let settled = false;
+    const finish = (verdict: Verdict) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.destroy();
+      agent.destroy();
+      resolve({ ...verdict, durationMs: elapsed() });
+    };
+    const fail = (error: string) =>
+      finish(status === undefined ? { kind: 'retry', error } : { kind: 'retry', status, error });
+
+    const send = https ? httpsRequest : httpRequest;
+    let request: ClientRequest;
+    try {
+      request = send(target, {
+        method: 'POST',
+        agent,
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': WEBHOOK_USER_AGENT,
+        },
+      });
+    } catch (error) {
+      // Node validates header names and values synchronously (ERR_INVALID_CHAR and the like).
+      agent.destroy();
+      resolve({ kind: 'retry', durationMs: elapsed(), error: describeDeliveryError(error, secrets) });
+      return;
+    }
+    // One deadline for connect, headers and body: a receiver that sends headers then hangs the
+    // body is cut off too; destroying the request destroys its socket.
+    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
+    request.on('error', (error) => fail(describeDeliveryError(error, secrets)));
+    request.on('response', (response) => {
+      status = response.statusCode ?? 0;
+      const verdict = judge(response, now());
+      let received = 0;
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= MAX_RESPONSE_BODY_BYTES) finish(verdict);
+      });
+      response.on('end', () => finish(verdict));
+      response.on('error', (error) => fail(describeDeliveryError(error, secrets)));
+      response.on('close', () => fail('connection closed before the response ended'));
+    });
+    request.end(body);
+  });
+}
+
+function judge(response: IncomingMessage, nowMs: number): Verdict {
+  const status = response.statusCode ?? 0;
+  if (status >= 200 && status < 300) return { kind: 'delivered', status };
+  if (status === 410) return { kind: 'gone', status };
+  if (status >= 300 && status < 400) {
+    return { kind: 'retry', status, error: `redirects are not followed (status ${status}); update the URL` };
+  }
+  const error = `receiver answered status ${status}`;
+  // SPEC: Retry-After on 429/503 is honoured; on other statuses it carries no promise (RFC 9110).
+  if (status === 429 || status === 503) {
+    const retryAfterMs = parseRetryAfterMs(response.headers['retry-after'], nowMs);
+    if (retryAfterMs !== undefined) return { kind: 'retry', status, error, retryAfterMs };
+  }
+  return { kind: 'retry', status, error };
+}

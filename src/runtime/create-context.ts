@@ -1,0 +1,13 @@
+import type { Config } from '../config/env.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { openDatabase } from '../store/db.ts';
+import { systemClock } from './clock.ts';
+import type { AppContext } from './context.ts';
+
+/** Builds the one context a process passes to every factory. */
+export function createContext(config: Config, options: { name?: string } = {}): AppContext {
+  const logger = createLogger({ level: config.logLevel, name: options.name ?? 'stablegate' });
+  const db = openDatabase(config.databasePath);
+  return { config, logger, metrics: createMetrics(), db, clock: systemClock };
+}
