@@ -77,3 +77,9 @@ export function loadConfig(
     },
   };
 }
+
+/** For commands that need only the database (migrate, merchant): the chains file may not exist yet. */
+export function databasePathFromEnv(env: Record<string, string | undefined> = process.env): string {
+  const path = env.DATABASE_PATH?.trim();
+  return path ? path : './data/stablegate.db';
+}

@@ -1,0 +1,23 @@
+/**
+ * Queue names and job payloads in one place. Job data holds ids only: SQLite is the source of
+ * truth, so a job is a nudge ("look at transfer 7, version 2"), and losing Redis loses no fact.
+ * Job ids are deterministic so that re-adding a job the relay already added is a no-op
+ * (BullMQ: no ':' in custom ids, and never all digits).
+ */
+
+export const QUEUE_NAMES = {
+  settle: 'settle',
+  deliver: 'deliver',
+  maintenance: 'maintenance',
+} as const;
+
+export type SettleJob = { transferId: number; version: number };
+export type DeliverJob = { deliveryId: string; scheduleVersion: number };
+export type MaintenanceJob = { task: 'expire-invoices' };
+
+export const settleJobId = (job: SettleJob) => `settle-${job.transferId}-v${job.version}`;
+export const deliverJobId = (job: DeliverJob) => `deliver-${job.deliveryId}-v${job.scheduleVersion}`;
+
+/** Completed jobs are kept a while, so the relay's re-adds within that window are no-ops. */
+export const KEEP_COMPLETED = { age: 3600, count: 100_000 };
+export const KEEP_FAILED = { age: 7 * 24 * 3600 };
