@@ -154,6 +154,16 @@ CREATE TABLE chain_cursors (
   chain_id INTEGER PRIMARY KEY,
   block_number INTEGER NOT NULL,
   block_hash TEXT NOT NULL,
+  block_timestamp INTEGER NOT NULL,
+  -- The node's head when last polled, and when the cursor last reached it (for /readyz and expiry).
+  head_number INTEGER NOT NULL,
+  synced_at TEXT,
+  -- Invoices up to this rowid were in the watcher's address index for every block up to the cursor;
+  -- newer ones get a catch-up scan from their watch_from_block (also after a restart).
+  indexed_rowid INTEGER NOT NULL DEFAULT 0,
+  -- A reorg deeper than the confirmation depth: an alert surfaced in /readyz, never silent.
+  deep_reorg_at TEXT,
+  deep_reorg_detail TEXT,
   updated_at TEXT NOT NULL
 ) STRICT;
 

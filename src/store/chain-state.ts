@@ -1,0 +1,256 @@
+import type { Address, Hash } from 'viem';
+import { type Db, writeTransaction } from './db.ts';
+
+/** The watcher's durable state: its cursor, the recent block window, and the transfers it records. */
+
+export type BlockRef = { number: number; hash: Hash; parentHash: Hash; timestamp: number };
+
+export type Cursor = {
+  number: number;
+  hash: Hash;
+  timestamp: number;
+  headNumber: number;
+  syncedAt: Date | null;
+  indexedRowId: number;
+  deepReorgAt: Date | null;
+  deepReorgDetail: string | null;
+};
+
+export type TransferToRecord = {
+  invoiceId: string;
+  tokenAddress: Address;
+  txHash: Hash;
+  logIndex: number;
+  blockNumber: number;
+  blockHash: Hash;
+  blockTimestamp: number;
+  from: Address;
+  to: Address;
+  amount: bigint;
+};
+
+type CursorRow = {
+  block_number: number;
+  block_hash: Hash;
+  block_timestamp: number;
+  head_number: number;
+  synced_at: string | null;
+  indexed_rowid: number;
+  deep_reorg_at: string | null;
+  deep_reorg_detail: string | null;
+};
+
+export function getCursor(db: Db, chainId: number): Cursor | null {
+  const row = db.prepare('SELECT * FROM chain_cursors WHERE chain_id = ?').get(chainId) as
+    | CursorRow
+    | undefined;
+  if (!row) return null;
+  return {
+    number: row.block_number,
+    hash: row.block_hash,
+    timestamp: row.block_timestamp,
+    headNumber: row.head_number,
+    syncedAt: row.synced_at ? new Date(row.synced_at) : null,
+    indexedRowId: row.indexed_rowid,
+    deepReorgAt: row.deep_reorg_at ? new Date(row.deep_reorg_at) : null,
+    deepReorgDetail: row.deep_reorg_detail,
+  };
+}
+
+/** Stored blocks of the window, newest first, for walking back to a common ancestor. */
+export function getWindowBlocks(db: Db, chainId: number): BlockRef[] {
+  const rows = db
+    .prepare(
+      'SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE chain_id = ? ORDER BY number DESC',
+    )
+    .all(chainId) as { number: number; hash: Hash; parent_hash: Hash; timestamp: number }[];
+  return rows.map((row) => ({
+    number: row.number,
+    hash: row.hash,
+    parentHash: row.parent_hash,
+    timestamp: row.timestamp,
+  }));
+}
+
+export type DepositAddressRow = {
+  rowid: number;
+  invoiceId: string;
+  depositAddress: Address;
+  watchFromBlock: number | null;
+  createdAt: string;
+};
+
+/** Deposit addresses of the chain's invoices created after `afterRowId`, oldest first. */
+export function loadDepositAddresses(
+  db: Db,
+  chainId: number,
+  afterRowId: number,
+  limit = 100_000,
+): DepositAddressRow[] {
+  return db
+    .prepare(
+      `SELECT rowid, id AS invoiceId, deposit_address AS depositAddress, watch_from_block AS watchFromBlock, created_at AS createdAt
+       FROM invoices WHERE chain_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+    )
+    .all(chainId, afterRowId, limit) as DepositAddressRow[];
+}
+
+/** The earliest creation time of invoices that were made before the watcher ever ran. */
+export function earliestUnanchoredInvoice(db: Db, chainId: number): Date | null {
+  const row = db
+    .prepare('SELECT min(created_at) AS at FROM invoices WHERE chain_id = ? AND watch_from_block IS NULL')
+    .get(chainId) as { at: string | null };
+  return row.at ? new Date(row.at) : null;
+}
+
+const upsertTransferSql = `
+  INSERT INTO transfers (chain_id, invoice_id, token_address, tx_hash, log_index, block_number, block_hash, block_timestamp,
+    from_address, to_address, amount, status, confirmations, detected_at, updated_at)
+  VALUES (@chainId, @invoiceId, @tokenAddress, @txHash, @logIndex, @blockNumber, @blockHash, @blockTimestamp,
+    @from, @to, @amount, 'detected', 0, @now, @now)
+  ON CONFLICT (chain_id, block_hash, log_index) DO UPDATE SET
+    status = 'detected', version = version + 1, updated_at = excluded.updated_at
+  WHERE status = 'reverted'`;
+
+export type ScanCommit = {
+  chainId: number;
+  transfers: readonly TransferToRecord[];
+  /** Blocks to keep in the reorg window (the scanned range's tail). */
+  blocks: readonly BlockRef[];
+  cursor: { number: number; hash: Hash; timestamp: number };
+  headNumber: number;
+  /** The address index's high-water mark while this batch was matched. */
+  indexedRowId: number;
+  confirmations: number;
+  /** How many blocks below the cursor the window keeps. */
+  windowSize: number;
+  now: Date;
+};
+
+/**
+ * Commits one scanned batch: the transfers it found, the block window, confirmation counts and the
+ * cursor, in one immediate transaction. A crash before it loses the batch (it is rescanned from the
+ * old cursor); after it, nothing is repeated: inserts are keyed by (chain, block hash, log index).
+ * Returns how many transfers were new or changed status, for the settlement relay.
+ */
+export function commitScan(db: Db, batch: ScanCommit): { changed: number } {
+  return writeTransaction(db, () => {
+    const now = batch.now.toISOString();
+    let changed = 0;
+    const upsert = db.prepare(upsertTransferSql);
+    for (const transfer of batch.transfers) {
+      changed += upsert.run({
+        ...transfer,
+        chainId: batch.chainId,
+        amount: transfer.amount.toString(),
+        now,
+      }).changes;
+    }
+    const insertBlock = db.prepare(
+      'INSERT OR REPLACE INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const block of batch.blocks)
+      insertBlock.run(batch.chainId, block.number, block.hash, block.parentHash, block.timestamp);
+    db.prepare('DELETE FROM chain_blocks WHERE chain_id = ? AND number <= ?').run(
+      batch.chainId,
+      batch.cursor.number - batch.windowSize,
+    );
+    changed += updateConfirmations(db, batch.chainId, batch.cursor.number, batch.confirmations, now);
+    db.prepare(
+      `INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at)
+       VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now)
+       ON CONFLICT (chain_id) DO UPDATE SET block_number = @number, block_hash = @hash, block_timestamp = @timestamp,
+         head_number = @head, synced_at = coalesce(@synced, synced_at), indexed_rowid = @indexedRowId, updated_at = @now`,
+    ).run({
+      chainId: batch.chainId,
+      ...batch.cursor,
+      head: batch.headNumber,
+      indexedRowId: batch.indexedRowId,
+      synced: batch.cursor.number >= batch.headNumber ? now : null,
+      now,
+    });
+    return { changed };
+  });
+}
+
+/**
+ * Counts confirmations from the cursor (the last block known canonical), and promotes transfers
+ * whose block is deep enough. Transfers in orphaned blocks were reverted before this runs.
+ */
+function updateConfirmations(
+  db: Db,
+  chainId: number,
+  cursorNumber: number,
+  confirmations: number,
+  now: string,
+): number {
+  db.prepare(
+    `UPDATE transfers SET confirmations = max(0, ? - block_number + 1)
+     WHERE chain_id = ? AND status = 'detected' AND confirmations != max(0, ? - block_number + 1)`,
+  ).run(cursorNumber, chainId, cursorNumber);
+  return db
+    .prepare(
+      `UPDATE transfers SET status = 'confirmed', version = version + 1, updated_at = ?
+       WHERE chain_id = ? AND status = 'detected' AND ? - block_number + 1 >= ?`,
+    )
+    .run(now, chainId, cursorNumber, confirmations).changes;
+}
+
+/** The cursor reached the node's head and nothing new was there: record that we are in sync. */
+export function markSynced(db: Db, chainId: number, headNumber: number, now: Date): void {
+  writeTransaction(db, () =>
+    db
+      .prepare('UPDATE chain_cursors SET head_number = ?, synced_at = ?, updated_at = ? WHERE chain_id = ?')
+      .run(headNumber, now.toISOString(), now.toISOString(), chainId),
+  );
+}
+
+/**
+ * Rewinds to the common ancestor after a reorg: every transfer above it is reverted (a status
+ * change, so settlement hears of it), the orphaned window blocks are dropped, and the cursor moves
+ * back, all in one transaction. `deep` records the alert when confirmed transfers were orphaned.
+ */
+export function rewindTo(
+  db: Db,
+  input: {
+    chainId: number;
+    ancestor: { number: number; hash: Hash; timestamp: number };
+    now: Date;
+    deepDetail?: string;
+  },
+): { reverted: number; revertedConfirmed: number } {
+  return writeTransaction(db, () => {
+    const now = input.now.toISOString();
+    const revertedConfirmed = (
+      db
+        .prepare(
+          "SELECT count(*) AS n FROM transfers WHERE chain_id = ? AND block_number > ? AND status = 'confirmed'",
+        )
+        .get(input.chainId, input.ancestor.number) as { n: number }
+    ).n;
+    const reverted = db
+      .prepare(
+        `UPDATE transfers SET status = 'reverted', version = version + 1, updated_at = ?
+         WHERE chain_id = ? AND block_number > ? AND status != 'reverted'`,
+      )
+      .run(now, input.chainId, input.ancestor.number).changes;
+    db.prepare('DELETE FROM chain_blocks WHERE chain_id = ? AND number > ?').run(
+      input.chainId,
+      input.ancestor.number,
+    );
+    db.prepare(
+      `UPDATE chain_cursors SET block_number = ?, block_hash = ?, block_timestamp = ?, updated_at = ?,
+         deep_reorg_at = coalesce(?, deep_reorg_at), deep_reorg_detail = coalesce(?, deep_reorg_detail)
+       WHERE chain_id = ?`,
+    ).run(
+      input.ancestor.number,
+      input.ancestor.hash,
+      input.ancestor.timestamp,
+      now,
+      input.deepDetail ? now : null,
+      input.deepDetail ?? null,
+      input.chainId,
+    );
+    return { reverted, revertedConfirmed };
+  });
+}

@@ -1,0 +1,252 @@
+import { type Address, erc20Abi, parseUnits } from 'viem';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { testStablecoinAbi, testStablecoinBytecode } from '../../contracts-abi/index.ts';
+import { createWatcher, type Watcher } from '../../src/chain/watcher.ts';
+import type { ChainConfig } from '../../src/config/chains.ts';
+import { commitScan, getCursor } from '../../src/store/chain-state.ts';
+import { writeTransaction } from '../../src/store/db.ts';
+import { createInvoice } from '../../src/store/invoices.ts';
+import { createTestClients, mine, reorg, sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
+
+withSnapshot();
+
+const CONFIRMATIONS = 3;
+let ctx: TestContext;
+let merchantId: string;
+const watchers: Watcher[] = [];
+
+function chainConfig(): ChainConfig {
+  return {
+    chainId: inject('chainId'),
+    name: 'Anvil',
+    rpcUrl: inject('rpcUrl'),
+    confirmations: CONFIRMATIONS,
+    pollIntervalMs: 50,
+    tokens: inject('tokens').map((token) => ({ ...token, address: token.address as Address })),
+  };
+}
+
+const usdc = () =>
+  inject('tokens').find((token) => token.symbol === 'USDC') as {
+    address: Address;
+    decimals: number;
+    symbol: string;
+  };
+const payer = () => inject('payers')[0]?.address as Address;
+
+function newWatcher(): Watcher {
+  const watcher = createWatcher({ ctx, chain: ctx.config.chains[0] as ChainConfig });
+  watchers.push(watcher);
+  return watcher;
+}
+
+/** Steps the watcher until it is level with the node (bounded, no sleeps). */
+async function sync(watcher: Watcher): Promise<void> {
+  for (let i = 0; i < 500; i++) if ((await watcher.step()).kind === 'synced') return;
+  throw new Error('watcher did not reach the head in 500 steps');
+}
+
+function newInvoice(amount = '10') {
+  const token = usdc();
+  return createInvoice(
+    ctx.db,
+    {
+      merchantId,
+      chainId: inject('chainId'),
+      token: { ...token },
+      amount: parseUnits(amount, token.decimals),
+      expiresInSeconds: 3600,
+    },
+    { publicUrl: ctx.config.publicUrl, now: new Date() },
+  ).invoice;
+}
+
+function transfersOf(invoiceId: string) {
+  return ctx.db
+    .prepare(
+      'SELECT status, amount, confirmations, block_number, tx_hash FROM transfers WHERE invoice_id = ? ORDER BY id',
+    )
+    .all(invoiceId) as {
+    status: string;
+    amount: string;
+    confirmations: number;
+    block_number: number;
+    tx_hash: string;
+  }[];
+}
+
+beforeEach(() => {
+  ctx = createTestContext({ chains: [chainConfig()] });
+  merchantId = addMerchant(ctx).merchant.id;
+});
+afterEach(async () => {
+  await Promise.all(watchers.splice(0).map((watcher) => watcher.stop()));
+  ctx.close();
+});
+
+describe('chain watcher', () => {
+  it('detects an exact transfer, then confirms it after N blocks', async () => {
+    const watcher = newWatcher();
+    await sync(watcher);
+    const invoice = newInvoice('25.5');
+    await sendToken({
+      token: usdc().address,
+      from: payer(),
+      to: invoice.depositAddress,
+      amount: 25_500_000n,
+    });
+    await sync(watcher);
+    expect(transfersOf(invoice.id)).toMatchObject([
+      { status: 'detected', amount: '25500000', confirmations: 1 },
+    ]);
+    await mine(CONFIRMATIONS - 2);
+    await sync(watcher);
+    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'detected', confirmations: CONFIRMATIONS - 1 }]);
+    await mine(1);
+    await sync(watcher);
+    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'confirmed', confirmations: CONFIRMATIONS }]);
+  });
+
+  it('ignores a look-alike token (same symbol, other contract) and zero-value transfers', async () => {
+    const watcher = newWatcher();
+    await sync(watcher);
+    const invoice = newInvoice();
+    const { publicClient, walletClient } = createTestClients();
+    const deployHash = await walletClient.deployContract({
+      account: payer(),
+      abi: testStablecoinAbi,
+      bytecode: testStablecoinBytecode,
+      args: ['USD Coin', 'USDC', 6],
+    });
+    const fake = (await publicClient.waitForTransactionReceipt({ hash: deployHash }))
+      .contractAddress as Address;
+    const mintHash = await walletClient.writeContract({
+      account: payer(),
+      address: fake,
+      abi: testStablecoinAbi,
+      functionName: 'mint',
+      args: [payer(), 10n ** 12n],
+    });
+    await publicClient.waitForTransactionReceipt({ hash: mintHash });
+    await sendToken({ token: fake, from: payer(), to: invoice.depositAddress, amount: 10_000_000n });
+    await sendToken({ token: usdc().address, from: payer(), to: invoice.depositAddress, amount: 0n });
+    await sync(watcher);
+    expect(transfersOf(invoice.id)).toEqual([]);
+    const balance = await publicClient.readContract({
+      address: fake,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [invoice.depositAddress],
+    });
+    expect(balance).toBe(10_000_000n);
+  });
+
+  it('reverts a transfer orphaned by a reorg before confirmation, and detects the re-sent one once', async () => {
+    const watcher = newWatcher();
+    await sync(watcher);
+    const invoice = newInvoice();
+    await sendToken({
+      token: usdc().address,
+      from: payer(),
+      to: invoice.depositAddress,
+      amount: 10_000_000n,
+    });
+    await sync(watcher);
+    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'detected' }]);
+    await reorg(1);
+    await sync(watcher);
+    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'reverted' }]);
+    await sendToken({
+      token: usdc().address,
+      from: payer(),
+      to: invoice.depositAddress,
+      amount: 10_000_000n,
+    });
+    await sync(watcher);
+    await sync(watcher);
+    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'reverted' }, { status: 'detected' }]);
+    await mine(CONFIRMATIONS);
+    await sync(watcher);
+    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'reverted' }, { status: 'confirmed' }]);
+  });
+
+  it('catches up after 500 blocks of downtime with no gap and no duplicate', async () => {
+    const first = newWatcher();
+    await sync(first);
+    const invoice = newInvoice();
+    await sendToken({ token: usdc().address, from: payer(), to: invoice.depositAddress, amount: 1_000_000n });
+    await sync(first);
+    await first.stop();
+    await mine(200);
+    await sendToken({ token: usdc().address, from: payer(), to: invoice.depositAddress, amount: 2_000_000n });
+    await mine(300);
+    await sendToken({ token: usdc().address, from: payer(), to: invoice.depositAddress, amount: 3_000_000n });
+    const second = newWatcher();
+    await sync(second);
+    const head = Number(await createTestClients().publicClient.getBlockNumber());
+    expect(getCursor(ctx.db, inject('chainId'))?.number).toBe(head);
+    expect(transfersOf(invoice.id).map((transfer) => [transfer.amount, transfer.status])).toEqual([
+      ['1000000', 'confirmed'],
+      ['2000000', 'confirmed'],
+      ['3000000', 'detected'],
+    ]);
+  });
+
+  it('credits an invoice created while the cursor was already past its payment', async () => {
+    const watcher = newWatcher();
+    await sync(watcher);
+    const invoice = newInvoice();
+    const receipt = await sendToken({
+      token: usdc().address,
+      from: payer(),
+      to: invoice.depositAddress,
+      amount: 5_000_000n,
+    });
+    const block = await createTestClients().publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    // The race: a scan that began before the address was indexed commits a cursor past its payment.
+    commitScan(ctx.db, {
+      chainId: inject('chainId'),
+      transfers: [],
+      blocks: [
+        {
+          number: Number(block.number),
+          hash: block.hash,
+          parentHash: block.parentHash,
+          timestamp: Number(block.timestamp),
+        },
+      ],
+      cursor: { number: Number(block.number), hash: block.hash, timestamp: Number(block.timestamp) },
+      headNumber: Number(block.number),
+      indexedRowId: 0,
+      confirmations: CONFIRMATIONS,
+      windowSize: 64,
+      now: new Date(),
+    });
+    const restarted = newWatcher();
+    await sync(restarted);
+    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'detected', amount: '5000000' }]);
+    await sync(restarted);
+    expect(transfersOf(invoice.id)).toHaveLength(1);
+  });
+
+  it('watches 10,000 addresses and credits the paid ones', async () => {
+    const watcher = newWatcher();
+    await sync(watcher);
+    // One transaction for the setup only: 10,000 fsyncs would measure the disk, not the watcher.
+    const invoices = writeTransaction(ctx.db, () => Array.from({ length: 10_000 }, () => newInvoice('1')));
+    const paid = [invoices[17], invoices[5_000], invoices[9_999]].filter((invoice) => invoice !== undefined);
+    for (const invoice of paid) {
+      await sendToken({
+        token: usdc().address,
+        from: payer(),
+        to: invoice.depositAddress,
+        amount: 1_000_000n,
+      });
+    }
+    await sync(watcher);
+    expect(watcher.watchedAddresses).toBe(10_000);
+    for (const invoice of paid) expect(transfersOf(invoice.id)).toMatchObject([{ amount: '1000000' }]);
+    expect(ctx.db.prepare('SELECT count(*) AS n FROM transfers').get()).toEqual({ n: 3 });
+  });
+});
