@@ -35,6 +35,21 @@ export type StepOutcome =
 /** How long a node may report a head below our cursor before its chain is believed. */
 const NODE_BEHIND_GRACE_MS = 30_000;
 
+/** Node clocks and ours may disagree by this much when a block's time is compared with ours. */
+const CLOCK_SKEW_S = 15;
+
+/**
+ * A deposit address is watched from the block at which its invoice was created: an earlier
+ * transfer (the address used before, e.g. by the merchant's own wallet) is not a payment.
+ */
+function isAfterCreation(
+  invoice: { watch_from_block: number | null; created_at: string },
+  block: BlockRef,
+): boolean {
+  if (invoice.watch_from_block !== null) return block.number > invoice.watch_from_block;
+  return block.timestamp >= Date.parse(invoice.created_at) / 1000 - CLOCK_SKEW_S;
+}
+
 /** Addresses per catch-up eth_getLogs: providers cap topic OR-lists (commonly near 1,000). */
 const CATCH_UP_TOPICS = 500;
 
@@ -57,7 +72,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
   const sizer = createRangeSizer();
   // Deeper than any reorg we expect to resolve by walking hashes; beyond it is an alert.
   const windowSize = Math.max(64, chain.confirmations * 2 + 16);
-  const invoiceIdByRowId = db.prepare('SELECT id FROM invoices WHERE rowid = ?').pluck();
+  const invoiceByRowId = db.prepare('SELECT id, watch_from_block, created_at FROM invoices WHERE rowid = ?');
 
   async function initialCursor(head: BlockRef): Promise<Cursor> {
     let start: BlockRef = head;
@@ -108,9 +123,11 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
     for (const { log: rpcLog, invoiceRowId } of matchTransferLogs(logs, index, tokenSet)) {
       const block = blocks.get(rpcLog.blockHash);
       if (!block) return null;
-      const invoiceId = invoiceIdByRowId.get(invoiceRowId) as string | undefined;
-      if (!invoiceId) continue;
-      const record = toTransferRecord(rpcLog, invoiceId, block.timestamp);
+      const invoice = invoiceByRowId.get(invoiceRowId) as
+        | { id: string; watch_from_block: number | null; created_at: string }
+        | undefined;
+      if (!invoice || !isAfterCreation(invoice, block)) continue;
+      const record = toTransferRecord(rpcLog, invoice.id, block.timestamp);
       if (record) records.push(record);
     }
     return records;

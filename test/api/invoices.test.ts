@@ -58,7 +58,7 @@ describe('POST /v1/invoices', () => {
     });
     expect(invoice.id).toMatch(/^inv_[0-9a-z]{26}$/);
     expect(invoice.depositAddress).toBe(
-      mnemonicToAccount(TEST_MNEMONIC, { path: "m/44'/60'/0'/0/0" }).address,
+      mnemonicToAccount(TEST_MNEMONIC, { path: "m/44'/60'/1'/0/0" }).address,
     );
     expect(invoice.paymentUri).toBe(
       `ethereum:${invoice.token.address}@31337/transfer?address=${invoice.depositAddress}&uint256=25500000`,
@@ -79,7 +79,7 @@ describe('POST /v1/invoices', () => {
       const invoice = await (await call('/v1/invoices', { body: validInvoice })).json();
       addresses.add(invoice.depositAddress);
       expect(invoice.depositAddress).toBe(
-        mnemonicToAccount(TEST_MNEMONIC, { path: `m/44'/60'/0'/0/${i}` }).address,
+        mnemonicToAccount(TEST_MNEMONIC, { path: `m/44'/60'/1'/0/${i}` }).address,
       );
     }
     expect(addresses.size).toBe(5);
@@ -164,7 +164,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('keeps keys apart per merchant', async () => {
-    const other = addMerchant(ctx, 'Other', 1).apiKey;
+    const other = addMerchant(ctx, 'Other', 2).apiKey;
     const headers = { 'idempotency-key': 'same' };
     const a = await (await call('/v1/invoices', { body: validInvoice, headers })).json();
     const b = await (await call('/v1/invoices', { body: validInvoice, headers, key: other })).json();
@@ -214,7 +214,7 @@ describe('auth and isolation', () => {
   });
 
   it("answers another merchant's invoice as not found", async () => {
-    const other = addMerchant(ctx, 'Other', 1).apiKey;
+    const other = addMerchant(ctx, 'Other', 2).apiKey;
     const { id } = await (await call('/v1/invoices', { body: validInvoice })).json();
     expect((await call(`/v1/invoices/${id}`, { key: other })).status).toBe(404);
     expect((await call(`/v1/invoices/${id}/cancel`, { method: 'POST', key: other })).status).toBe(404);

@@ -72,6 +72,8 @@ CREATE TABLE transfers (
   -- Outbox for settlement: every status change bumps version; settlement records what it applied.
   version INTEGER NOT NULL DEFAULT 1,
   settled_version INTEGER NOT NULL DEFAULT 0,
+  -- The status settlement last applied: payment_detected / payment_reverted fire on its changes.
+  settled_status TEXT CHECK (settled_status IN ('detected','confirmed','reverted')),
   detected_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   UNIQUE (chain_id, block_hash, log_index)
