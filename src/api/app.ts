@@ -11,6 +11,7 @@ import { registerDocs } from './docs.ts';
 import { problemResponse } from './problem.ts';
 import { registerCancelInvoice } from './routes/cancel-invoice.ts';
 import { registerCreateInvoice } from './routes/create-invoice.ts';
+import { registerEvents } from './routes/events.ts';
 import { registerGetInvoice } from './routes/get-invoice.ts';
 import { type ReadinessCheck, registerHealth } from './routes/health.ts';
 import { registerListChains } from './routes/list-chains.ts';
@@ -88,6 +89,7 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerGetInvoice(app, ctx);
   registerCancelInvoice(app, ctx);
   registerWebhookEndpoints(app, ctx, deps.checkWebhookUrl);
+  registerEvents(app, ctx);
   registerListChains(app, ctx);
   registerHealth(app, deps.readiness);
   deps.mount?.(app);

@@ -8,7 +8,10 @@ export type HttpServer = { url: string; port: number; close(): Promise<void> };
 const CLOSE_GRACE_MS = 10_000;
 
 /** Serves `app` on 127.0.0.1-or-all:port; close() stops accepting, lets requests finish, then returns. */
-export async function startHttpServer(app: Hono<never> | { fetch: Hono['fetch'] }, options: { port: number; host?: string }): Promise<HttpServer> {
+export async function startHttpServer(
+  app: Hono<never> | { fetch: Hono['fetch'] },
+  options: { port: number; host?: string },
+): Promise<HttpServer> {
   const server = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -20,7 +23,10 @@ export async function startHttpServer(app: Hono<never> | { fetch: Hono['fetch'] 
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        const force = setTimeout(() => 'closeAllConnections' in server && server.closeAllConnections(), CLOSE_GRACE_MS);
+        const force = setTimeout(
+          () => 'closeAllConnections' in server && server.closeAllConnections(),
+          CLOSE_GRACE_MS,
+        );
         force.unref();
         if ('closeIdleConnections' in server) server.closeIdleConnections();
         server.close(() => {

@@ -16,9 +16,7 @@ import {
 } from '../schemas.ts';
 
 /** Decides whether a URL may receive webhooks (scheme, and no private address unless allowed). */
-export type WebhookUrlCheck = (
-  url: string,
-) => Promise<
+export type WebhookUrlCheck = (url: string) => Promise<
   | { ok: true; url: string }
   | {
       ok: false;

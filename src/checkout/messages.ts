@@ -1,0 +1,186 @@
+/**
+ * Every string of the checkout page, in one catalogue. English is the reference: its keys type
+ * the other languages, so a missing translation does not compile. Placeholders are `{name}`;
+ * each translation uses the same set as English (checked by messages.test.ts).
+ *
+ * Keys starting with `phase.` are the status line for each `CheckoutPhase`; the browser script
+ * renders them too, so the whole catalogue of the chosen language is embedded in the page.
+ */
+const en = {
+  'page.title': 'Pay {merchant}',
+  'page.payTo': 'Payment to',
+  'page.description': 'For: {description}',
+  'page.amountDue': 'Amount due',
+  'page.amountPaid': 'Received so far',
+  'page.network': 'Network',
+  'page.chainId': 'chain ID {chainId}',
+  'page.depositAddress': 'Send to this address',
+  'page.tokenContract': '{symbol} token contract',
+  'page.tokenContractHint': 'Your wallet can check that the token it sends is this contract.',
+  'page.warning':
+    'Send only {symbol} on {chain}. Other tokens, or {symbol} on another network, are not credited.',
+  'page.qrAlt': 'QR code of the payment request: {amount} {symbol} on {chain} to {address}',
+  'page.qrHint': 'Scan with a wallet app, or send exactly {amount} {symbol} to the address below.',
+  'page.openInWallet': 'Open in a wallet app',
+  'page.payWithWallet': 'Pay with browser wallet',
+  'page.copy': 'Copy',
+  'page.copied': 'Copied to the clipboard.',
+  'page.copyFailed': 'Could not copy: select the text and copy it yourself.',
+  'page.expiresIn': 'Expires in',
+  'page.days': '{days} d',
+  'page.payments': 'Payments',
+  'page.paymentDetected': '{amount} {symbol}: {confirmations} of {required} confirmations',
+  'page.paymentConfirmed': '{amount} {symbol}: confirmed',
+  'page.paymentReverted': '{amount} {symbol}: reverted by the network, not credited',
+  'page.noscript': 'Turn on JavaScript to see the status update live, or reload the page to check it.',
+  'page.language': 'Language',
+  'page.poweredBy': 'Payment page by stablegate',
+  'phase.awaiting_payment': 'Waiting for your payment.',
+  'phase.partially_paid': 'Partly paid: {paid} {symbol} received, {remaining} {symbol} still due.',
+  'phase.confirming': 'Payment detected: {confirmations} of {required} confirmations.',
+  'phase.paid': 'Paid. Thank you!',
+  'phase.paid_late': 'Paid, after the invoice had expired. Thank you!',
+  'phase.overpaid': 'Paid. More than the amount due was received: contact {merchant} about the difference.',
+  'phase.underpaid':
+    'The invoice expired underpaid: {paid} {symbol} received, {remaining} {symbol} still due. Send the rest or contact {merchant}.',
+  'phase.expired': 'This invoice has expired. Do not send a payment.',
+  'phase.canceled': 'This invoice was canceled. Do not send a payment.',
+  'wallet.connecting': 'Confirm the connection in your wallet…',
+  'wallet.switching': 'Confirm the switch to {chain} in your wallet…',
+  'wallet.confirm': 'Confirm the payment of {amount} {symbol} in your wallet…',
+  'wallet.sent': 'Transaction sent ({hash}). Waiting for the network to include it…',
+  'wallet.rejected': 'You declined the request in your wallet. Nothing was sent.',
+  'wallet.wrongChain':
+    'Your wallet is on another network. Switch it to {chain} (chain ID {chainId}) and try again.',
+  'wallet.insufficientToken':
+    'Not enough {symbol}: this wallet holds {balance} {symbol} and {amount} {symbol} is due.',
+  'wallet.insufficientGas': 'Not enough of the network’s currency in this wallet to pay the transaction fee.',
+  'wallet.pending': 'Your wallet already has a request waiting: open it to continue.',
+  'wallet.noAccount': 'Your wallet shared no account. Unlock it and try again.',
+  'wallet.failed': 'The wallet reported an error: {message}',
+  'notFound.title': 'Payment page not found',
+  'notFound.body':
+    'No invoice has this address. Check the link you were given, or ask the merchant for a new one.',
+} as const;
+
+export type MessageKey = keyof typeof en;
+export type Messages = Record<MessageKey, string>;
+
+const zhHans: Messages = {
+  'page.title': '向 {merchant} 付款',
+  'page.payTo': '收款方',
+  'page.description': '用途：{description}',
+  'page.amountDue': '应付金额',
+  'page.amountPaid': '已收到',
+  'page.network': '网络',
+  'page.chainId': '链 ID {chainId}',
+  'page.depositAddress': '请转账到此地址',
+  'page.tokenContract': '{symbol} 代币合约',
+  'page.tokenContractHint': '您的钱包可以核对所发送的代币是否为此合约。',
+  'page.warning': '只能发送 {chain} 上的 {symbol}。其他代币或其他网络上的 {symbol} 不会入账。',
+  'page.qrAlt': '付款请求二维码：在 {chain} 上向 {address} 支付 {amount} {symbol}',
+  'page.qrHint': '用钱包应用扫码，或向下方地址准确发送 {amount} {symbol}。',
+  'page.openInWallet': '在钱包应用中打开',
+  'page.payWithWallet': '使用浏览器钱包付款',
+  'page.copy': '复制',
+  'page.copied': '已复制到剪贴板。',
+  'page.copyFailed': '无法复制：请手动选择文本并复制。',
+  'page.expiresIn': '剩余时间',
+  'page.days': '{days} 天',
+  'page.payments': '付款记录',
+  'page.paymentDetected': '{amount} {symbol}：{confirmations}/{required} 个确认',
+  'page.paymentConfirmed': '{amount} {symbol}：已确认',
+  'page.paymentReverted': '{amount} {symbol}：已被网络回滚，未入账',
+  'page.noscript': '请启用 JavaScript 以实时查看状态，或刷新页面查看。',
+  'page.language': '语言',
+  'page.poweredBy': '付款页面由 stablegate 提供',
+  'phase.awaiting_payment': '等待您付款。',
+  'phase.partially_paid': '部分付款：已收到 {paid} {symbol}，仍需支付 {remaining} {symbol}。',
+  'phase.confirming': '已检测到付款：{confirmations}/{required} 个确认。',
+  'phase.paid': '付款成功，谢谢！',
+  'phase.paid_late': '已付款（在账单过期之后）。谢谢！',
+  'phase.overpaid': '付款成功。收到的金额超过应付金额：差额请联系 {merchant}。',
+  'phase.underpaid':
+    '账单已过期且付款不足：已收到 {paid} {symbol}，仍需支付 {remaining} {symbol}。请补足余额或联系 {merchant}。',
+  'phase.expired': '此账单已过期，请勿付款。',
+  'phase.canceled': '此账单已取消，请勿付款。',
+  'wallet.connecting': '请在钱包中确认连接…',
+  'wallet.switching': '请在钱包中确认切换到 {chain}…',
+  'wallet.confirm': '请在钱包中确认支付 {amount} {symbol}…',
+  'wallet.sent': '交易已发送（{hash}），等待网络打包…',
+  'wallet.rejected': '您在钱包中拒绝了请求，未发送任何款项。',
+  'wallet.wrongChain': '您的钱包连接的是其他网络。请切换到 {chain}（链 ID {chainId}）后重试。',
+  'wallet.insufficientToken': '{symbol} 余额不足：此钱包持有 {balance} {symbol}，应付 {amount} {symbol}。',
+  'wallet.insufficientGas': '此钱包中的网络原生币不足以支付手续费。',
+  'wallet.pending': '您的钱包中已有一个待处理的请求，请打开钱包继续。',
+  'wallet.noAccount': '钱包未提供账户。请解锁钱包后重试。',
+  'wallet.failed': '钱包报告了错误：{message}',
+  'notFound.title': '找不到付款页面',
+  'notFound.body': '没有与此地址对应的账单。请检查您收到的链接，或向商家索取新链接。',
+};
+
+const zhHant: Messages = {
+  'page.title': '向 {merchant} 付款',
+  'page.payTo': '收款方',
+  'page.description': '用途：{description}',
+  'page.amountDue': '應付金額',
+  'page.amountPaid': '已收到',
+  'page.network': '網路',
+  'page.chainId': '鏈 ID {chainId}',
+  'page.depositAddress': '請轉帳到此地址',
+  'page.tokenContract': '{symbol} 代幣合約',
+  'page.tokenContractHint': '您的錢包可以核對所傳送的代幣是否為此合約。',
+  'page.warning': '只能傳送 {chain} 上的 {symbol}。其他代幣或其他網路上的 {symbol} 不會入帳。',
+  'page.qrAlt': '付款請求 QR 碼：在 {chain} 上向 {address} 支付 {amount} {symbol}',
+  'page.qrHint': '用錢包應用程式掃描，或向下方地址準確傳送 {amount} {symbol}。',
+  'page.openInWallet': '在錢包應用程式中開啟',
+  'page.payWithWallet': '使用瀏覽器錢包付款',
+  'page.copy': '複製',
+  'page.copied': '已複製到剪貼簿。',
+  'page.copyFailed': '無法複製：請手動選取文字並複製。',
+  'page.expiresIn': '剩餘時間',
+  'page.days': '{days} 天',
+  'page.payments': '付款紀錄',
+  'page.paymentDetected': '{amount} {symbol}：{confirmations}/{required} 個確認',
+  'page.paymentConfirmed': '{amount} {symbol}：已確認',
+  'page.paymentReverted': '{amount} {symbol}：已被網路回滾，未入帳',
+  'page.noscript': '請啟用 JavaScript 以即時查看狀態，或重新整理頁面查看。',
+  'page.language': '語言',
+  'page.poweredBy': '付款頁面由 stablegate 提供',
+  'phase.awaiting_payment': '等待您付款。',
+  'phase.partially_paid': '部分付款：已收到 {paid} {symbol}，仍需支付 {remaining} {symbol}。',
+  'phase.confirming': '已偵測到付款：{confirmations}/{required} 個確認。',
+  'phase.paid': '付款成功，謝謝！',
+  'phase.paid_late': '已付款（在帳單過期之後）。謝謝！',
+  'phase.overpaid': '付款成功。收到的金額超過應付金額：差額請聯絡 {merchant}。',
+  'phase.underpaid':
+    '帳單已過期且付款不足：已收到 {paid} {symbol}，仍需支付 {remaining} {symbol}。請補足餘額或聯絡 {merchant}。',
+  'phase.expired': '此帳單已過期，請勿付款。',
+  'phase.canceled': '此帳單已取消，請勿付款。',
+  'wallet.connecting': '請在錢包中確認連線…',
+  'wallet.switching': '請在錢包中確認切換到 {chain}…',
+  'wallet.confirm': '請在錢包中確認支付 {amount} {symbol}…',
+  'wallet.sent': '交易已傳送（{hash}），等待網路打包…',
+  'wallet.rejected': '您在錢包中拒絕了請求，未傳送任何款項。',
+  'wallet.wrongChain': '您的錢包連線的是其他網路。請切換到 {chain}（鏈 ID {chainId}）後重試。',
+  'wallet.insufficientToken': '{symbol} 餘額不足：此錢包持有 {balance} {symbol}，應付 {amount} {symbol}。',
+  'wallet.insufficientGas': '此錢包中的網路原生幣不足以支付手續費。',
+  'wallet.pending': '您的錢包中已有一個待處理的請求，請開啟錢包繼續。',
+  'wallet.noAccount': '錢包未提供帳戶。請解鎖錢包後重試。',
+  'wallet.failed': '錢包回報了錯誤：{message}',
+  'notFound.title': '找不到付款頁面',
+  'notFound.body': '沒有與此地址對應的帳單。請檢查您收到的連結，或向商家索取新連結。',
+};
+
+/** BCP 47 tags with the script subtag: Simplified and Traditional differ in script, not region. */
+export const LANGUAGES = ['en', 'zh-Hans', 'zh-Hant'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export const MESSAGES: Record<Language, Messages> = { en, 'zh-Hans': zhHans, 'zh-Hant': zhHant };
+
+/** Each language's own name, for the switcher: a reader finds their language in its own script. */
+export const LANGUAGE_NAMES: Record<Language, string> = {
+  en: 'English',
+  'zh-Hans': '简体中文',
+  'zh-Hant': '繁體中文',
+};

@@ -1,0 +1,29 @@
+import type { Db } from '../store/db.ts';
+
+/**
+ * One cheap single-row query that changes whenever anything the payer sees changes: the invoice's
+ * state and totals, and its transfers' number, statuses and confirmations. The status stream runs
+ * it every poll and loads the whole invoice only when it differs.
+ *
+ * It reads `invoices` and `transfers` directly because it must not rely on every writer bumping
+ * `updated_at` (settlement, the watcher, or an operator fixing a row by hand). It belongs in
+ * `store/` beside loadInvoice; it lives here until that module takes it over.
+ */
+const VERSION_SQL = `
+SELECT i.status || '|' || coalesce(i.exception, '') || '|' || i.amount_paid || '|' || i.amount_detected
+  || '|' || i.updated_at || '|' || (
+    SELECT count(*) || ':' || coalesce(sum(t.confirmations), 0) || ':' || coalesce(sum(t.status = 'confirmed'), 0)
+      || ':' || coalesce(sum(t.status = 'reverted'), 0) || ':' || coalesce(max(t.updated_at), '')
+    FROM transfers t WHERE t.invoice_id = i.id
+  ) AS version
+FROM invoices i WHERE i.id = ?`;
+
+/** Returns a reader of an invoice's version string, or null when there is no such invoice. */
+export function createInvoiceVersionReader(db: Db): (invoiceId: string) => string | null {
+  // Prepared on first use, not at registration: the app may be built before migrations run.
+  let statement: ReturnType<Db['prepare']> | undefined;
+  return (invoiceId) => {
+    statement ??= db.prepare(VERSION_SQL).pluck();
+    return (statement.get(invoiceId) as string | undefined) ?? null;
+  };
+}

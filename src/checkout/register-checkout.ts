@@ -1,0 +1,99 @@
+import type { Context, Env, Hono } from 'hono';
+import { problemResponse } from '../api/problem.ts';
+import { isId } from '../domain/ids.ts';
+import type { AppContext } from '../runtime/context.ts';
+import { type InvoiceWithTransfers, loadInvoice } from '../store/invoices.ts';
+import { getMerchant } from '../store/merchants.ts';
+import { createCheckoutAssets } from './checkout-assets.ts';
+import { checkoutHeaders } from './checkout-headers.ts';
+import { renderCheckoutPage, renderNotFoundPage } from './checkout-page.tsx';
+import { type CheckoutStatus, toCheckoutStatus } from './checkout-status.ts';
+import { toCheckoutView } from './checkout-view.ts';
+import { negotiateLanguage } from './i18n.ts';
+import { renderQrSvg } from './qr-code.ts';
+import { createInvoiceVersionReader } from './read-invoice-version.ts';
+import { streamCheckoutStatus } from './status-stream.ts';
+import { createWalletChainResolver } from './wallet-chain.ts';
+
+/**
+ * The payer's side (SPEC "Who uses it"): public, unauthenticated routes keyed by the invoice id,
+ * whose 80 random bits make the URL the capability. They answer only what a payer needs: no
+ * merchant id, orderId or metadata, and nothing of any other invoice.
+ *
+ * - `GET /pay/:id` the page (HTML), `GET /pay/:id/status` its status (JSON),
+ * - `GET /pay/:id/events` the status as Server-Sent Events, `GET /pay/:id/qr.svg` the QR code of
+ *   what is still due, `GET /pay/assets/:name` the page's script and stylesheet.
+ */
+export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): void {
+  const assets = createCheckoutAssets();
+  const resolveAddChain = createWalletChainResolver();
+  const readVersion = createInvoiceVersionReader(ctx.db);
+  const chainOf = (chainId: number) => ctx.config.chains.find((chain) => chain.chainId === chainId);
+
+  const load = (id: string): InvoiceWithTransfers | null =>
+    isId('inv', id) ? loadInvoice(ctx.db, id) : null;
+  const statusOf = (found: InvoiceWithTransfers): CheckoutStatus =>
+    toCheckoutStatus(found, chainOf(found.invoice.chainId), ctx.clock.now());
+  const languageOf = (c: Context) =>
+    negotiateLanguage({ query: c.req.query('lang'), acceptLanguage: c.req.header('accept-language') });
+  const notFoundJson = (c: Context, id: string) =>
+    problemResponse(c, 'invoice_not_found', `No invoice ${id}.`);
+
+  app.use('/pay/*', checkoutHeaders());
+
+  app.get('/pay/assets/:name', async (c) => {
+    const served = assets.serve(c, c.req.param('name'));
+    return served ?? c.html(await renderNotFoundPage(languageOf(c), assets.urls.style), 404);
+  });
+
+  app.get('/pay/:id', async (c) => {
+    const language = languageOf(c);
+    // The page shows live state and is chosen by Accept-Language: never cache it shared.
+    c.header('cache-control', 'no-store');
+    c.header('vary', 'Accept-Language');
+    const found = load(c.req.param('id'));
+    if (!found) return c.html(await renderNotFoundPage(language, assets.urls.style), 404);
+    const { invoice } = found;
+    const chain = chainOf(invoice.chainId);
+    const view = toCheckoutView({
+      invoiceId: invoice.id,
+      merchantName: getMerchant(ctx.db, invoice.merchantId)?.name ?? '',
+      description: invoice.description,
+      status: statusOf(found),
+      language,
+      addChain: chain ? await resolveAddChain(chain) : null,
+      assets: assets.urls,
+    });
+    return c.html(await renderCheckoutPage(view), 200);
+  });
+
+  app.get('/pay/:id/status', (c) => {
+    const found = load(c.req.param('id'));
+    if (!found) return notFoundJson(c, c.req.param('id'));
+    return c.json(statusOf(found), 200, { 'cache-control': 'no-store' });
+  });
+
+  app.get('/pay/:id/events', (c) => {
+    const id = c.req.param('id');
+    if (!load(id)) return notFoundJson(c, id);
+    return streamCheckoutStatus(
+      c,
+      {
+        readVersion: () => readVersion(id),
+        readStatus: () => {
+          const found = load(id);
+          return found ? statusOf(found) : null;
+        },
+      },
+      { logger: ctx.logger },
+    );
+  });
+
+  app.get('/pay/:id/qr.svg', async (c) => {
+    const found = load(c.req.param('id'));
+    if (!found) return notFoundJson(c, c.req.param('id'));
+    // Always the EIP-681 request for what is due now; the page's `?due=` only busts caches.
+    const svg = await renderQrSvg(statusOf(found).paymentUri);
+    return c.body(svg, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'no-cache' });
+  });
+}

@@ -1,0 +1,18 @@
+import { parseArgs } from 'node:util';
+import { databasePathFromEnv } from '../../config/env.ts';
+import { openDatabase } from '../../store/db.ts';
+import { runMigrations } from '../../store/migrate.ts';
+
+/** Needs only DATABASE_PATH: a migration must not depend on the chains file being valid. */
+export async function migrateCommand(args: string[]): Promise<number> {
+  parseArgs({ args, options: {} });
+  const db = openDatabase(databasePathFromEnv(), { migrate: false });
+  const { from, to } = runMigrations(db);
+  db.close();
+  console.log(
+    from === to
+      ? `database is up to date (version ${to})`
+      : `migrated database from version ${from} to ${to}`,
+  );
+  return 0;
+}

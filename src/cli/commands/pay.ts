@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createPublicClient, createWalletClient, erc20Abi, http } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { readDevnetFile } from '../../devnet/devnet-file.ts';
+import { amountDue } from '../../domain/invoice.ts';
+import { formatAmount, parseAmount } from '../../domain/money.ts';
+import { openDatabase } from '../../store/db.ts';
+import { loadInvoice } from '../../store/invoices.ts';
+import { CliError } from '../cli-error.ts';
+
+/** `stablegate pay <invoiceId> [--amount <a>]`: an ERC-20 transfer from the first devnet payer. */
+export async function payCommand(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      amount: { type: 'string' },
+      'data-dir': { type: 'string', default: './data' },
+      payer: { type: 'string', default: '0' },
+    },
+  });
+  const invoiceId = positionals[0];
+  if (!invoiceId) throw new CliError('usage: stablegate pay <invoiceId> [--amount <a>] [--data-dir ./data]');
+  const dataDir = resolve(values['data-dir'] ?? './data');
+  const devnet = readDevnetFile(dataDir);
+  if (!devnet)
+    throw new CliError(`no devnet in ${dataDir}: start one with "npx stablegate dev" (or pass --data-dir)`);
+  const db = openDatabase(devnet.databasePath);
+  const found = loadInvoice(db, invoiceId);
+  db.close();
+  if (!found) throw new CliError(`invoice ${invoiceId} not found in ${devnet.databasePath}`);
+  const { invoice } = found;
+  let amount = amountDue(invoice);
+  if (values.amount !== undefined) {
+    const parsed = parseAmount(values.amount, invoice.token.decimals);
+    if (!parsed.ok) throw new CliError(`--amount: ${parsed.message}`);
+    amount = parsed.value;
+  }
+  if (amount === 0n) throw new CliError(`invoice ${invoiceId} has nothing due; pass --amount to send anyway`);
+  const payer = devnet.payers[Number(values.payer)];
+  if (!payer)
+    throw new CliError(`--payer: there are ${devnet.payers.length} payers (0-${devnet.payers.length - 1})`);
+  const account = privateKeyToAccount(payer.privateKey as `0x${string}`);
+  const transport = http(devnet.rpcUrl);
+  const wallet = createWalletClient({ account, transport });
+  const hash = await wallet.writeContract({
+    chain: null,
+    address: invoice.token.address,
+    abi: erc20Abi,
+    functionName: 'transfer',
+    args: [invoice.depositAddress, amount],
+  });
+  const receipt = await createPublicClient({ transport, cacheTime: 0 }).waitForTransactionReceipt({
+    hash,
+    pollingInterval: 250,
+  });
+  console.log(
+    `sent ${formatAmount(amount, invoice.token.decimals)} ${invoice.token.symbol} from ${account.address} to ${invoice.depositAddress}`,
+  );
+  console.log(`transaction ${hash} (block ${receipt.blockNumber}, ${receipt.status})`);
+  return receipt.status === 'success' ? 0 : 1;
+}

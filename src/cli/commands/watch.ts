@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import { createWatcher, type Watcher } from '../../chain/watcher.ts';
+import { createWorkerConnection } from '../../queue/connections.ts';
+import { createContext } from '../../runtime/create-context.ts';
+import { createLeaderLock } from '../../runtime/leader-lock.ts';
+import { CliError } from '../cli-error.ts';
+import { loadConfigOrExit } from '../load-config.ts';
+import { onShutdownSignal } from '../shutdown-signal.ts';
+
+/**
+ * `stablegate watch --chain <id>`: the watcher for one chain. With several processes for one chain,
+ * a Redis lock lets one scan while the others stand by.
+ */
+export async function watchCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { chain: { type: 'string' } } });
+  const config = loadConfigOrExit();
+  const chainId = Number(values.chain);
+  const chain = config.chains.find((candidate) => candidate.chainId === chainId);
+  if (!chain) {
+    throw new CliError(
+      `--chain: ${values.chain ?? '(missing)'} is not configured; configured: ${config.chains.map((c) => c.chainId).join(', ')}`,
+    );
+  }
+  if (!config.redisUrl)
+    throw new CliError('REDIS_URL: required, for the lock that keeps one active watcher per chain');
+  const ctx = createContext(config, { name: 'stablegate-watcher' });
+  const redis = createWorkerConnection(config.redisUrl);
+  let watcher: Watcher | null = null;
+  const lock = createLeaderLock({
+    redis,
+    key: `stablegate:watcher-lock:${chain.chainId}`,
+    onAcquired: () => {
+      ctx.logger.info({ chainId }, 'watcher lock acquired: scanning');
+      watcher = createWatcher({ ctx, chain });
+      watcher.start();
+    },
+    onLost: () => {
+      ctx.logger.warn({ chainId }, 'watcher lock lost: standing by');
+      const stopping = watcher;
+      watcher = null;
+      void stopping?.stop();
+    },
+  });
+  lock.start();
+  ctx.logger.info({ chainId }, 'watcher started (standby until it holds the lock)');
+  await onShutdownSignal(ctx.logger);
+  await (watcher as Watcher | null)?.stop();
+  await lock.stop();
+  await redis.quit().catch(() => undefined);
+  ctx.db.close();
+  return 0;
+}

@@ -1,0 +1,15 @@
+import type { ChainConfig } from '../config/chains.ts';
+import { type Config, loadConfig } from '../config/env.ts';
+import { CliError } from './cli-error.ts';
+
+/** The environment, validated; every bad value is one line of the error. */
+export function loadConfigOrExit(
+  overrides: { chains?: ChainConfig[]; env?: Record<string, string | undefined> } = {},
+): Config {
+  const result = loadConfig(
+    overrides.env ?? process.env,
+    overrides.chains ? { chains: overrides.chains } : {},
+  );
+  if (!result.ok) throw new CliError(['invalid configuration:', ...result.errors.map((line) => `  ${line}`)]);
+  return result.config;
+}

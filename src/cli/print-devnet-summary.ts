@@ -1,0 +1,34 @@
+import type { DevnetFile } from '../devnet/devnet-file.ts';
+
+/** What a newcomer needs after `npm start`: where things are, a key, and a request to paste. */
+export function printDevnetSummary(
+  devnet: DevnetFile,
+  options: { dataDir: string; publicUrl: string; confirmations: number },
+): void {
+  const token = devnet.tokens[0];
+  const lines = [
+    '',
+    'stablegate devnet is running',
+    '',
+    `  API          ${devnet.apiUrl}   (docs: ${devnet.apiUrl}/docs)`,
+    `  Checkout     ${options.publicUrl}/pay/<invoiceId>`,
+    `  RPC          ${devnet.rpcUrl}   (chain ${devnet.chainId}, ${options.confirmations} confirmation(s))`,
+    `  API key      ${devnet.apiKey}`,
+    `  Database     ${devnet.databasePath}`,
+    '',
+    '  Tokens',
+    ...devnet.tokens.map((t) => `    ${t.symbol.padEnd(5)} ${t.address}  (${t.decimals} decimals)`),
+    '',
+    '  Payers (anvil accounts, 1,000,000 of each token)',
+    ...devnet.payers.map((p) => `    ${p.address}  key ${p.privateKey}`),
+    '',
+    '  Try it:',
+    `    curl -s ${devnet.apiUrl}/v1/invoices -H 'Authorization: Bearer ${devnet.apiKey}' \\`,
+    `      -H 'Content-Type: application/json' -d '{"amount":"25.5","currency":"${token?.symbol ?? 'USDC'}","chainId":${devnet.chainId}}'`,
+    `    npx stablegate pay <invoiceId> --data-dir ${options.dataDir}`,
+    '',
+    `  These facts are also in ${options.dataDir}/devnet.json. Stop with Ctrl-C.`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,179 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { BaseError, DatabaseBusyError } from '../domain/errors.ts';
+import { type DeliverJob, QUEUE_NAMES } from '../queue/jobs.ts';
+import type { AppContext } from '../runtime/context.ts';
+import { claimAttempt, type RecordedAttempt, recordAttempt } from '../store/deliveries.ts';
+import { DELIVERY_TIMEOUT_MS, type DeliveryOutcome, deliverWebhook } from './deliver-webhook.ts';
+import { signWebhook, WebhookSigningError } from './sign-webhook.ts';
+
+/**
+ * The webhook worker: one BullMQ job is one attempt of one delivery at one schedule version. The
+ * job claims the attempt in SQLite, signs at send time (fresh `webhook-timestamp`, `webhook-id` =
+ * the event id, stable across retries and redeliveries), sends, and records the outcome with the
+ * next step of the schedule. A receiver's failure completes the job normally: the retry is the
+ * next version's job, which the relay enqueues from SQLite. Only our own failures fail the job.
+ */
+
+/** Many at once: a receiver that hangs for its 15 s holds one slot, not the whole worker. */
+export const NOTIFIER_CONCURRENCY = 50;
+/** Beyond the attempt's own timeout, how long a claim stays leased before it is retried. */
+const CLAIM_LEASE_MARGIN_MS = 30_000;
+/** Tries to record an outcome already obtained, each after SQLite's own busy_timeout. */
+const RECORD_TRIES = 3;
+
+export type NotifierResult = 'stale' | 'abandoned' | DeliveryOutcome['kind'];
+
+export type Notifier = { worker: Worker<DeliverJob, NotifierResult>; close(): Promise<void> };
+
+export function createNotifier(args: {
+  ctx: AppContext;
+  /** A worker connection (`maxRetriesPerRequest: null`); BullMQ duplicates it for blocking reads. */
+  connection: Redis;
+  prefix: string;
+  concurrency?: number;
+  /** Per attempt; the SPEC's 15 s unless a test needs it shorter. */
+  timeoutMs?: number;
+}): Notifier {
+  const { ctx, connection, prefix } = args;
+  const timeoutMs = args.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  const logger = ctx.logger.child({ component: 'notifier' });
+
+  async function attempt(job: DeliverJob): Promise<NotifierResult> {
+    const claim = claimAttempt(ctx.db, {
+      ...job,
+      now: ctx.clock.now(),
+      leaseMs: timeoutMs + CLAIM_LEASE_MARGIN_MS,
+    });
+    if (claim.kind === 'stale') return 'stale';
+    if (claim.kind === 'abandoned') {
+      logger.info(
+        { deliveryId: job.deliveryId, endpointStatus: claim.endpointStatus },
+        'delivery dropped: its endpoint is no longer enabled',
+      );
+      return 'abandoned';
+    }
+    const { target } = claim;
+    let outcome: DeliveryOutcome;
+    // A failure before sending (a stored secret that cannot sign) is still recorded as an attempt:
+    // the schedule then bounds it and the merchant sees why, instead of a lease retried forever.
+    let failure: unknown;
+    try {
+      const headers = signWebhook({
+        secret: target.secret,
+        eventId: target.eventId,
+        timestamp: ctx.clock.now(),
+        body: target.payload,
+      });
+      outcome = await deliverWebhook({
+        url: target.url,
+        headers,
+        body: target.payload,
+        allowPrivate: ctx.config.allowPrivateWebhookUrls,
+        timeoutMs,
+        now: () => ctx.clock.now().getTime(),
+      });
+    } catch (error) {
+      failure = error;
+      outcome = {
+        kind: 'retry',
+        durationMs: 0,
+        // The signing error's message names the problem only, never the secret (sign-webhook.ts).
+        error:
+          error instanceof WebhookSigningError
+            ? `not sent: ${error.message}`
+            : 'not sent: internal error before sending; see the server logs',
+      };
+    }
+    ctx.metrics.webhookOutcomes.inc({ outcome: outcome.kind });
+    const recorded = await recordWithRetry(() =>
+      recordAttempt(ctx.db, {
+        deliveryId: target.deliveryId,
+        scheduleVersion: target.scheduleVersion,
+        outcome,
+        now: ctx.clock.now(),
+        schedule: ctx.config.webhookRetryScheduleS,
+      }),
+    );
+    // Ids and statuses only: never the URL (it may carry a token), the headers or the secret.
+    const fields = {
+      deliveryId: target.deliveryId,
+      eventId: target.eventId,
+      endpointId: target.endpointId,
+      outcome: outcome.kind,
+      status: outcome.status,
+      durationMs: outcome.durationMs,
+      ...(outcome.kind === 'retry' ? { error: outcome.error } : {}),
+      ...(recorded.recorded
+        ? { deliveryStatus: recorded.status, nextAttemptAt: recorded.nextAttemptAt?.toISOString() }
+        : {}),
+    };
+    if (outcome.kind === 'delivered') logger.info(fields, 'webhook delivered');
+    else if (outcome.kind === 'gone') logger.warn(fields, 'webhook endpoint answered 410; endpoint disabled');
+    else logger.warn(fields, 'webhook attempt failed');
+    if (failure !== undefined) throw failure;
+    return outcome.kind;
+  }
+
+  const worker = new Worker<DeliverJob, NotifierResult>(
+    QUEUE_NAMES.deliver,
+    async (job: Job<DeliverJob, NotifierResult>) => {
+      try {
+        return await attempt(job.data);
+      } catch (error) {
+        throw toJobError(error, job, logger);
+      }
+    },
+    { connection, prefix, concurrency: args.concurrency ?? NOTIFIER_CONCURRENCY },
+  );
+  // Without a listener BullMQ prints connection errors itself; ours go through the logger.
+  worker.on('error', (error) => logger.warn({ error: error.message }, 'notifier worker error'));
+
+  return {
+    worker,
+    async close() {
+      await worker.close();
+    },
+  };
+}
+
+function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+/**
+ * The outcome is already known (and the webhook sent): a busy database should not throw it away,
+ * so recording is tried again here before the job fails.
+ */
+async function recordWithRetry(record: () => RecordedAttempt): Promise<RecordedAttempt> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return record();
+    } catch (error) {
+      if (!isSqliteBusy(error) || tries >= RECORD_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * tries));
+    }
+  }
+}
+
+/**
+ * The queue mapping of errors (STYLE: in the processor alone): retryable ones are rethrown for
+ * BullMQ's own retries; everything else is a bug or bad data that retrying cannot fix.
+ */
+function toJobError(error: unknown, job: Job<DeliverJob, NotifierResult>, logger: AppContext['logger']) {
+  const context = { jobId: job.id, deliveryId: job.data.deliveryId };
+  if (isSqliteBusy(error)) {
+    logger.warn(context, 'database busy; delivery job will be retried');
+    return new DatabaseBusyError(error);
+  }
+  if (error instanceof BaseError && error.retryable) return error;
+  // A signing error's cause comes from decoding the secret: log its message alone.
+  const logged = error instanceof WebhookSigningError ? new Error(error.message) : error;
+  logger.error(
+    { ...context, err: logged instanceof Error ? logged : new Error(String(logged)) },
+    'delivery job failed unrecoverably',
+  );
+  const message = error instanceof Error ? error.message : String(error);
+  return new UnrecoverableError(`delivery ${job.data.deliveryId}: ${message}`);
+}

@@ -1,0 +1,55 @@
+import type { ReadinessCheck } from '../api/routes/health.ts';
+import { createProducerConnection } from '../queue/connections.ts';
+import { getCursor } from '../store/chain-state.ts';
+import type { AppContext } from './context.ts';
+
+/** A chain is ready while the watcher's cursor is this close to the head it last saw… */
+export const MAX_HEAD_LAG_BLOCKS = 20;
+/** …and it has been level with the head recently. */
+export const MAX_SYNC_AGE_MS = 60_000;
+
+/**
+ * `/readyz`: the database answers, Redis answers PING, and each chain's watcher is within its
+ * lag bounds with no unacknowledged deep reorg. Each failing check names its reason.
+ */
+export function createReadiness(ctx: AppContext, options: { redisUrl?: string | undefined }): ReadinessCheck {
+  const redis = options.redisUrl ? createProducerConnection(options.redisUrl) : null;
+  redis?.on('error', () => undefined);
+  return async () => {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+    try {
+      ctx.db.prepare('SELECT 1').get();
+      checks.database = { ok: true };
+    } catch (error) {
+      checks.database = { ok: false, detail: (error as Error).message };
+    }
+    if (redis) {
+      try {
+        await Promise.race([
+          redis.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000)),
+        ]);
+        checks.redis = { ok: true };
+      } catch (error) {
+        checks.redis = { ok: false, detail: `redis unreachable: ${(error as Error).message}` };
+      }
+    }
+    const now = ctx.clock.now().getTime();
+    for (const chain of ctx.config.chains) {
+      const cursor = getCursor(ctx.db, chain.chainId);
+      const name = `chain:${chain.chainId}`;
+      if (!cursor) {
+        checks[name] = { ok: false, detail: 'the watcher has not started on this chain' };
+      } else if (cursor.deepReorgAt) {
+        checks[name] = { ok: false, detail: `deep reorg alert: ${cursor.deepReorgDetail ?? ''}` };
+      } else if (cursor.headNumber - cursor.number > MAX_HEAD_LAG_BLOCKS) {
+        checks[name] = { ok: false, detail: `head lag ${cursor.headNumber - cursor.number} blocks` };
+      } else if (!cursor.syncedAt || now - cursor.syncedAt.getTime() > MAX_SYNC_AGE_MS) {
+        checks[name] = { ok: false, detail: 'the watcher has not reached the head in the last minute' };
+      } else {
+        checks[name] = { ok: true, detail: `head lag ${cursor.headNumber - cursor.number} blocks` };
+      }
+    }
+    return { ok: Object.values(checks).every((check) => check.ok), checks };
+  };
+}

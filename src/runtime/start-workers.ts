@@ -1,0 +1,87 @@
+import { Queue } from 'bullmq';
+import { createDeliveryRelay } from '../notify/delivery-relay.ts';
+import { createNotifier } from '../notify/notifier.ts';
+import { createProducerConnection, createWorkerConnection } from '../queue/connections.ts';
+import { type DeliverJob, type MaintenanceJob, QUEUE_NAMES, type SettleJob } from '../queue/jobs.ts';
+import { createSettlementRelay } from '../settle/settlement-relay.ts';
+import { createSettlementWorker } from '../settle/settlement-worker.ts';
+import { expireDueInvoices } from '../store/settlement.ts';
+import type { AppContext } from './context.ts';
+
+/** How often a worker sweeps for invoices past their deadline. */
+export const EXPIRY_SWEEP_INTERVAL_MS = 5000;
+
+export type Workers = Awaited<ReturnType<typeof startWorkers>>;
+
+/**
+ * Relays, settlement and the notifier (`stablegate work`). Several processes may run this at once:
+ * BullMQ hands each job to one worker, and settlement is idempotent besides.
+ */
+export async function startWorkers(
+  ctx: AppContext,
+  options: { redisUrl: string; prefix?: string; notifierTimeoutMs?: number; settleConcurrency?: number },
+) {
+  const prefix = options.prefix ?? 'stablegate';
+  const producer = createProducerConnection(options.redisUrl);
+  const workerConnection = createWorkerConnection(options.redisUrl);
+  const settleQueue = new Queue<SettleJob>(QUEUE_NAMES.settle, { connection: producer, prefix });
+  const deliverQueue = new Queue<DeliverJob>(QUEUE_NAMES.deliver, { connection: producer, prefix });
+  const maintenanceQueue = new Queue<MaintenanceJob>(QUEUE_NAMES.maintenance, {
+    connection: createWorkerConnection(options.redisUrl),
+    prefix,
+  });
+  for (const queue of [settleQueue, deliverQueue, maintenanceQueue]) {
+    queue.on('error', (error) =>
+      ctx.logger.debug({ err: error, queue: queue.name }, 'queue connection error'),
+    );
+  }
+
+  const deliveryRelay = createDeliveryRelay({ ctx, queue: deliverQueue });
+  const settlementRelay = createSettlementRelay({ ctx, queue: settleQueue });
+  const settlement = createSettlementWorker({
+    ctx,
+    connection: workerConnection,
+    prefix,
+    ...(options.settleConcurrency ? { concurrency: options.settleConcurrency } : {}),
+    onEvents: () => deliveryRelay.wake(),
+  });
+  const notifierConnection = workerConnection.duplicate();
+  const notifier = createNotifier({
+    ctx,
+    connection: notifierConnection,
+    prefix,
+    ...(options.notifierTimeoutMs ? { timeoutMs: options.notifierTimeoutMs } : {}),
+  });
+
+  // Swept on start (a worker that was down expires invoices late, never not at all), then on a
+  // BullMQ job scheduler, so several worker processes do not all sweep at once.
+  expireDueInvoices(ctx.db, { publicUrl: ctx.config.publicUrl, now: ctx.clock.now() });
+  maintenanceQueue
+    .upsertJobScheduler(
+      'expire-invoices',
+      { every: EXPIRY_SWEEP_INTERVAL_MS },
+      {
+        name: 'expire-invoices',
+        data: { task: 'expire-invoices' },
+        opts: { removeOnComplete: true, removeOnFail: 100 },
+      },
+    )
+    .catch((error: unknown) => ctx.logger.warn({ err: error }, 'cannot schedule the expiry sweep yet'));
+
+  settlementRelay.start();
+  deliveryRelay.start();
+
+  return {
+    settlementRelay,
+    deliveryRelay,
+    settleQueue,
+    deliverQueue,
+    /** Stops taking work, lets running jobs finish, then closes Redis connections. */
+    async close(): Promise<void> {
+      await Promise.all([settlementRelay.stop(), deliveryRelay.stop()]);
+      await Promise.all([settlement.close(), notifier.close()]);
+      await Promise.all([settleQueue.close(), deliverQueue.close(), maintenanceQueue.close()]);
+      await Promise.allSettled([producer.quit(), workerConnection.quit(), notifierConnection.quit()]);
+    },
+  };
+}
