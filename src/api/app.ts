@@ -16,6 +16,7 @@ import { registerGetInvoice } from './routes/get-invoice.ts';
 import { type ReadinessCheck, registerHealth } from './routes/health.ts';
 import { registerListChains } from './routes/list-chains.ts';
 import { registerListInvoices } from './routes/list-invoices.ts';
+import { registerMetrics } from './routes/metrics.ts';
 import { registerWebhookEndpoints, type WebhookUrlCheck } from './routes/webhook-endpoints.ts';
 
 /** SPEC: bodies over 64 KiB are refused with 413 before they are read whole. */
@@ -92,6 +93,7 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerEvents(app, ctx);
   registerListChains(app, ctx);
   registerHealth(app, deps.readiness);
+  registerMetrics(app, ctx);
   deps.mount?.(app);
   registerDocs(app);
 

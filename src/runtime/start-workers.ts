@@ -11,6 +11,8 @@ import type { AppContext } from './context.ts';
 /** How often a worker sweeps for invoices past their deadline. */
 export const EXPIRY_SWEEP_INTERVAL_MS = 5000;
 
+const QUEUE_DEPTH_INTERVAL_MS = 5000;
+
 export type Workers = Awaited<ReturnType<typeof startWorkers>>;
 
 /**
@@ -70,6 +72,17 @@ export async function startWorkers(
 
   settlementRelay.start();
   deliveryRelay.start();
+  const depthTimer = setInterval(() => {
+    for (const queue of [settleQueue, deliverQueue]) {
+      queue
+        .getJobCounts('waiting', 'delayed', 'active')
+        .then((counts) =>
+          ctx.metrics.queueDepth.set({ queue: queue.name }, (counts.waiting ?? 0) + (counts.delayed ?? 0)),
+        )
+        .catch(() => undefined);
+    }
+  }, QUEUE_DEPTH_INTERVAL_MS);
+  depthTimer.unref();
 
   return {
     settlementRelay,
@@ -78,6 +91,7 @@ export async function startWorkers(
     deliverQueue,
     /** Stops taking work, lets running jobs finish, then closes Redis connections. */
     async close(): Promise<void> {
+      clearInterval(depthTimer);
       await Promise.all([settlementRelay.stop(), deliveryRelay.stop()]);
       await Promise.all([settlement.close(), notifier.close()]);
       await Promise.all([settleQueue.close(), deliverQueue.close(), maintenanceQueue.close()]);

@@ -239,6 +239,9 @@ describe('public routes', () => {
     const docs = await call('/docs', { key: null });
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('/v1/invoices');
+    const metrics = await call('/metrics', { key: null });
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toContain('stablegate_http_request_duration_seconds_bucket');
     const missing = await call('/nope', { key: null });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
