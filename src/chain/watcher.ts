@@ -52,6 +52,8 @@ function isAfterCreation(
 
 /** Addresses per catch-up eth_getLogs: providers cap topic OR-lists (commonly near 1,000). */
 const CATCH_UP_TOPICS = 500;
+/** Blocks per catch-up eth_getLogs. */
+const CATCH_UP_RANGE = 10_000;
 
 /**
  * Follows one chain (SPEC "The flow", step 2). Invariants, kept across crashes because each is
@@ -156,16 +158,20 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
       const toTopics = group.map(
         (row) => `0x000000000000000000000000${row.depositAddress.slice(2).toLowerCase()}` as Hex,
       );
-      const logs = await rpc.logsInRange({
-        tokens,
-        topic0: TRANSFER_TOPIC,
-        from,
-        to: cursor.number,
-        toTopics,
-      });
-      const records = toRecords(logs, await blocksOfLogs(logs));
-      if (!records) throw new Error('a block changed during the catch-up scan; retrying');
-      transfers.push(...records);
+      // Topic-filtered, so results are small; the range is still bounded for providers that cap it.
+      for (let start = from; start <= cursor.number; start += CATCH_UP_RANGE) {
+        const end = Math.min(cursor.number, start + CATCH_UP_RANGE - 1);
+        const logs = await rpc.logsInRange({
+          tokens,
+          topic0: TRANSFER_TOPIC,
+          from: start,
+          to: end,
+          toTopics,
+        });
+        const records = toRecords(logs, await blocksOfLogs(logs));
+        if (!records) throw new Error('a block changed during the catch-up scan; retrying');
+        transfers.push(...records);
+      }
     }
     if (added.length > 0 && index.lastRowId !== cursor.indexedRowId) {
       commit({ transfers, blocks: [], cursor, head, indexedRowId: index.lastRowId });
