@@ -248,5 +248,5 @@ describe('chain watcher', () => {
     expect(watcher.watchedAddresses).toBe(10_000);
     for (const invoice of paid) expect(transfersOf(invoice.id)).toMatchObject([{ amount: '1000000' }]);
     expect(ctx.db.prepare('SELECT count(*) AS n FROM transfers').get()).toEqual({ n: 3 });
-  });
+  }, 180_000);
 });
