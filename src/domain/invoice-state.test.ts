@@ -42,7 +42,7 @@ describe('computeInvoiceState', () => {
         inputArb.chain((input) =>
           fc.tuple(
             fc.constant(input),
-            fc.shuffledSubarray(input.transfers, { minLength: input.transfers.length }),
+            fc.shuffledSubarray([...input.transfers], { minLength: input.transfers.length }),
           ),
         ),
         ([input, shuffled]) => {
