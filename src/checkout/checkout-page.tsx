@@ -50,7 +50,7 @@ function CopyField(props: {
         <code class="field-value" id={props.id}>
           {props.value}
         </code>
-        {props.suffix ? <span class="field-suffix">{props.suffix}</span> : null}
+        {props.suffix ? <strong>{props.suffix}</strong> : null}
         <button type="button" class="copy" data-copy={props.id} aria-describedby={`${props.id}-label`} hidden>
           {props.copy}
         </button>
@@ -188,11 +188,13 @@ export function CheckoutPage({ view }: { view: CheckoutView }) {
           </ul>
         </section>
         <noscript>
-          <p class="notice">{t('page.noscript')}</p>
+          <p class="warning">{t('page.noscript')}</p>
         </noscript>
         <p id="copy-status" class="visually-hidden" aria-live="polite" />
       </main>
-      <footer class="footer">{t('page.poweredBy')}</footer>
+      <footer class="footer">
+        <small>{t('page.poweredBy')}</small>
+      </footer>
       <script
         type="application/json"
         id="checkout-data"

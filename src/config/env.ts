@@ -24,6 +24,13 @@ const EnvSchema = z.object({
     .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
     .transform((value) => value === 'true' || value === '1')
     .default(false),
+  STABLEGATE_SECRET_KEY: z
+    .string()
+    .refine(
+      (value) => Buffer.from(value, 'base64').length === 32,
+      'must be base64 of 32 random bytes (openssl rand -base64 32)',
+    )
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -36,6 +43,8 @@ export type Config = {
   webhookRetryScheduleS: number[];
   allowPrivateWebhookUrls: boolean;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Seals webhook secrets; absent: a key file beside the database (runtime/secret-key.ts). */
+  secretKey: string | undefined;
 };
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -74,6 +83,7 @@ export function loadConfig(
       webhookRetryScheduleS: values.WEBHOOK_RETRY_SCHEDULE ?? [...DEFAULT_RETRY_SCHEDULE_S],
       allowPrivateWebhookUrls: values.ALLOW_PRIVATE_WEBHOOK_URLS,
       logLevel: values.LOG_LEVEL,
+      secretKey: values.STABLEGATE_SECRET_KEY,
     },
   };
 }

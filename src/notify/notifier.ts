@@ -60,7 +60,7 @@ export function createNotifier(args: {
     let failure: unknown;
     try {
       const headers = signWebhook({
-        secret: target.secret,
+        secret: ctx.secrets.open(target.secret, target.endpointId),
         eventId: target.eventId,
         timestamp: ctx.clock.now(),
         body: target.payload,

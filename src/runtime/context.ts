@@ -2,6 +2,7 @@ import type { Config } from '../config/env.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
+import type { SecretBox } from '../store/secret-box.ts';
 import type { Clock } from './clock.ts';
 
 /** What every factory receives: built once in runtime/, never a module-level singleton. */
@@ -11,4 +12,6 @@ export type AppContext = {
   metrics: Metrics;
   db: Db;
   clock: Clock;
+  /** Seals and opens stored webhook secrets. */
+  secrets: SecretBox;
 };

@@ -4,10 +4,12 @@ import { createMetrics } from '../observability/metrics.ts';
 import { openDatabase } from '../store/db.ts';
 import { systemClock } from './clock.ts';
 import type { AppContext } from './context.ts';
+import { loadSecretBox } from './secret-key.ts';
 
 /** Builds the one context a process passes to every factory. */
 export function createContext(config: Config, options: { name?: string } = {}): AppContext {
   const logger = createLogger({ level: config.logLevel, name: options.name ?? 'stablegate' });
   const db = openDatabase(config.databasePath);
-  return { config, logger, metrics: createMetrics(), db, clock: systemClock };
+  const secrets = loadSecretBox({ databasePath: config.databasePath, secretKey: config.secretKey });
+  return { config, logger, metrics: createMetrics(), db, clock: systemClock, secrets };
 }

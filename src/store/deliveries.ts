@@ -46,7 +46,7 @@ export type AttemptTarget = {
   payload: string;
   endpointId: string;
   url: string;
-  /** Never log it: it signs, and anyone holding it can forge our webhooks. */
+  /** Sealed (store/secret-box.ts): open with the context's SecretBox just before signing; never log either form. */
   secret: string;
   endpointStatus: 'enabled' | 'disabled' | 'deleted';
 };

@@ -3,6 +3,7 @@ import { newId } from '../domain/ids.ts';
 import { generateWebhookSecret } from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
 import type { EventType } from './events.ts';
+import type { SecretBox } from './secret-box.ts';
 
 export type WebhookEndpoint = {
   id: string;
@@ -38,7 +39,7 @@ const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
 /** Registers an endpoint; the secret is returned here once and never served again. */
 export function createWebhookEndpoint(
   db: Db,
-  input: { merchantId: string; url: string; events: EventType[] | null; now: Date },
+  input: { merchantId: string; url: string; events: EventType[] | null; now: Date; secrets: SecretBox },
 ): { endpoint: WebhookEndpoint; secret: string } {
   const secret = generateWebhookSecret();
   const id = newId('whe', input.now.getTime());
@@ -53,7 +54,7 @@ export function createWebhookEndpoint(
         input.merchantId,
         input.url,
         input.events ? JSON.stringify(input.events) : null,
-        secret,
+        input.secrets.seal(secret, id),
         createdAt,
       ),
   );

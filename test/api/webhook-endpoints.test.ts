@@ -40,6 +40,12 @@ describe('webhook endpoints', () => {
     });
     expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(() => new Webhook(endpoint.secret)).not.toThrow();
+    const stored = ctx.db
+      .prepare('SELECT secret FROM webhook_endpoints WHERE id = ?')
+      .pluck()
+      .get(endpoint.id) as string;
+    expect(stored).not.toContain(endpoint.secret.slice(6));
+    expect(ctx.secrets.open(stored, endpoint.id)).toBe(endpoint.secret);
     const listed = await (await request(app, '/v1/webhook-endpoints')).json();
     expect(listed.data).toHaveLength(1);
     expect(listed.data[0].secret).toBeUndefined();

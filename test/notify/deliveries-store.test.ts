@@ -32,6 +32,7 @@ function setup(): { deliveryId: string; endpointId: string; eventId: string } {
     url: 'https://shop.example/hook',
     events: null,
     now: t0,
+    secrets: ctx.secrets,
   });
   const token = TEST_CHAIN.tokens[0] as TokenRef;
   const { invoice } = createInvoice(

@@ -75,7 +75,13 @@ function startNotifier(options: { timeoutMs?: number; concurrency?: number } = {
 }
 
 function addEndpoint(path: string, events: EventType[] | null = null, now = new Date()) {
-  return createWebhookEndpoint(ctx.db, { merchantId, url: receiver.url(path), events, now });
+  return createWebhookEndpoint(ctx.db, {
+    merchantId,
+    url: receiver.url(path),
+    events,
+    now,
+    secrets: ctx.secrets,
+  });
 }
 
 /** Creates an invoice, which writes its `invoice.created` event; returns the event id. */
@@ -311,7 +317,9 @@ describe('webhook delivery', () => {
   it('records a secret that cannot sign as failed attempts, fails the jobs unrecoverably and never logs it', async () => {
     const { endpoint } = addEndpoint('/bad-secret');
     const corrupt = 'whsec_!!not-base64!!-s3cr3t-value';
-    ctx.db.prepare('UPDATE webhook_endpoints SET secret = ? WHERE id = ?').run(corrupt, endpoint.id);
+    ctx.db
+      .prepare('UPDATE webhook_endpoints SET secret = ? WHERE id = ?')
+      .run(ctx.secrets.seal(corrupt, endpoint.id), endpoint.id);
     const eventId = createEvent();
     startNotifier();
     relay.start();

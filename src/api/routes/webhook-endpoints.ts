@@ -99,6 +99,7 @@ export function registerWebhookEndpoints(app: ApiApp, ctx: AppContext, checkUrl:
       url: checked.url,
       events: body.events ?? null,
       now: ctx.clock.now(),
+      secrets: ctx.secrets,
     });
     return c.json({ ...toResource(endpoint), secret }, 201);
   });

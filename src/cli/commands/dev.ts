@@ -141,5 +141,8 @@ export async function devCommand(args: string[]): Promise<number> {
   ctx.db.close();
   await anvil?.stop();
   ctx.logger.info('stopped');
-  return 0;
+  // Everything that holds state is closed above. Some clients are not closed by their owners
+  // (the readiness ping and BullMQ's shared maintenance connections) and would keep retrying the
+  // redis-server stopped above forever, holding the event loop open: exit instead of hanging.
+  process.exit(0);
 }

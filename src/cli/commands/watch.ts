@@ -26,10 +26,14 @@ export async function watchCommand(args: string[]): Promise<number> {
   const ctx = createContext(config, { name: 'stablegate-watcher' });
   const redis = createWorkerConnection(config.redisUrl);
   let watcher: Watcher | null = null;
+  // A watcher that lost the lock finishes its step in the background; shutdown waits for it.
+  let stoppingLost: Promise<void> | undefined;
+  let shuttingDown = false;
   const lock = createLeaderLock({
     redis,
     key: `stablegate:watcher-lock:${chain.chainId}`,
     onAcquired: () => {
+      if (shuttingDown) return;
       ctx.logger.info({ chainId }, 'watcher lock acquired: scanning');
       watcher = createWatcher({ ctx, chain });
       watcher.start();
@@ -38,13 +42,16 @@ export async function watchCommand(args: string[]): Promise<number> {
       ctx.logger.warn({ chainId }, 'watcher lock lost: standing by');
       const stopping = watcher;
       watcher = null;
-      void stopping?.stop();
+      stoppingLost = stopping?.stop();
     },
   });
   lock.start();
   ctx.logger.info({ chainId }, 'watcher started (standby until it holds the lock)');
   await onShutdownSignal(ctx.logger);
-  await (watcher as Watcher | null)?.stop();
+  // No new watcher from here on; the running one stops (its cursor is saved with every commit)
+  // while the lock is still ours, and only then is the lock released for a standby to take.
+  shuttingDown = true;
+  await Promise.all([(watcher as Watcher | null)?.stop(), stoppingLost]);
   await lock.stop();
   await redis.quit().catch(() => undefined);
   ctx.db.close();

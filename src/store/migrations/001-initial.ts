@@ -105,7 +105,7 @@ CREATE TABLE webhook_endpoints (
   merchant_id TEXT NOT NULL REFERENCES merchants(id),
   url TEXT NOT NULL,
   events TEXT,                              -- JSON array of event types, NULL = all
-  secret TEXT NOT NULL,                     -- needed to sign, so kept; never logged or served again
+  secret TEXT NOT NULL,                     -- sealed (AES-256-GCM, store/secret-box.ts): needed to sign, never served again
   status TEXT NOT NULL DEFAULT 'enabled' CHECK (status IN ('enabled','disabled')),
   disabled_reason TEXT,
   created_at TEXT NOT NULL,
