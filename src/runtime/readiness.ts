@@ -12,10 +12,13 @@ export const MAX_SYNC_AGE_MS = 60_000;
  * `/readyz`: the database answers, Redis answers PING, and each chain's watcher is within its
  * lag bounds with no unacknowledged deep reorg. Each failing check names its reason.
  */
-export function createReadiness(ctx: AppContext, options: { redisUrl?: string | undefined }): ReadinessCheck {
+export function createReadiness(
+  ctx: AppContext,
+  options: { redisUrl?: string | undefined },
+): ReadinessCheck & { close(): Promise<void> } {
   const redis = options.redisUrl ? createProducerConnection(options.redisUrl) : null;
   redis?.on('error', () => undefined);
-  return async () => {
+  const check: ReadinessCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
       ctx.db.prepare('SELECT 1').get();
@@ -50,6 +53,11 @@ export function createReadiness(ctx: AppContext, options: { redisUrl?: string | 
         checks[name] = { ok: true, detail: `head lag ${cursor.headNumber - cursor.number} blocks` };
       }
     }
-    return { ok: Object.values(checks).every((check) => check.ok), checks };
+    return { ok: Object.values(checks).every((result) => result.ok), checks };
   };
+  return Object.assign(check, {
+    async close() {
+      await redis?.quit().catch(() => undefined);
+    },
+  });
 }

@@ -1,4 +1,3 @@
-import type { ReadinessCheck } from '../api/routes/health.ts';
 import { createWatcher, type Watcher } from '../chain/watcher.ts';
 import type { AppContext } from './context.ts';
 import { createApi } from './create-api.ts';
@@ -13,16 +12,20 @@ export type Gateway = { server: HttpServer; watchers: Watcher[]; workers: Worker
  * order: HTTP (in-flight requests finish), watchers (cursor saved), workers, then Redis and the
  * database are closed by their owners.
  */
-export async function startGateway(
-  ctx: AppContext,
-  options: { redisUrl: string; readiness?: ReadinessCheck },
-): Promise<Gateway> {
+export async function startGateway(ctx: AppContext, options: { redisUrl: string }): Promise<Gateway> {
   const workers = await startWorkers(ctx, { redisUrl: options.redisUrl });
   const watchers = ctx.config.chains.map((chain) =>
     createWatcher({ ctx, chain, onTransfers: () => workers.settlementRelay.wake() }),
   );
-  const readiness = options.readiness ?? createReadiness(ctx, { redisUrl: options.redisUrl });
-  const server = await startHttpServer(createApi(ctx, { readiness }), { port: ctx.config.port });
+  const readiness = createReadiness(ctx, { redisUrl: options.redisUrl });
+  let server: HttpServer;
+  try {
+    server = await startHttpServer(createApi(ctx, { readiness }), { port: ctx.config.port });
+  } catch (error) {
+    // The port is taken, say: the workers must not keep running behind the caller's error.
+    await workers.close();
+    throw error;
+  }
   for (const watcher of watchers) watcher.start();
   return {
     server,
@@ -32,6 +35,7 @@ export async function startGateway(
       await server.close();
       await Promise.all(watchers.map((watcher) => watcher.stop()));
       await workers.close();
+      await readiness.close();
     },
   };
 }

@@ -28,8 +28,10 @@ export async function startWorkers(
   const workerConnection = createWorkerConnection(options.redisUrl);
   const settleQueue = new Queue<SettleJob>(QUEUE_NAMES.settle, { connection: producer, prefix });
   const deliverQueue = new Queue<DeliverJob>(QUEUE_NAMES.deliver, { connection: producer, prefix });
+  // The scheduler call must wait for Redis rather than fail fast like the relays' producer.
+  const maintenanceConnection = createWorkerConnection(options.redisUrl);
   const maintenanceQueue = new Queue<MaintenanceJob>(QUEUE_NAMES.maintenance, {
-    connection: createWorkerConnection(options.redisUrl),
+    connection: maintenanceConnection,
     prefix,
   });
   for (const queue of [settleQueue, deliverQueue, maintenanceQueue]) {
@@ -95,7 +97,13 @@ export async function startWorkers(
       await Promise.all([settlementRelay.stop(), deliveryRelay.stop()]);
       await Promise.all([settlement.close(), notifier.close()]);
       await Promise.all([settleQueue.close(), deliverQueue.close(), maintenanceQueue.close()]);
-      await Promise.allSettled([producer.quit(), workerConnection.quit(), notifierConnection.quit()]);
+      // BullMQ does not close connections it was given: each of ours is closed here.
+      await Promise.allSettled([
+        producer.quit(),
+        workerConnection.quit(),
+        notifierConnection.quit(),
+        maintenanceConnection.quit(),
+      ]);
     },
   };
 }

@@ -48,6 +48,7 @@ export function createSettlementWorker(args: {
     { connection: args.connection, prefix: args.prefix, concurrency: args.concurrency ?? 4, autorun: true },
   );
 
+  const maintenanceConnection = args.connection.duplicate();
   const maintenance = new Worker<MaintenanceJob, number>(
     QUEUE_NAMES.maintenance,
     async () => {
@@ -62,7 +63,7 @@ export function createSettlementWorker(args: {
         return classify(error);
       }
     },
-    { connection: args.connection.duplicate(), prefix: args.prefix, concurrency: 1 },
+    { connection: maintenanceConnection, prefix: args.prefix, concurrency: 1 },
   );
 
   for (const worker of [settle, maintenance]) {
@@ -77,6 +78,8 @@ export function createSettlementWorker(args: {
     maintenance,
     async close(): Promise<void> {
       await Promise.all([settle.close(), maintenance.close()]);
+      // BullMQ leaves a connection it was given open; this one is ours.
+      await maintenanceConnection.quit().catch(() => undefined);
     },
   };
 }

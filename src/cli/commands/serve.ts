@@ -16,6 +16,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   ctx.logger.info({ url: server.url, publicUrl: config.publicUrl }, 'API listening');
   await onShutdownSignal(ctx.logger);
   await server.close();
+  await readiness.close();
   ctx.db.close();
   ctx.logger.info('API stopped');
   return 0;
