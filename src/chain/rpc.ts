@@ -29,11 +29,17 @@ export function createHttpClient(rpcUrl: string): PublicClient {
   });
 }
 
-export function createWsClient(wsUrl: string): PublicClient {
+export function createWsClient(wsUrl: string) {
   return createPublicClient({
     transport: webSocket(wsUrl, { retryCount: 5, reconnect: true, keepAlive: true }),
     cacheTime: 0,
   });
+}
+
+/** Closes a WebSocket client's socket (and its keep-alive timer), which viem leaves open. */
+export async function closeWsClient(client: ReturnType<typeof createWsClient>): Promise<void> {
+  const rpc = await client.transport.getRpcClient().catch(() => null);
+  rpc?.close();
 }
 
 const toBlockRef = (block: RpcBlock): BlockRef => ({

@@ -16,7 +16,14 @@ import { findBlockBefore } from './block-by-time.ts';
 import { createDepositAddressIndex } from './deposit-address-index.ts';
 import { createRangeSizer } from './log-range.ts';
 import { findCommonAncestor } from './reorg.ts';
-import { type ChainRpc, createChainRpc, createHttpClient, createWsClient, type RpcLog } from './rpc.ts';
+import {
+  type ChainRpc,
+  closeWsClient,
+  createChainRpc,
+  createHttpClient,
+  createWsClient,
+  type RpcLog,
+} from './rpc.ts';
 import { matchTransferLogs, TRANSFER_TOPIC, toTransferRecord } from './transfer-logs.ts';
 
 export type WatcherOptions = {
@@ -300,6 +307,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   let unwatchHeads: (() => void) | null = null;
+  let wsClient: ReturnType<typeof createWsClient> | null = null;
 
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -338,6 +346,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
       if (chain.wsUrl) {
         // newHeads over WebSocket only wakes the loop; the loop still reads everything over HTTP.
         const ws = createWsClient(chain.wsUrl);
+        wsClient = ws;
         unwatchHeads = ws.watchBlockNumber({
           emitMissed: false,
           onBlockNumber: () => wakeUp?.(),
@@ -353,6 +362,8 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
     async stop(): Promise<void> {
       running = false;
       unwatchHeads?.();
+      if (wsClient) await closeWsClient(wsClient);
+      wsClient = null;
       wakeUp?.();
       await loop;
     },

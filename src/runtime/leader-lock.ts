@@ -14,8 +14,8 @@ const CALL_TIMEOUT_MS = 1_000;
 const RETRY_HELD_MS = 500;
 /**
  * A holder that has not renewed for this long steps down. A failed attempt takes at most
- * CALL_TIMEOUT_MS + RETRY_HELD_MS, so it steps down before LEADER_LOCK_TTL_MS, when a standby may
- * take the lock: two watchers never scan at once.
+ * CALL_TIMEOUT_MS + RETRY_HELD_MS, so a holder cut off from Redis stops scanning before
+ * LEADER_LOCK_TTL_MS has passed, when a standby may take the lock.
  */
 const STEP_DOWN_AFTER_MS = LEADER_LOCK_TTL_MS - 2 * (CALL_TIMEOUT_MS + RETRY_HELD_MS);
 
@@ -39,9 +39,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * One active watcher per chain: `SET key token NX PX ttl` (in ACQUIRE_SCRIPT), renewed while held. A standby retries
- * and takes over within the TTL once the active process dies. On losing the lock (Redis unreachable
- * long enough, or a pause longer than the TTL) `onLost` runs so the holder stops scanning at once.
+ * One active watcher per chain: `SET key token NX PX ttl` (in ACQUIRE_SCRIPT), renewed while held.
+ * A standby retries and takes over within the TTL once the active process dies. On losing the lock
+ * (Redis unreachable or silent long enough, or a pause longer than the TTL) `onLost` runs so the
+ * holder stops scanning, before the TTL lets a standby in.
  */
 export function createLeaderLock(args: {
   redis: Redis;

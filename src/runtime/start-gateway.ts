@@ -24,6 +24,7 @@ export async function startGateway(ctx: AppContext, options: { redisUrl: string 
   } catch (error) {
     // The port is taken, say: the workers must not keep running behind the caller's error.
     await workers.close();
+    await readiness.close();
     throw error;
   }
   for (const watcher of watchers) watcher.start();

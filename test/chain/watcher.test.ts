@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { testStablecoinAbi, testStablecoinBytecode } from '../../contracts-abi/index.ts';
 import { createWatcher, type Watcher } from '../../src/chain/watcher.ts';
 import type { ChainConfig } from '../../src/config/chains.ts';
+import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { commitScan, getCursor } from '../../src/store/chain-state.ts';
 import { writeTransaction } from '../../src/store/db.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
@@ -228,6 +229,33 @@ describe('chain watcher', () => {
     expect(transfersOf(invoice.id)).toMatchObject([{ status: 'detected', amount: '5000000' }]);
     await sync(restarted);
     expect(transfersOf(invoice.id)).toHaveLength(1);
+  });
+
+  it('wakes on WebSocket newHeads instead of waiting for the next poll', async () => {
+    const chain = {
+      ...(ctx.config.chains[0] as ChainConfig),
+      wsUrl: inject('wsUrl'),
+      pollIntervalMs: 60_000,
+    };
+    const watcher = createWatcher({ ctx, chain });
+    watchers.push(watcher);
+    await sync(watcher);
+    watcher.start();
+    // The subscription connects asynchronously: mine until a block wakes the watcher once.
+    const cursorNumber = () => getCursor(ctx.db, inject('chainId'))?.number ?? 0;
+    const before = cursorNumber();
+    await waitUntil(
+      async () => {
+        await mine(1);
+        return cursorNumber() > before;
+      },
+      { timeoutMs: 20_000 },
+    );
+    const invoice = newInvoice();
+    await sendToken({ token: usdc().address, from: payer(), to: invoice.depositAddress, amount: 7_000_000n });
+    // Polling is once a minute here: only a newHeads notification can wake the loop this soon.
+    await waitUntil(() => transfersOf(invoice.id).length === 1, { timeoutMs: 20_000 });
+    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'detected', amount: '7000000' }]);
   });
 
   it('watches 10,000 addresses and credits the paid ones', async () => {

@@ -7,6 +7,8 @@ import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
 
+const QUIT_TIMEOUT_MS = 2_000;
+
 /**
  * `stablegate watch --chain <id>`: the watcher for one chain. With several processes for one chain,
  * a Redis lock lets one scan while the others stand by.
@@ -25,6 +27,8 @@ export async function watchCommand(args: string[]): Promise<number> {
     throw new CliError('REDIS_URL: required, for the lock that keeps one active watcher per chain');
   const ctx = createContext(config, { name: 'stablegate-watcher' });
   const redis = createWorkerConnection(config.redisUrl);
+  // Without a listener ioredis prints each reconnect failure; what matters, losing the lock, is logged.
+  redis.on('error', (error) => ctx.logger.debug({ err: error }, 'redis connection error'));
   let watcher: Watcher | null = null;
   // A watcher that lost the lock finishes its step in the background; shutdown waits for it.
   let stoppingLost: Promise<void> | undefined;
@@ -53,7 +57,12 @@ export async function watchCommand(args: string[]): Promise<number> {
   shuttingDown = true;
   await Promise.all([(watcher as Watcher | null)?.stop(), stoppingLost]);
   await lock.stop();
-  await redis.quit().catch(() => undefined);
+  // quit() waits for Redis to answer: a Redis that is down or hung must not keep the process alive.
+  await Promise.race([
+    redis.quit().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref()),
+  ]);
+  redis.disconnect();
   ctx.db.close();
   return 0;
 }
