@@ -42,20 +42,19 @@ export type StepOutcome =
 /** How long a node may report a head below our cursor before its chain is believed. */
 const NODE_BEHIND_GRACE_MS = 30_000;
 
-/** Node clocks and ours may disagree by this much when a block's time is compared with ours. */
-const CLOCK_SKEW_S = 15;
-
 /**
  * A deposit address is watched from the block at which its invoice was created: an earlier
- * transfer (the address used before, e.g. by the merchant's own wallet) is not a payment.
+ * transfer (the address used before, e.g. by the merchant's own wallet) is not a payment. An
+ * invoice made before the watcher ever ran has no such block; the watcher's first cursor was put
+ * ten minutes before the earliest of those invoices, which bounds what can count for them. (Block
+ * timestamps are not compared with ours: node clocks drift, and devnets rewind theirs.)
  */
-function isAfterCreation(
-  invoice: { watch_from_block: number | null; created_at: string },
-  block: BlockRef,
-): boolean {
-  if (invoice.watch_from_block !== null) return block.number > invoice.watch_from_block;
-  return block.timestamp >= Date.parse(invoice.created_at) / 1000 - CLOCK_SKEW_S;
+function isAfterCreation(invoice: { watch_from_block: number | null }, block: BlockRef): boolean {
+  return invoice.watch_from_block === null || block.number > invoice.watch_from_block;
 }
+
+/** How far before the earliest invoice a first-ever watcher starts scanning. */
+const UNANCHORED_MARGIN_S = 600;
 
 /** Addresses per catch-up eth_getLogs: providers cap topic OR-lists (commonly near 1,000). */
 const CATCH_UP_TOPICS = 500;
@@ -81,7 +80,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
   const sizer = createRangeSizer();
   // Deeper than any reorg we expect to resolve by walking hashes; beyond it is an alert.
   const windowSize = Math.max(64, chain.confirmations * 2 + 16);
-  const invoiceByRowId = db.prepare('SELECT id, watch_from_block, created_at FROM invoices WHERE rowid = ?');
+  const invoiceByRowId = db.prepare('SELECT id, watch_from_block FROM invoices WHERE rowid = ?');
 
   async function initialCursor(head: BlockRef): Promise<Cursor> {
     let start: BlockRef = head;
@@ -90,9 +89,11 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
       if (!block) throw new Error(`node has no block ${chain.startBlock - 1} (startBlock - 1)`);
       start = block;
     } else {
-      // Invoices made before this watcher ever ran: start a minute before the first of them.
+      // Invoices made before this watcher ever ran: start well before the first of them, since
+      // the node's clock and ours may disagree.
       const earliest = earliestUnanchoredInvoice(db, chain.chainId);
-      if (earliest) start = await findBlockBefore(rpc, head, Math.floor(earliest.getTime() / 1000) - 60);
+      if (earliest)
+        start = await findBlockBefore(rpc, head, Math.floor(earliest.getTime() / 1000) - UNANCHORED_MARGIN_S);
     }
     commit({ transfers: [], blocks: [start], cursor: start, head, indexedRowId: 0 });
     log.info({ block: start.number }, 'watcher initialised its cursor');
@@ -133,7 +134,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
       const block = blocks.get(rpcLog.blockHash);
       if (!block) return null;
       const invoice = invoiceByRowId.get(invoiceRowId) as
-        | { id: string; watch_from_block: number | null; created_at: string }
+        | { id: string; watch_from_block: number | null }
         | undefined;
       if (!invoice || !isAfterCreation(invoice, block)) continue;
       const record = toTransferRecord(rpcLog, invoice.id, block.timestamp);
