@@ -10,17 +10,25 @@ export function createDepositAddressIndex(db: Db, chainId: number) {
   const byAddress = new Map<string, number>();
   let lastRowId = 0;
   return {
-    /** Loads invoices created since the last call; returns them, for the catch-up scan. */
-    refresh(): DepositAddressRow[] {
-      const added: DepositAddressRow[] = [];
+    /**
+     * Loads invoices created since the last call, and returns those `needsCatchUp` selects (only
+     * those: at start every invoice is new, and holding a million row objects would double RSS).
+     */
+    refresh(needsCatchUp: (row: DepositAddressRow) => boolean): {
+      added: number;
+      catchUp: DepositAddressRow[];
+    } {
+      const catchUp: DepositAddressRow[] = [];
+      let added = 0;
       for (;;) {
         const rows = loadDepositAddresses(db, chainId, lastRowId);
         for (const row of rows) {
           byAddress.set(row.depositAddress.slice(2).toLowerCase(), row.rowid);
-          added.push(row);
+          if (needsCatchUp(row)) catchUp.push(row);
           lastRowId = row.rowid;
         }
-        if (rows.length < 100_000) return added;
+        added += rows.length;
+        if (rows.length < 100_000) return { added, catchUp };
       }
     },
     /** The invoice rowid a Transfer's `to` topic pays, if it is one of ours. */

@@ -56,6 +56,9 @@ function isAfterCreation(invoice: { watch_from_block: number | null }, block: Bl
 /** How far before the earliest invoice a first-ever watcher starts scanning. */
 const UNANCHORED_MARGIN_S = 600;
 
+/** How often an idle watcher refreshes `synced_at` (expiry and /readyz read it). */
+const SYNCED_WRITE_INTERVAL_MS = 2000;
+
 /** Addresses per catch-up eth_getLogs: providers cap topic OR-lists (commonly near 1,000). */
 const CATCH_UP_TOPICS = 500;
 /** Blocks per catch-up eth_getLogs. */
@@ -154,8 +157,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
 
   /** Scans addresses added since the last committed batch over the blocks the cursor already passed. */
   async function catchUp(cursor: Cursor, head: BlockRef): Promise<void> {
-    const added = index.refresh();
-    const behind = added.filter(
+    const { added, catchUp: behind } = index.refresh(
       (row) =>
         row.rowid > cursor.indexedRowId && row.watchFromBlock !== null && row.watchFromBlock < cursor.number,
     );
@@ -181,7 +183,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
         transfers.push(...records);
       }
     }
-    if (added.length > 0 && index.lastRowId !== cursor.indexedRowId) {
+    if (added > 0 && index.lastRowId !== cursor.indexedRowId) {
       commit({ transfers, blocks: [], cursor, head, indexedRowId: index.lastRowId });
       if (behind.length > 0)
         log.debug({ addresses: behind.length, found: transfers.length }, 'catch-up scan');
@@ -269,6 +271,8 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
   }
 
   let behindSince: number | null = null;
+  let lastSyncedWrite = 0;
+  let lastSyncedHead = -1;
 
   /**
    * The node reports a head below our cursor: a lagging node behind a load balancer (wait), or a
@@ -298,7 +302,13 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
     if (head.number === cursor.number) {
       // Same height (anvil_reorg keeps it): the head must still be our cursor block.
       if (head.hash !== cursor.hash) return handleReorg(cursor);
-      markSynced(db, chain.chainId, head.number, ctx.clock.now());
+      // Each write is an fsync on the loop the workers share: refresh the mark every few seconds.
+      const now = ctx.clock.now();
+      if (now.getTime() - lastSyncedWrite >= SYNCED_WRITE_INTERVAL_MS || head.number !== lastSyncedHead) {
+        markSynced(db, chain.chainId, head.number, now);
+        lastSyncedWrite = now.getTime();
+        lastSyncedHead = head.number;
+      }
       return { kind: 'synced' };
     }
     return head.number - cursor.number > windowSize ? stepBackfill(cursor, head) : stepNearHead(cursor, head);

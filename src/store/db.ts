@@ -20,8 +20,28 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
   db.pragma('synchronous = FULL');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
+  cacheStatements(db);
   if (options.migrate !== false) runMigrations(db);
   return db;
+}
+
+/**
+ * Compiling SQL costs more than running most of our statements, and every store function
+ * prepares its own: memoize `prepare` per connection, keyed by the SQL text. Our SQL strings are
+ * constants (or a handful of filter combinations), so the cache stays small. A statement's modes
+ * (`pluck`) persist on the shared object, so a given SQL text is always used in one mode.
+ */
+function cacheStatements(db: Db): void {
+  const compile = db.prepare.bind(db);
+  const statements = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = compile(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  }) as Db['prepare'];
 }
 
 /**
