@@ -1,0 +1,84 @@
+/**
+ * The system under test as its own process: the chain watcher and/or the workers (settlement
+ * relay and worker, delivery relay, notifier), wired as `stablegate dev` wires them, against the
+ * bench's anvil, redis-server and SQLite file. Configured by BENCH_PIPELINE (JSON).
+ */
+import { createWatcher, type Watcher } from '../../src/chain/watcher.ts';
+import { ChainConfigSchema } from '../../src/config/chains.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import { createContext } from '../../src/runtime/create-context.ts';
+import { startWorkers, type Workers } from '../../src/runtime/start-workers.ts';
+import { sendToParent, whenStopRequested } from './spawn-child.ts';
+
+export type PipelineOptions = {
+  databasePath: string;
+  redisUrl: string;
+  prefix: string;
+  chain: unknown;
+  watcher: boolean;
+  workers: boolean;
+  settleConcurrency?: number;
+  /**
+   * Drive the watcher's `step()` from here instead of `start()` (the same loop without its
+   * pauses while behind) and report each step's duration and outcome to the parent: how a
+   * backfill spends its time, seen from outside the product's code.
+   */
+  stepLog?: boolean;
+};
+
+const options = JSON.parse(process.env.BENCH_PIPELINE ?? '{}') as PipelineOptions;
+const chain = ChainConfigSchema.parse(options.chain);
+const loaded = loadConfig(
+  {
+    DATABASE_PATH: options.databasePath,
+    REDIS_URL: options.redisUrl,
+    PORT: '0',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
+  },
+  { chains: [chain] },
+);
+if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+const ctx = createContext(loaded.config, { name: 'bench-pipeline' });
+
+let workers: Workers | null = null;
+let watcher: Watcher | null = null;
+if (options.workers) {
+  workers = await startWorkers(ctx, {
+    redisUrl: options.redisUrl,
+    prefix: options.prefix,
+    ...(options.settleConcurrency ? { settleConcurrency: options.settleConcurrency } : {}),
+  });
+}
+let stepping = true;
+let stepLoop: Promise<void> | null = null;
+if (options.watcher) {
+  watcher = createWatcher({ ctx, chain, onTransfers: () => workers?.settlementRelay.wake() });
+  if (options.stepLog) stepLoop = logSteps(watcher);
+  else watcher.start();
+}
+sendToParent({ type: 'ready' });
+
+async function logSteps(w: Watcher): Promise<void> {
+  while (stepping) {
+    const started = performance.now();
+    try {
+      const outcome = await w.step();
+      sendToParent({ type: 'step', ms: performance.now() - started, ...outcome });
+      if (outcome.kind === 'synced')
+        await new Promise((resolve) => setTimeout(resolve, chain.pollIntervalMs));
+    } catch (error) {
+      sendToParent({ type: 'step', ms: performance.now() - started, kind: 'error', error: String(error) });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+await whenStopRequested();
+stepping = false;
+await stepLoop;
+await watcher?.stop();
+await workers?.close();
+ctx.db.close();
+sendToParent({ type: 'stopped' });
+process.exit(0);

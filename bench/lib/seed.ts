@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { HDKey } from '@scure/bip32';
+import { mnemonicToSeedSync } from '@scure/bip39';
+import { type Address, getAddress } from 'viem';
+import { deriveDepositAddress } from '../../src/domain/deposit-address.ts';
+import { newId } from '../../src/domain/ids.ts';
+import { loadSecretBox } from '../../src/runtime/secret-key.ts';
+import type { Db } from '../../src/store/db.ts';
+import { createMerchant } from '../../src/store/merchants.ts';
+import { createWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
+
+/** Not anvil's mnemonic: deposit addresses never collide with the funded payer accounts. */
+const BENCH_MNEMONIC =
+  'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+
+/** The account-level xpub m/44'/60'/<account>'/0 of the bench mnemonic: one per bench merchant. */
+export function benchXpub(account: number): string {
+  return HDKey.fromMasterSeed(mnemonicToSeedSync(BENCH_MNEMONIC)).derive(`m/44'/60'/${account}'/0`)
+    .publicExtendedKey;
+}
+
+export type TokenRef = { symbol: string; address: Address; decimals: number };
+
+export function addMerchant(db: Db, account: number): { merchantId: string; apiKey: string; xpub: string } {
+  const xpub = benchXpub(account);
+  const { merchant, apiKey } = createMerchant(db, { name: `Bench ${account}`, xpub });
+  return { merchantId: merchant.id, apiKey, xpub };
+}
+
+/** A webhook endpoint; its secret is sealed with the key every process of this database finds. */
+export function addEndpoint(
+  db: Db,
+  databasePath: string,
+  merchantId: string,
+  url: string,
+  events: 'invoice.paid'[] | null,
+): string {
+  const secrets = loadSecretBox({ databasePath });
+  return createWebhookEndpoint(db, { merchantId, url, events, now: new Date(), secrets }).secret;
+}
+
+/** Child addresses 0..count-1 of the xpub, as `POST /v1/invoices` would hand them out. */
+export function deriveAddresses(xpub: string, count: number): Address[] {
+  return Array.from({ length: count }, (_, index) => deriveDepositAddress(xpub, index));
+}
+
+/** Random EIP-55 addresses: for bulk rows where deriving (~0.65 ms each) would dominate setup. */
+export function randomAddresses(count: number): Address[] {
+  const bytes = randomBytes(20 * count);
+  return Array.from({ length: count }, (_, i) =>
+    getAddress(`0x${bytes.subarray(i * 20, i * 20 + 20).toString('hex')}`),
+  );
+}
+
+export type SeededInvoice = { id: string; depositAddress: Address; rowid: number };
+
+/**
+ * Inserts open invoices straight into SQLite in big transactions (no API, no `invoice.created`
+ * events): setup for the benchmarks, not what they measure. Rows have the shape createInvoice
+ * writes, and the merchant's next address index moves past them.
+ */
+export function insertInvoices(
+  db: Db,
+  args: {
+    merchantId: string;
+    chainId: number;
+    token: TokenRef;
+    amount: bigint;
+    addresses: readonly Address[];
+    watchFromBlock: number | null;
+    expiresInSeconds?: number;
+    batchSize?: number;
+  },
+): SeededInvoice[] {
+  const now = new Date();
+  const createdAt = now.toISOString();
+  const expiresAt = new Date(now.getTime() + (args.expiresInSeconds ?? 86_400) * 1000).toISOString();
+  const insert = db.prepare(
+    `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
+       address_index, deposit_address, watch_from_block, metadata, created_at, expires_at, updated_at)
+     VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?)`,
+  );
+  const seeded: SeededInvoice[] = [];
+  const batchSize = args.batchSize ?? 50_000;
+  for (let start = 0; start < args.addresses.length; start += batchSize) {
+    db.transaction(() => {
+      const end = Math.min(args.addresses.length, start + batchSize);
+      for (let index = start; index < end; index++) {
+        const id = newId('inv', now.getTime());
+        const depositAddress = args.addresses[index] as Address;
+        const { lastInsertRowid } = insert.run(
+          id,
+          args.merchantId,
+          args.chainId,
+          args.token.symbol,
+          args.token.address,
+          args.token.decimals,
+          args.amount.toString(),
+          index,
+          depositAddress,
+          args.watchFromBlock,
+          createdAt,
+          expiresAt,
+          createdAt,
+        );
+        seeded.push({ id, depositAddress, rowid: Number(lastInsertRowid) });
+      }
+    }).immediate();
+  }
+  db.prepare('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(
+    args.addresses.length,
+    args.merchantId,
+  );
+  return seeded;
+}
