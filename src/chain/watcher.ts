@@ -80,7 +80,8 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
   const index = createDepositAddressIndex(db, chain.chainId);
   const tokens = chain.tokens.map((token) => token.address.toLowerCase() as Hex);
   const tokenSet = new Set<string>(tokens);
-  const sizer = createRangeSizer();
+  // Start narrow and grow: one oversized first request can cost a provider timeout.
+  const sizer = createRangeSizer({ initial: 100 });
   // Deeper than any reorg we expect to resolve by walking hashes; beyond it is an alert.
   const windowSize = Math.max(64, chain.confirmations * 2 + 16);
   const invoiceByRowId = db.prepare('SELECT id, watch_from_block FROM invoices WHERE rowid = ?');
@@ -253,7 +254,13 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
     try {
       logs = await rpc.logsInRange({ tokens, topic0: TRANSFER_TOPIC, from, to });
     } catch (error) {
-      if (sizer.failed(error, to - from + 1)) return { kind: 'block', to: cursor.number, recorded: 0 };
+      if (sizer.failed(error, to - from + 1)) {
+        log.info(
+          { from, to, nextRange: sizer.size, err: error },
+          'eth_getLogs range refused or too slow; narrowing',
+        );
+        return { kind: 'block', to: cursor.number, recorded: 0 };
+      }
       throw error;
     }
     sizer.succeeded(to - from + 1, logs.length);

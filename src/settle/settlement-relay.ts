@@ -6,6 +6,7 @@ import { listUnsettledTransfers } from '../store/settlement.ts';
 export const SETTLE_RELAY_INTERVAL_MS = 200;
 const BATCH_SIZE = 1000;
 const WARN_EVERY_MS = 30_000;
+const REOFFER_AFTER_MS = 30_000;
 
 /**
  * Moves recorded-but-unsettled transfer changes from SQLite into the settle queue (outbox relay).
@@ -22,10 +23,21 @@ export function createSettlementRelay(args: {
   const logger = ctx.logger.child({ component: 'settlement-relay' });
   const intervalMs = args.intervalMs ?? SETTLE_RELAY_INTERVAL_MS;
   let lastWarnAt = 0;
+  const offeredAt = new Map<string, number>();
   let redisDown = false;
 
   async function runOnce(): Promise<{ enqueued: number; redisOk: boolean; more: boolean }> {
-    const pending = listUnsettledTransfers(ctx.db, BATCH_SIZE);
+    const now = Date.now();
+    const all = listUnsettledTransfers(ctx.db, BATCH_SIZE);
+    // Offer each (transfer, version) once per REOFFER_AFTER_MS: the job id dedupes re-adds anyway,
+    // but re-adding a thousand waiting jobs every tick while a backlog drains is wasted work.
+    // The periodic re-offer is what recovers jobs an emptied Redis lost.
+    const live = new Set(all.map((row) => settleJobId({ transferId: row.id, version: row.version })));
+    for (const id of offeredAt.keys()) if (!live.has(id)) offeredAt.delete(id);
+    const pending = all.filter((row) => {
+      const at = offeredAt.get(settleJobId({ transferId: row.id, version: row.version }));
+      return at === undefined || now - at > REOFFER_AFTER_MS;
+    });
     if (pending.length === 0) return { enqueued: 0, redisOk: true, more: false };
     try {
       await queue.addBulk(
@@ -44,9 +56,15 @@ export function createSettlementRelay(args: {
           };
         }),
       );
+      for (const row of pending)
+        offeredAt.set(settleJobId({ transferId: row.id, version: row.version }), now);
       if (redisDown) logger.info('Redis is back; settlement jobs flow again');
       redisDown = false;
-      return { enqueued: pending.length, redisOk: true, more: pending.length === BATCH_SIZE };
+      return {
+        enqueued: pending.length,
+        redisOk: true,
+        more: all.length === BATCH_SIZE && pending.length > 0,
+      };
     } catch (error) {
       redisDown = true;
       const now = Date.now();
