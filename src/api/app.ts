@@ -112,6 +112,14 @@ function handleError(ctx: AppContext, error: unknown, c: Context): Response {
     if (error.status === 400)
       return problemResponse(c, 'malformed_json', 'The request body is not valid JSON.');
   }
+  if ((error as { code?: unknown } | null)?.code === 'SQLITE_FULL') {
+    ctx.logger.error({ route: c.req.routePath }, 'database or disk is full');
+    return problemResponse(
+      c,
+      'storage_full',
+      'The server is out of storage; nothing was written. Try again later.',
+    );
+  }
   if (isSqliteBusy(error)) {
     ctx.logger.warn({ route: c.req.routePath }, 'database busy');
     return problemResponse(c, 'database_busy', 'The database is busy; try again shortly.');

@@ -21,6 +21,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   idempotency_key_reused: 422,
   address_space_exhausted: 422,
   database_busy: 503,
+  // RFC 4918 §11.5: the server cannot store what the request needs; retrying after space is freed works.
+  storage_full: 507,
   internal_error: 500,
 };
 
@@ -29,6 +31,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   unauthorized: 'Unauthorized',
   payload_too_large: 'Payload too large',
   database_busy: 'Service busy',
+  storage_full: 'Insufficient storage',
   internal_error: 'Internal server error',
 };
 

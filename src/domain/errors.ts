@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'webhook_url_unresolvable'
   | 'address_space_exhausted'
   | 'database_busy'
+  | 'storage_full'
   | 'internal_error';
 
 export type FieldError = { field: string; message: string };

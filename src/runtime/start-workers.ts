@@ -12,6 +12,7 @@ import type { AppContext } from './context.ts';
 export const EXPIRY_SWEEP_INTERVAL_MS = 5000;
 
 const QUEUE_DEPTH_INTERVAL_MS = 5000;
+const EXPIRY_SCHEDULER_ID = 'expire-invoices';
 
 export type Workers = Awaited<ReturnType<typeof startWorkers>>;
 
@@ -60,21 +61,29 @@ export async function startWorkers(
   // Swept on start (a worker that was down expires invoices late, never not at all), then on a
   // BullMQ job scheduler, so several worker processes do not all sweep at once.
   expireDueInvoices(ctx.db, { publicUrl: ctx.config.publicUrl, now: ctx.clock.now() });
-  maintenanceQueue
-    .upsertJobScheduler(
-      'expire-invoices',
-      { every: EXPIRY_SWEEP_INTERVAL_MS },
-      {
-        name: 'expire-invoices',
-        data: { task: 'expire-invoices' },
-        opts: { removeOnComplete: true, removeOnFail: 100 },
-      },
-    )
-    .catch((error: unknown) => ctx.logger.warn({ err: error }, 'cannot schedule the expiry sweep yet'));
+  const scheduleExpirySweep = () =>
+    maintenanceQueue
+      .upsertJobScheduler(
+        EXPIRY_SCHEDULER_ID,
+        { every: EXPIRY_SWEEP_INTERVAL_MS },
+        {
+          name: EXPIRY_SCHEDULER_ID,
+          data: { task: 'expire-invoices' },
+          opts: { removeOnComplete: true, removeOnFail: 100 },
+        },
+      )
+      .catch((error: unknown) => ctx.logger.warn({ err: error }, 'cannot schedule the expiry sweep yet'));
+  void scheduleExpirySweep();
 
   settlementRelay.start();
   deliveryRelay.start();
   const depthTimer = setInterval(() => {
+    // The scheduler lives in Redis: one that was down at start, or restarted empty, lost it (or never
+    // had it), and invoices would stop expiring. Put it back; upserting the same id is idempotent.
+    maintenanceQueue
+      .getJobScheduler(EXPIRY_SCHEDULER_ID)
+      .then((scheduler) => (scheduler ? undefined : scheduleExpirySweep()))
+      .catch(() => undefined);
     for (const queue of [settleQueue, deliverQueue]) {
       queue
         .getJobCounts('waiting', 'delayed', 'active')

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { runApiFuzz } from '../reliability/support/api-fuzz.ts';
+import { scaled } from './support/pipeline.ts';
+
+/** The main suite runs 2,000 (test/reliability/api-fuzz.test.ts); FUZZ_SEED replays a run. */
+const REQUESTS = scaled(10_000, 2_000);
+
+describe('API fuzzing, long run', () => {
+  it(`answers ${REQUESTS} arbitrary requests below 500, as documented JSON or problem+json, and never logs a secret`, async () => {
+    const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+    const report = await runApiFuzz({ requests: REQUESTS, ...(seed === undefined ? {} : { seed }) });
+    console.log(
+      `[chaos] api fuzz: ${report.requests} requests fuzzed (seed ${report.seed}), statuses ${JSON.stringify(report.byStatus)}, ` +
+        `${report.violations.length} violations, ${report.leaks.length} secrets in logs; ` +
+        `undocumented global problems: ${report.undocumented.join(', ') || 'none'}`,
+    );
+    expect(report.requests).toBeGreaterThanOrEqual(REQUESTS);
+    expect(report.violations.slice(0, 10)).toEqual([]);
+    expect(report.leaks).toEqual([]);
+  });
+});

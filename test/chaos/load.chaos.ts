@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import autocannon, { type Result } from 'autocannon';
+import type { Address } from 'viem';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { getFreePort } from '../../src/devnet/free-port.ts';
+import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
+import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { devnetChain } from '../fixtures/gateway.ts';
+import { type CliProcess, startCli, stopGently } from '../reliability/support/cli-process.ts';
+import { auditDeliveries } from '../reliability/support/delivery-audit.ts';
+import { createDeployment, type Deployment } from '../reliability/support/deployment.ts';
+import { startWebhookSink, type WebhookSink } from '../reliability/support/webhook-sink.ts';
+import { CHAOS_SCALE } from './support/pipeline.ts';
+
+withSnapshot();
+
+const CONNECTIONS = 50;
+const DURATION_S = Math.max(10, Math.round(60 * CHAOS_SCALE));
+const WARMUP_S = Math.max(5, Math.round(15 * CHAOS_SCALE));
+const MAX_RSS_GROWTH = 0.1;
+
+let redis: RedisServer | undefined;
+let sink: WebhookSink | undefined;
+let deployment: Deployment | undefined;
+const processes: CliProcess[] = [];
+
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((process) => stopGently(process, 10_000)));
+  await sink?.close();
+  await redis?.stop();
+  deployment?.close();
+  redis = undefined;
+  sink = undefined;
+  deployment = undefined;
+});
+
+/** Resident set size of a process, from /proc (Linux). */
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match?.[1]) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+/** Heap used by `serve`, from its own /metrics (prom-client's default metrics). */
+async function heapUsed(base: string): Promise<number> {
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const match = /^stablegate_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics);
+  if (!match?.[1]) throw new Error('no heap metric in /metrics');
+  return Number(match[1]);
+}
+
+/**
+ * RSS and heap once `serve` is idle and its heap has stopped shrinking (V8 collects and shrinks
+ * when allocation stops): comparing two such states measures what was kept, not garbage in flight.
+ */
+async function quiesced(base: string, pid: number): Promise<{ rss: number; heap: number }> {
+  const deadline = Date.now() + 60_000;
+  let lowest = Number.POSITIVE_INFINITY;
+  for (let unchanged = 0; unchanged < 5 && Date.now() < deadline; ) {
+    const heap = await heapUsed(base);
+    if (heap < lowest * 0.99) {
+      lowest = heap;
+      unchanged = 0;
+    } else {
+      unchanged++;
+    }
+    // A poll interval inside a deadline: the heap is read once a second until it settles.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  return { rss: rssBytes(pid), heap: lowest };
+}
+
+const usdc = () => inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
+const payers = () => inject('payers').map((payer) => payer.address as Address);
+
+/** Creates, reads and lists invoices and polls a checkout status, per connection in turn. */
+function mixedLoad(base: string, apiKey: string, seededId: string, durationS: number) {
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  const idOf = (context: Record<string, unknown>) => (typeof context.id === 'string' ? context.id : seededId);
+  return autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: durationS,
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/invoices',
+        headers,
+        body: JSON.stringify({
+          amount: '3.5',
+          currency: 'USDC',
+          chainId: 31337,
+          metadata: { source: 'load' },
+        }),
+        onResponse: (status, body, context) => {
+          if (status === 201) context.id = (JSON.parse(body) as { id: string }).id;
+        },
+      },
+      {
+        method: 'GET',
+        headers,
+        setupRequest: (request, context) => ({ ...request, path: `/v1/invoices/${idOf(context)}` }),
+      },
+      { method: 'GET', headers, path: '/v1/invoices?limit=10' },
+      {
+        method: 'GET',
+        setupRequest: (request, context) => ({ ...request, path: `/pay/${idOf(context)}/status` }),
+      },
+    ],
+  });
+}
+
+const summary = (result: Result) =>
+  `${result.requests.total} requests (${Math.round(result.requests.average)}/s, p99 ${result.latency.p99} ms), ` +
+  `${result.errors} errors, ${result.timeouts} timeouts, ${result['4xx']} 4xx, ${result['5xx']} 5xx`;
+
+describe('load held', () => {
+  it(`serves ${CONNECTIONS} connections of mixed create/get for ${DURATION_S} s while payments flow: no error, no 5xx, RSS growth < 10%`, async () => {
+    redis = await startRedisServer();
+    const currentSink = await startWebhookSink();
+    sink = currentSink;
+    // The production poll interval (1 s), not the tests' 50 ms: each poll is a SQLite write.
+    const current = createDeployment({
+      chain: { ...devnetChain(1), pollIntervalMs: 1_000 },
+      redisUrl: redis.url,
+      webhookUrl: currentSink.url,
+    });
+    deployment = current;
+    currentSink.setSecret(current.secret as string);
+    const port = await getFreePort();
+    const serve = startCli('serve', ['serve'], { ...current.env, PORT: String(port), LOG_LEVEL: 'warn' });
+    const watch = startCli('watch', ['watch', '--chain', String(current.chain.chainId)], current.env);
+    const work = startCli('work', ['work'], { ...current.env, LOG_LEVEL: 'warn' });
+    processes.push(serve, watch, work);
+    await watch.waitForLine(/watcher started/, 60_000);
+    const base = `http://127.0.0.1:${port}`;
+    await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, {
+      timeoutMs: 30_000,
+    });
+    const seededId = current.createInvoice(1_000_000n).id;
+
+    // Payments flow during the whole run: pending invoices the load created are paid, one by one.
+    let paying = true;
+    const paid = new Set<string>();
+    const unpaid = () =>
+      (
+        current.db
+          .prepare(
+            "SELECT id, deposit_address AS address, amount FROM invoices WHERE status = 'pending' ORDER BY id DESC LIMIT 200",
+          )
+          .all() as { id: string; address: Address; amount: string }[]
+      ).filter((invoice) => !paid.has(invoice.id));
+    const payments = (async () => {
+      for (let i = 0; paying; i++) {
+        const invoice = unpaid()[0];
+        if (!invoice) {
+          await waitUntil(() => !paying || unpaid().length > 0, { timeoutMs: 120_000 });
+          continue;
+        }
+        paid.add(invoice.id);
+        await sendToken({
+          token: usdc(),
+          from: payers()[i % payers().length] as Address,
+          to: invoice.address,
+          amount: BigInt(invoice.amount),
+        });
+      }
+    })();
+
+    const warmup = await mixedLoad(base, current.apiKey, seededId, WARMUP_S);
+    const before = await quiesced(base, serve.pid);
+    // RSS and JS heap every 5 s under load, for the report.
+    const samples: string[] = [];
+    const sampler = setInterval(() => {
+      heapUsed(base)
+        .then((heap) => samples.push(`${mib(rssBytes(serve.pid))}/${mib(heap)}`))
+        .catch(() => undefined);
+    }, 5_000);
+    const result = await mixedLoad(base, current.apiKey, seededId, DURATION_S);
+    clearInterval(sampler);
+    const after = await quiesced(base, serve.pid);
+    const rssBefore = before.rss;
+    const rssAfter = after.rss;
+    paying = false;
+    await payments;
+    const growth = (rssAfter - rssBefore) / rssBefore;
+
+    await waitUntil(
+      () =>
+        (current.db
+          .prepare(`SELECT count(*) FROM invoices WHERE status = 'paid'`)
+          .pluck()
+          .get() as number) === paid.size,
+      { timeoutMs: 120_000 },
+    ).catch(() => undefined);
+    const paidNow = current.db
+      .prepare(`SELECT count(*) FROM invoices WHERE status = 'paid'`)
+      .pluck()
+      .get() as number;
+    const audit = auditDeliveries(current.db, currentSink.received(), { paidInvoiceIds: [...paid] });
+    console.log(
+      `[chaos] load: warm-up ${summary(warmup)}; held ${DURATION_S} s: ${summary(result)}; ` +
+        `serve RSS once idle ${mib(rssBefore)} → ${mib(rssAfter)} MiB (${(growth * 100).toFixed(1)}%), ` +
+        `heap ${mib(before.heap)} → ${mib(after.heap)} MiB; RSS/heap MiB every 5 s under load: ${samples.join(' ')}; ` +
+        `${paid.size} payments sent, ${paidNow} invoices paid, ${audit.paidEventsNotOne.length} with other than one invoice.paid`,
+    );
+    expect(result.errors).toBe(0);
+    expect(result.timeouts).toBe(0);
+    expect(result['5xx']).toBe(0);
+    expect(result.non2xx).toBe(0);
+    expect(growth).toBeLessThan(MAX_RSS_GROWTH);
+    expect(paidNow).toBe(paid.size);
+    expect(audit.paidEventsNotOne).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+import { Redis } from 'ioredis';
+import { Webhook } from 'standardwebhooks';
+import type { Address } from 'viem';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
+import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { type Gateway, startGateway } from '../fixtures/gateway.ts';
+import { auditDeliveries } from './support/delivery-audit.ts';
+import type { SunkWebhook } from './support/webhook-sink.ts';
+
+withSnapshot();
+
+/** SPEC "The flow" step 3: SQLite is the source of truth; if Redis is lost, nothing is. */
+const OUTAGE_MS = 10_000;
+const INVOICES = 6;
+const AMOUNT = 12_500_000n;
+
+const usdc = () => inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
+const payer = () => inject('payers')[2]?.address as Address;
+
+let gateway: Gateway | undefined;
+let redis: RedisServer | undefined;
+
+afterEach(async () => {
+  await gateway?.stop();
+  await redis?.stop();
+  gateway = undefined;
+  redis = undefined;
+});
+
+/** The gateway receiver's requests in the shape the audit reads, each verified with the endpoint's secret. */
+function sunk(current: Gateway): SunkWebhook[] {
+  const verifier = new Webhook(current.secret);
+  return current.receiver.received('/hook').map((request) => {
+    const body = JSON.parse(request.body) as {
+      type: string;
+      data: { invoice: { id: string; status: string } };
+    };
+    let verified = true;
+    try {
+      verifier.verify(request.body, request.headers);
+    } catch {
+      verified = false;
+    }
+    return {
+      webhookId: request.headers['webhook-id'] ?? '',
+      type: body.type,
+      invoiceId: body.data.invoice.id,
+      invoiceStatus: body.data.invoice.status,
+      body: request.body,
+      verified,
+      receivedAt: request.receivedAt,
+    };
+  });
+}
+
+function countTransfers(current: Gateway, status: string): number {
+  return (
+    current.ctx.db.prepare('SELECT count(*) AS n FROM transfers WHERE status = ?').get(status) as {
+      n: number;
+    }
+  ).n;
+}
+
+describe('Redis outage', () => {
+  it('delivers every event once Redis is back after a 10 s outage, with one invoice.paid per invoice', async () => {
+    redis = await startRedisServer();
+    const current = await startGateway({ redisUrl: redis.url, confirmations: 2 });
+    gateway = current;
+    const invoices = Array.from({ length: INVOICES }, () => current.createInvoice('12.5'));
+
+    for (const invoice of invoices.slice(0, INVOICES / 2)) {
+      await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: AMOUNT });
+    }
+    await redis.stop();
+    const stoppedAt = Date.now();
+    for (const invoice of invoices.slice(INVOICES / 2)) {
+      await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: AMOUNT });
+    }
+    await mine(2);
+
+    // Without Redis the watcher still records and confirms every payment in SQLite; the outage
+    // lasts at least OUTAGE_MS, polled together with that condition.
+    await waitUntil(
+      () => countTransfers(current, 'confirmed') === INVOICES && Date.now() - stoppedAt >= OUTAGE_MS,
+      {
+        timeoutMs: OUTAGE_MS + 20_000,
+      },
+    );
+    const outageMs = Date.now() - stoppedAt;
+    // The same port, empty: a Redis restarted without persistence has lost every job.
+    redis = await startRedisServer({ port: redis.port });
+
+    const paid = new Set(invoices.map((invoice) => invoice.id));
+    const paidSeen = () =>
+      new Set(
+        sunk(current).flatMap((w) =>
+          w.type === 'invoice.paid' && paid.has(w.invoiceId) ? [w.invoiceId] : [],
+        ),
+      );
+    await current.waitFor(() => paidSeen().size === paid.size, 30_000);
+    const audit = () => auditDeliveries(current.ctx.db, sunk(current), { paidInvoiceIds: [...paid] });
+    await current.waitFor(() => audit().missing.length === 0, 30_000).catch(() => undefined);
+    const result = audit();
+    console.log(
+      `[reliability] redis outage: ${Math.round(outageMs / 1000)} s down, ${result.events} events, ` +
+        `${result.delivered} delivered, ${result.missing.length} lost, ${result.duplicates} duplicates`,
+    );
+    expect(result.missing).toEqual([]);
+    expect(result.forged).toEqual([]);
+    expect(result.paidEventsNotOne).toEqual([]);
+    expect(result.paidWebhooksNotOne).toEqual([]);
+    const statuses = current.ctx.db
+      .prepare('SELECT status, count(*) AS n FROM invoices GROUP BY status')
+      .all();
+    expect(statuses).toEqual([{ status: 'paid', n: INVOICES }]);
+  });
+
+  it('keeps expiring invoices after Redis restarts empty (the expiry sweep is scheduled again)', async () => {
+    redis = await startRedisServer();
+    const current = await startGateway({ redisUrl: redis.url, confirmations: 1 });
+    gateway = current;
+    // The worker has registered its expiry sweep (a BullMQ job scheduler) before Redis goes away.
+    const client = new Redis(redis.url);
+    try {
+      await waitUntil(async () => (await client.keys('*:maintenance:repeat*')).length > 0, {
+        timeoutMs: 10_000,
+      });
+    } finally {
+      client.disconnect();
+    }
+    await redis.stop();
+    redis = await startRedisServer({ port: redis.port });
+    const invoice = current.createInvoice('1', { expiresInSeconds: 30 });
+    current.clock.advance(60_000);
+    await mine(1);
+    // The sweep runs every EXPIRY_SWEEP_INTERVAL_MS (5 s) on a BullMQ job scheduler; a fresh Redis has none.
+    await expect(
+      current.waitFor(
+        () =>
+          current.webhooks().some((w) => w.type === 'invoice.expired' && w.data.invoice.id === invoice.id),
+        20_000,
+      ),
+    ).resolves.toBeUndefined();
+  });
+});

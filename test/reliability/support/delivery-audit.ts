@@ -1,0 +1,82 @@
+import type { Db } from '../../../src/store/db.ts';
+import type { SunkWebhook } from './webhook-sink.ts';
+
+export type DeliveryAudit = {
+  /** Events in the outbox (SQLite), all types. */
+  events: number;
+  /** Events at least one request of which reached the receiver. */
+  delivered: number;
+  /** Event ids never received: each one is an event lost. */
+  missing: string[];
+  /** Requests beyond the first for an event: at-least-once delivery, allowed with the same webhook-id. */
+  duplicates: number;
+  /** Requests whose webhook-id names no event, whose body differs from the stored one, or whose signature failed. */
+  forged: string[];
+  /** Invoices with other than exactly one `invoice.paid` event in SQLite. */
+  paidEventsNotOne: string[];
+  /** Invoices with other than exactly one distinct `invoice.paid` webhook-id received. */
+  paidWebhooksNotOne: string[];
+};
+
+/**
+ * Compares what the merchant received with the transactional outbox: every event must arrive,
+ * duplicates must be byte-identical with the same webhook-id (Standard Webhooks' idempotency key),
+ * and each paid invoice has one `invoice.paid`, ever.
+ */
+export function auditDeliveries(
+  db: Db,
+  received: SunkWebhook[],
+  options: { paidInvoiceIds?: readonly string[]; requireSignature?: boolean } = {},
+): DeliveryAudit {
+  const events = db.prepare('SELECT id, type, invoice_id, payload FROM events ORDER BY id').all() as {
+    id: string;
+    type: string;
+    invoice_id: string;
+    payload: string;
+  }[];
+  const payloadById = new Map(events.map((event) => [event.id, event.payload]));
+  const receivedIds = new Set<string>();
+  const forged: string[] = [];
+  for (const request of received) {
+    const payload = payloadById.get(request.webhookId);
+    const signatureOk = options.requireSignature === false || request.verified;
+    if (payload === undefined || payload !== request.body || !signatureOk) {
+      forged.push(`${request.webhookId} (${request.type})`);
+      continue;
+    }
+    receivedIds.add(request.webhookId);
+  }
+  const missing = events.filter((event) => !receivedIds.has(event.id)).map((event) => event.id);
+
+  const paidEvents = new Map<string, number>();
+  for (const event of events) {
+    if (event.type === 'invoice.paid')
+      paidEvents.set(event.invoice_id, (paidEvents.get(event.invoice_id) ?? 0) + 1);
+  }
+  const paidWebhookIds = new Map<string, Set<string>>();
+  for (const request of received) {
+    if (request.type !== 'invoice.paid') continue;
+    const ids = paidWebhookIds.get(request.invoiceId) ?? new Set<string>();
+    ids.add(request.webhookId);
+    paidWebhookIds.set(request.invoiceId, ids);
+  }
+  const invoices = options.paidInvoiceIds ?? [...paidEvents.keys()];
+  return {
+    events: events.length,
+    delivered: receivedIds.size,
+    missing,
+    duplicates: received.length - forged.length - receivedIds.size,
+    forged,
+    paidEventsNotOne: invoices.filter((id) => paidEvents.get(id) !== 1),
+    paidWebhooksNotOne: invoices.filter((id) => paidWebhookIds.get(id)?.size !== 1),
+  };
+}
+
+/** Invoice rows as the audit needs them. */
+export function invoiceStatuses(
+  db: Db,
+): { id: string; status: string; amount: string; amountPaid: string }[] {
+  return db
+    .prepare('SELECT id, status, amount, amount_paid AS amountPaid FROM invoices ORDER BY id')
+    .all() as { id: string; status: string; amount: string; amountPaid: string }[];
+}

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChainConfig } from '../../../src/config/chains.ts';
+import type { InvoiceRecord } from '../../../src/domain/invoice.ts';
+import { loadSecretBox } from '../../../src/runtime/secret-key.ts';
+import { type Db, openDatabase } from '../../../src/store/db.ts';
+import { createInvoice } from '../../../src/store/invoices.ts';
+import { createMerchant } from '../../../src/store/merchants.ts';
+import { createWebhookEndpoint } from '../../../src/store/webhook-endpoints.ts';
+import { testXpub } from '../../fixtures/context.ts';
+
+/**
+ * What `stablegate migrate` + `merchant create` + a registered endpoint leave behind, for tests that
+ * run the CLI processes (`serve`, `watch`, `work`) as an operator would: a data dir with the SQLite
+ * file and the chains file, the environment those processes read, and the test's own connection.
+ */
+export type Deployment = {
+  dir: string;
+  env: Record<string, string>;
+  /** The test's connection to the same file (WAL: readers and one writer at a time, like the processes). */
+  db: Db;
+  chain: ChainConfig;
+  merchantId: string;
+  apiKey: string;
+  xpub: string;
+  /** The `whsec_` secret of the endpoint at `webhookUrl`, if one was registered. */
+  secret: string | null;
+  publicUrl: string;
+  createInvoice(amount: bigint, options?: { symbol?: string; expiresInSeconds?: number }): InvoiceRecord;
+  close(): void;
+};
+
+export function createDeployment(options: {
+  chain: ChainConfig;
+  redisUrl: string;
+  webhookUrl?: string;
+  env?: Record<string, string>;
+}): Deployment {
+  const dir = mkdtempSync(join(tmpdir(), 'stablegate-reliability-'));
+  const databasePath = join(dir, 'stablegate.db');
+  const configPath = join(dir, 'chains.json');
+  writeFileSync(configPath, JSON.stringify({ chains: [options.chain] }, null, 2));
+  const db = openDatabase(databasePath);
+  const xpub = testXpub(1);
+  const { merchant, apiKey } = createMerchant(db, { name: 'Reliability shop', xpub });
+  // The processes seal and open endpoint secrets with the key file beside the database.
+  const secrets = loadSecretBox({ databasePath });
+  const secret = options.webhookUrl
+    ? createWebhookEndpoint(db, {
+        merchantId: merchant.id,
+        url: options.webhookUrl,
+        events: null,
+        now: new Date(),
+        secrets,
+      }).secret
+    : null;
+  const publicUrl = 'http://localhost:3000';
+  const env: Record<string, string> = {
+    DATABASE_PATH: databasePath,
+    REDIS_URL: options.redisUrl,
+    STABLEGATE_CONFIG: configPath,
+    PUBLIC_URL: publicUrl,
+    ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
+    // Receivers that fail come back quickly in these tests; the SPEC's three days would not end.
+    WEBHOOK_RETRY_SCHEDULE: '0,1,1,2,2,3,5,5,10,10,30,30,60',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  };
+  return {
+    dir,
+    env,
+    db,
+    chain: options.chain,
+    merchantId: merchant.id,
+    apiKey,
+    xpub,
+    secret,
+    publicUrl,
+    createInvoice(amount, invoiceOptions = {}) {
+      const symbol = invoiceOptions.symbol ?? 'USDC';
+      const token = options.chain.tokens.find((candidate) => candidate.symbol === symbol);
+      if (!token) throw new Error(`no token ${symbol}`);
+      return createInvoice(
+        db,
+        {
+          merchantId: merchant.id,
+          chainId: options.chain.chainId,
+          token,
+          amount,
+          expiresInSeconds: invoiceOptions.expiresInSeconds ?? 3600,
+        },
+        { publicUrl, now: new Date() },
+      ).invoice;
+    },
+    close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
