@@ -192,9 +192,15 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
   }
 
   async function handleReorg(cursor: Cursor): Promise<StepOutcome> {
-    const ancestor = await findCommonAncestor(rpc, getWindowBlocks(db, chain.chainId));
+    const window = getWindowBlocks(db, chain.chainId);
+    const ancestor = await findCommonAncestor(rpc, window);
     const depth = cursor.number - ancestor.block.number;
-    const deep = ancestor.kind === 'beyond-window' || depth >= chain.confirmations;
+    // Beyond the window means deeper than it: an alert only when the window was at least as deep
+    // as the confirmation count (right after a first start it holds one block, and nothing can be
+    // confirmed yet, so a shallow reorg there is no alert).
+    const deep =
+      depth >= chain.confirmations ||
+      (ancestor.kind === 'beyond-window' && window.length >= chain.confirmations);
     const detail = deep
       ? `reorg of depth ${depth}${ancestor.kind === 'beyond-window' ? '+ (beyond the stored window)' : ''} at block ${cursor.number}, confirmations ${chain.confirmations}`
       : undefined;
