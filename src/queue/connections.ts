@@ -6,19 +6,33 @@ import { Redis } from 'ioredis';
  * a worker's blocking connection must retry forever (`maxRetriesPerRequest: null`).
  */
 export function createProducerConnection(url: string): Redis {
-  return new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-    lazyConnect: false,
-  });
+  return quiet(
+    new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+      lazyConnect: false,
+    }),
+  );
 }
 
 export function createWorkerConnection(url: string): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: null,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
+  return quiet(
+    new Redis(url, {
+      maxRetriesPerRequest: null,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    }),
+  );
+}
+
+/**
+ * Without an 'error' listener ioredis prints "Unhandled error event" to stderr on every failed
+ * reconnect, bypassing the structured logger. The failures that matter surface where the
+ * connection is used (relays, queue and worker 'error' events), which log them, throttled.
+ */
+function quiet(redis: Redis): Redis {
+  redis.on('error', () => undefined);
+  return redis;
 }
