@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import type { Address } from 'viem';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -19,6 +20,7 @@ const CONNECTIONS = 50;
 const DURATION_S = Math.max(10, Math.round(60 * CHAOS_SCALE));
 const WARMUP_S = Math.max(5, Math.round(15 * CHAOS_SCALE));
 const MAX_RSS_GROWTH = 0.1;
+const GC_ON_SIGNAL = fileURLToPath(new URL('./support/gc-on-signal.cjs', import.meta.url));
 
 let redis: RedisServer | undefined;
 let sink: WebhookSink | undefined;
@@ -53,24 +55,22 @@ async function heapUsed(base: string): Promise<number> {
 }
 
 /**
- * RSS and heap once `serve` is idle and its heap has stopped shrinking (V8 collects and shrinks
- * when allocation stops): comparing two such states measures what was kept, not garbage in flight.
+ * RSS and heap after a full collection in `serve` (SIGUSR2, test/chaos/support/gc-on-signal.cjs):
+ * comparing two such states measures what the process kept, not garbage not yet collected.
  */
-async function quiesced(base: string, pid: number): Promise<{ rss: number; heap: number }> {
-  const deadline = Date.now() + 60_000;
-  let lowest = Number.POSITIVE_INFINITY;
-  for (let unchanged = 0; unchanged < 5 && Date.now() < deadline; ) {
-    const heap = await heapUsed(base);
-    if (heap < lowest * 0.99) {
-      lowest = heap;
-      unchanged = 0;
-    } else {
-      unchanged++;
-    }
-    // A poll interval inside a deadline: the heap is read once a second until it settles.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-  return { rss: rssBytes(pid), heap: lowest };
+async function afterFullGc(base: string, pid: number): Promise<{ rss: number; heap: number }> {
+  const before = await heapUsed(base);
+  process.kill(pid, 'SIGUSR2');
+  let heap = before;
+  // Polled until the collection shows in the heap figure (it drops), within a deadline.
+  await waitUntil(
+    async () => {
+      heap = await heapUsed(base);
+      return heap < before;
+    },
+    { timeoutMs: 10_000 },
+  ).catch(() => undefined);
+  return { rss: rssBytes(pid), heap };
 }
 
 const usdc = () => inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
@@ -132,7 +132,12 @@ describe('load held', () => {
     deployment = current;
     currentSink.setSecret(current.secret as string);
     const port = await getFreePort();
-    const serve = startCli('serve', ['serve'], { ...current.env, PORT: String(port), LOG_LEVEL: 'warn' });
+    const serve = startCli('serve', ['serve'], {
+      ...current.env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_OPTIONS: `--expose-gc --require ${GC_ON_SIGNAL}`,
+    });
     const watch = startCli('watch', ['watch', '--chain', String(current.chain.chainId)], current.env);
     const work = startCli('work', ['work'], { ...current.env, LOG_LEVEL: 'warn' });
     processes.push(serve, watch, work);
@@ -172,7 +177,7 @@ describe('load held', () => {
     })();
 
     const warmup = await mixedLoad(base, current.apiKey, seededId, WARMUP_S);
-    const before = await quiesced(base, serve.pid);
+    const before = await afterFullGc(base, serve.pid);
     // RSS and JS heap every 5 s under load, for the report.
     const samples: string[] = [];
     const sampler = setInterval(() => {
@@ -182,7 +187,16 @@ describe('load held', () => {
     }, 5_000);
     const result = await mixedLoad(base, current.apiKey, seededId, DURATION_S);
     clearInterval(sampler);
-    const after = await quiesced(base, serve.pid);
+    // How long serve's event loop stood still (prom-client's monitorEventLoopDelay): a synchronous
+    // SQLite wait for another process's write lock stalls every request in flight at once.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const lag = (name: string) =>
+      Number(
+        new RegExp(`^stablegate_process_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(
+          metrics,
+        )?.[1],
+      );
+    const after = await afterFullGc(base, serve.pid);
     const rssBefore = before.rss;
     const rssAfter = after.rss;
     paying = false;
@@ -204,8 +218,9 @@ describe('load held', () => {
     const audit = auditDeliveries(current.db, currentSink.received(), { paidInvoiceIds: [...paid] });
     console.log(
       `[chaos] load: warm-up ${summary(warmup)}; held ${DURATION_S} s: ${summary(result)}; ` +
-        `serve RSS once idle ${mib(rssBefore)} → ${mib(rssAfter)} MiB (${(growth * 100).toFixed(1)}%), ` +
+        `serve RSS after a full GC ${mib(rssBefore)} → ${mib(rssAfter)} MiB (${(growth * 100).toFixed(1)}%), ` +
         `heap ${mib(before.heap)} → ${mib(after.heap)} MiB; RSS/heap MiB every 5 s under load: ${samples.join(' ')}; ` +
+        `serve event-loop stall p99 ${Math.round(lag('p99') * 1000)} ms, max ${Math.round(lag('max') * 1000)} ms; ` +
         `${paid.size} payments sent, ${paidNow} invoices paid, ${audit.paidEventsNotOne.length} with other than one invoice.paid`,
     );
     expect(result.errors).toBe(0);

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { getCursor } from '../../src/store/chain-state.ts';
 import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { auditDeliveries, invoiceStatuses } from '../reliability/support/delivery-audit.ts';
 import { type Pipeline, scaled, startPipeline } from './support/pipeline.ts';
@@ -60,10 +61,19 @@ describe('RPC faults between the watcher and its node', () => {
     await waitUntil(
       () =>
         everyInvoicePaid() && auditDeliveries(current.ctx.db, current.sink.received()).missing.length === 0,
-      {
-        timeoutMs: 300_000,
-      },
-    );
+      { timeoutMs: 300_000 },
+    ).catch((error: Error) => {
+      // Where the pipeline stopped: the watcher's cursor, what it recorded, and its last words.
+      const cursor = getCursor(current.ctx.db, current.chain.chainId);
+      const transfers = current.ctx.db
+        .prepare('SELECT status, count(*) AS n FROM transfers GROUP BY status')
+        .all();
+      const last = current.ctx.logs.slice(-8).join('');
+      throw new Error(
+        `${error.message}: cursor ${cursor?.number} (head seen ${cursor?.headNumber}), transfers ${JSON.stringify(transfers)}, ` +
+          `faults ${JSON.stringify(proxy?.counts())}, last logs:\n${last}`,
+      );
+    });
     const elapsedS = Math.round((Date.now() - started) / 1000);
     proxy.setProfile(NO_FAULTS);
 
