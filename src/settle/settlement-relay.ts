@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { KEEP_COMPLETED, KEEP_FAILED, type SettleJob, settleJobId } from '../queue/jobs.ts';
+import { KEEP_COMPLETED, type SettleJob, settleJobId } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
 import { listUnsettledTransfers } from '../store/settlement.ts';
 
@@ -49,7 +49,10 @@ export function createSettlementRelay(args: {
             opts: {
               jobId: settleJobId(data),
               removeOnComplete: KEEP_COMPLETED,
-              removeOnFail: KEEP_FAILED,
+              // A job that failed for good (stalled twice: its worker died on it twice; or out of
+              // attempts) is dropped, not kept: a kept failed job would turn every re-offer under
+              // this id into a no-op, and the payment would never be settled. The worker logs it.
+              removeOnFail: true,
               attempts: 10,
               backoff: { type: 'exponential', delay: 200 },
             },
