@@ -24,9 +24,9 @@ export type ChainRpc = ReturnType<typeof createChainRpc>;
 export function createHttpClient(rpcUrl: string): PublicClient {
   // cacheTime 0: a watcher must never be answered from viem's cache of an older head.
   return createPublicClient({
-    // No transport retries: the watcher's loop retries a failed step itself, with backoff, and an
-    // oversized eth_getLogs that times out should shrink its range at once, not be sent three times.
-    transport: http(rpcUrl, { batch: { batchSize: 100 }, retryCount: 0, timeout: 15_000 }),
+    // Transport retries absorb flaky connections: a step makes several calls, and failing the whole
+    // step on any one of them stalls the watcher under packet loss (test/chaos/rpc-faults).
+    transport: http(rpcUrl, { batch: { batchSize: 100 }, retryCount: 2, timeout: 15_000 }),
     cacheTime: 0,
   });
 }
