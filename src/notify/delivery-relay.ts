@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { type DeliverJob, deliverJobId, KEEP_COMPLETED, KEEP_FAILED, QUEUE_NAMES } from '../queue/jobs.ts';
+import { type DeliverJob, deliverJobId, KEEP_COMPLETED, QUEUE_NAMES } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
 import { fanOutEvents, forgetEnqueued, listDueDeliveries, markEnqueued } from '../store/deliveries.ts';
 
@@ -128,7 +128,9 @@ export function createDeliveryRelay(args: {
             attempts: DELIVER_JOB_ATTEMPTS,
             backoff: DELIVER_JOB_BACKOFF,
             removeOnComplete: KEEP_COMPLETED,
-            removeOnFail: KEEP_FAILED,
+            // Dropped when it fails for good: a kept failed job would make every re-add under this
+            // id a no-op, and the delivery would never be attempted again (as for settle jobs).
+            removeOnFail: true,
           },
         };
       }),

@@ -20,4 +20,3 @@ export const deliverJobId = (job: DeliverJob) => `deliver-${job.deliveryId}-v${j
 
 /** Completed jobs are kept a while, so the relay's re-adds within that window are no-ops. */
 export const KEEP_COMPLETED = { age: 3600, count: 100_000 };
-export const KEEP_FAILED = { age: 7 * 24 * 3600 };
