@@ -64,8 +64,8 @@ function startDyingWorker<T>(url: string, name: string, prefix: string) {
 describe('a job that failed for good', () => {
   // BullMQ fails a job for good when it stalls twice (its worker killed twice while holding it,
   // which the crash-anywhere chaos scenario hit once in three runs) or runs out of attempts. The
-  // relay re-offers unsettled transfers under the same deterministic job id; while the failed job
-  // were kept every re-add is a no-op, and the payment is never settled.
+  // relay re-offers unsettled work under the same deterministic job id; if the failed job were
+  // kept, every re-add would be a no-op and the payment or webhook would never be handled.
   it("does not stop a settle job's transfer from being settled once a worker can", async () => {
     redis = await startRedisServer();
     const current = createTestContext();
