@@ -1,7 +1,9 @@
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import fc from 'fast-check';
-import { mnemonicToAccount } from 'viem/accounts';
+import { bytesToHex } from 'viem';
+import { mnemonicToAccount, publicKeyToAddress } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { deriveDepositAddress } from './deposit-address.ts';
 import { checkXpub } from './xpub.ts';
@@ -19,6 +21,19 @@ describe('deriveDepositAddress', () => {
     }
     // Anvil's well-known first account, as a fixed vector.
     expect(deriveDepositAddress(accountXpub, 0)).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
+  });
+
+  it('equals @scure/bip32 deriveChild at any non-hardened index', () => {
+    const account = HDKey.fromExtendedKey(accountXpub);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (index) => {
+        const child = account.deriveChild(index);
+        if (!child.publicKey) throw new Error('no public key');
+        const uncompressed = secp256k1.Point.fromBytes(child.publicKey).toBytes(false);
+        expect(deriveDepositAddress(accountXpub, index)).toBe(publicKeyToAddress(bytesToHex(uncompressed)));
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it('gives distinct checksummed addresses for distinct indexes', () => {
