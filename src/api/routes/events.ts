@@ -153,7 +153,7 @@ const redeliverRoute = createRoute({
       description: 'The new deliveries, queued',
       content: { 'application/json': { schema: DeliveryListSchema } },
     },
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 413),
   },
 });
 

@@ -81,7 +81,7 @@ const deleteEndpointRoute = createRoute({
       description: 'Deleted',
       content: { 'application/json': { schema: z.object({ id: z.string(), deleted: z.literal(true) }) } },
     },
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 413),
   },
 });
 
