@@ -40,11 +40,10 @@ export function createNotifier(args: {
   const logger = ctx.logger.child({ component: 'notifier' });
 
   async function attempt(job: DeliverJob): Promise<NotifierResult> {
-    const claim = claimAttempt(ctx.db, {
-      ...job,
-      now: ctx.clock.now(),
-      leaseMs: timeoutMs + CLAIM_LEASE_MARGIN_MS,
-    });
+    // Claims and records of concurrent attempts share commits (store/group-commit.ts).
+    const claim = await ctx.writes.run(() =>
+      claimAttempt(ctx.db, { ...job, now: ctx.clock.now(), leaseMs: timeoutMs + CLAIM_LEASE_MARGIN_MS }),
+    );
     if (claim.kind === 'stale') return 'stale';
     if (claim.kind === 'abandoned') {
       logger.info(
@@ -87,13 +86,15 @@ export function createNotifier(args: {
     }
     ctx.metrics.webhookOutcomes.inc({ outcome: outcome.kind });
     const recorded = await recordWithRetry(() =>
-      recordAttempt(ctx.db, {
-        deliveryId: target.deliveryId,
-        scheduleVersion: target.scheduleVersion,
-        outcome,
-        now: ctx.clock.now(),
-        schedule: ctx.config.webhookRetryScheduleS,
-      }),
+      ctx.writes.run(() =>
+        recordAttempt(ctx.db, {
+          deliveryId: target.deliveryId,
+          scheduleVersion: target.scheduleVersion,
+          outcome,
+          now: ctx.clock.now(),
+          schedule: ctx.config.webhookRetryScheduleS,
+        }),
+      ),
     );
     // Ids and statuses only: never the URL (it may carry a token), the headers or the secret.
     const fields = {
@@ -146,10 +147,10 @@ function isSqliteBusy(error: unknown): boolean {
  * The outcome is already known (and the webhook sent): a busy database should not throw it away,
  * so recording is tried again here before the job fails.
  */
-async function recordWithRetry(record: () => RecordedAttempt): Promise<RecordedAttempt> {
+async function recordWithRetry(record: () => Promise<RecordedAttempt>): Promise<RecordedAttempt> {
   for (let tries = 1; ; tries++) {
     try {
-      return record();
+      return await record();
     } catch (error) {
       if (!isSqliteBusy(error) || tries >= RECORD_TRIES) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 * tries));

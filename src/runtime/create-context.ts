@@ -2,6 +2,7 @@ import type { Config } from '../config/env.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { openDatabase } from '../store/db.ts';
+import { createGroupCommit } from '../store/group-commit.ts';
 import { systemClock } from './clock.ts';
 import type { AppContext } from './context.ts';
 import { loadSecretBox } from './secret-key.ts';
@@ -11,5 +12,13 @@ export function createContext(config: Config, options: { name?: string } = {}): 
   const logger = createLogger({ level: config.logLevel, name: options.name ?? 'stablegate' });
   const db = openDatabase(config.databasePath);
   const secrets = loadSecretBox({ databasePath: config.databasePath, secretKey: config.secretKey });
-  return { config, logger, metrics: createMetrics(), db, clock: systemClock, secrets };
+  return {
+    config,
+    logger,
+    metrics: createMetrics(),
+    db,
+    writes: createGroupCommit(db),
+    clock: systemClock,
+    secrets,
+  };
 }

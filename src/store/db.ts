@@ -6,7 +6,7 @@ import { runMigrations } from './migrate.ts';
 export type Db = Database.Database;
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 5000;
+export const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Opens the database with the pragmas every connection needs. `synchronous` and `busy_timeout`

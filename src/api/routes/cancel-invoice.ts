@@ -18,11 +18,13 @@ const route = createRoute({
 });
 
 export function registerCancelInvoice(app: ApiApp, ctx: AppContext): void {
-  app.openapi(route, (c) => {
-    const found = cancelInvoice(ctx.db, c.get('merchant').id, c.req.valid('param').id, {
-      publicUrl: ctx.config.publicUrl,
-      now: ctx.clock.now(),
-    });
+  app.openapi(route, async (c) => {
+    const merchantId = c.get('merchant').id;
+    const { id } = c.req.valid('param');
+    const now = ctx.clock.now();
+    const found = await ctx.writes.run(() =>
+      cancelInvoice(ctx.db, merchantId, id, { publicUrl: ctx.config.publicUrl, now }),
+    );
     return c.json(toInvoiceResource(found.invoice, found.transfers, ctx.config), 200);
   });
 }

@@ -37,7 +37,7 @@ const route = createRoute({
 });
 
 export function registerCreateInvoice(app: ApiApp, ctx: AppContext): void {
-  app.openapi(route, (c) => {
+  app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const merchant = c.get('merchant');
     const chain = ctx.config.chains.find((candidate) => candidate.chainId === body.chainId);
@@ -79,19 +79,23 @@ export function registerCreateInvoice(app: ApiApp, ctx: AppContext): void {
       };
     };
     const key = c.req.valid('header')['idempotency-key'];
-    const response = key
-      ? runIdempotent(
-          ctx.db,
-          {
-            merchantId: merchant.id,
-            key,
-            // The validated body, canonically re-serialized: whitespace or key order do not make it "different".
-            requestHash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
-            now,
-          },
-          create,
-        )
-      : { ...create(), replayed: false };
+    const requestHash = key && createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    // Grouped with the other writes of this moment into one commit (store/group-commit.ts).
+    const response = await ctx.writes.run(() =>
+      key && requestHash
+        ? runIdempotent(
+            ctx.db,
+            {
+              merchantId: merchant.id,
+              key,
+              // The validated body, canonically re-serialized: whitespace or key order do not make it "different".
+              requestHash,
+              now,
+            },
+            create,
+          )
+        : { ...create(), replayed: false },
+    );
     // A replay sends the stored response: the same invoice, even if it has moved on since.
     return c.json(
       JSON.parse(response.body) as InvoiceResource,

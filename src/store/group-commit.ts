@@ -1,0 +1,131 @@
+import { BUSY_TIMEOUT_MS, type Db } from './db.ts';
+
+/** At most this many writes share one transaction, so one group's latency stays bounded. */
+export const GROUP_COMMIT_MAX = 256;
+/** Waits between attempts to take a write lock another process holds, growing to the cap. */
+const BUSY_RETRY_FIRST_MS = 1;
+const BUSY_RETRY_CAP_MS = 50;
+
+type Pending = {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  queuedAt: number;
+};
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export type GroupCommit = {
+  /**
+   * Runs `fn` (synchronous, as every transaction here) inside the next group's transaction, in its
+   * own savepoint, and settles once that transaction has committed: a `fn` that throws rolls back
+   * its own writes alone and rejects with its error; the others commit.
+   */
+  run<T>(fn: () => T): Promise<T>;
+};
+
+/**
+ * Group commit: every write that arrives while the event loop is busy (with the previous group's
+ * fsync, say) is applied in one `BEGIN IMMEDIATE` transaction, then answered. A durable commit
+ * costs one fsync whatever it holds, so under load writes share fsyncs instead of queueing for
+ * one each; alone, a write waits one `setImmediate`.
+ *
+ * The write lock is taken without SQLite's busy handler, which would sleep on the event loop while
+ * another process (the watcher, the workers) holds it: a busy lock is retried on a timer instead,
+ * so the process keeps serving reads meanwhile, and writes still waiting after the connection's
+ * busy timeout are rejected with SQLite's own SQLITE_BUSY error (503 at the API, a retried job in
+ * the workers).
+ */
+export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = {}): GroupCommit {
+  const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  const queue: Pending[] = [];
+  let scheduled = false;
+  let busyRetryMs = 0;
+
+  function schedule(delayMs: number): void {
+    if (scheduled) return;
+    scheduled = true;
+    if (delayMs === 0) setImmediate(flush);
+    else setTimeout(flush, delayMs);
+  }
+
+  /** `BEGIN IMMEDIATE` that fails at once with SQLITE_BUSY instead of sleeping in the busy handler. */
+  function begin(): void {
+    db.pragma('busy_timeout = 0');
+    try {
+      db.prepare('BEGIN IMMEDIATE').run();
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    }
+  }
+
+  function waitForLock(busy: unknown): void {
+    const now = Date.now();
+    while (queue.length > 0 && now - (queue[0] as Pending).queuedAt >= busyTimeoutMs) {
+      (queue.shift() as Pending).reject(busy);
+    }
+    busyRetryMs = Math.min(Math.max(busyRetryMs * 2, BUSY_RETRY_FIRST_MS), BUSY_RETRY_CAP_MS);
+    if (queue.length > 0) schedule(busyRetryMs);
+  }
+
+  function flush(): void {
+    scheduled = false;
+    if (queue.length === 0) return;
+    try {
+      begin();
+    } catch (error) {
+      if (!isBusy(error)) {
+        for (const item of queue.splice(0)) item.reject(error);
+        return;
+      }
+      waitForLock(error);
+      return;
+    }
+    busyRetryMs = 0;
+    const group = queue.splice(0, GROUP_COMMIT_MAX);
+    const outcomes: Outcome[] = [];
+    let fatal: { error: unknown } | null = null;
+    for (const item of group) {
+      try {
+        outcomes.push({ ok: true, value: db.transaction(item.fn)() });
+      } catch (error) {
+        // Some errors (SQLITE_FULL, I/O errors) make SQLite roll the whole transaction back:
+        // then nothing of this group stands, including writes that had succeeded before.
+        if (!db.inTransaction) {
+          fatal = { error };
+          break;
+        }
+        outcomes.push({ ok: false, error });
+      }
+    }
+    if (!fatal) {
+      try {
+        db.prepare('COMMIT').run();
+      } catch (error) {
+        if (db.inTransaction) db.prepare('ROLLBACK').run();
+        fatal = { error };
+      }
+    }
+    group.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (fatal) item.reject(fatal.error);
+      else if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
+    });
+    if (queue.length > 0) schedule(0);
+  }
+
+  return {
+    run<T>(fn: () => T): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, queuedAt: Date.now() });
+        schedule(0);
+      });
+    },
+  };
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
