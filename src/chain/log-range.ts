@@ -1,3 +1,5 @@
+import { BaseError, ResponseBodyTooLargeError } from 'viem';
+
 /**
  * The eth_getLogs block range adapts to the provider: it grows while responses are small and
  * shrinks on the errors providers give for too many results, too large a response or too wide a
@@ -20,6 +22,16 @@ export function createRangeSizer(options: { initial?: number; min?: number; max?
     },
     /** Returns true when the error is a range complaint and the size was reduced. */
     failed(error: unknown, attemptedBlocks: number): boolean {
+      const tooLarge = responseTooLarge(error);
+      if (tooLarge) {
+        // One block's logs over the limit cannot be narrowed: the caller's step fails, visibly.
+        if (attemptedBlocks <= min) return false;
+        // viem read the size and refused the body: scale the range to fit, with room for denser
+        // blocks, instead of halving and paying for the node's oversized answer again and again.
+        const fitting = Math.floor((attemptedBlocks * tooLarge.maxSize * 3) / (tooLarge.size * 4));
+        size = Math.max(min, Math.min(max, attemptedBlocks - 1, fitting));
+        return true;
+      }
       const message = errorText(error);
       const suggested = suggestedRange(message);
       if (suggested !== null) {
@@ -31,6 +43,14 @@ export function createRangeSizer(options: { initial?: number; min?: number; max?
       return true;
     },
   };
+}
+
+export type RangeSizer = ReturnType<typeof createRangeSizer>;
+
+function responseTooLarge(error: unknown): ResponseBodyTooLargeError | null {
+  if (!(error instanceof BaseError)) return null;
+  const found = error.walk((cause) => cause instanceof ResponseBodyTooLargeError);
+  return found instanceof ResponseBodyTooLargeError ? found : null;
 }
 
 function errorText(error: unknown): string {

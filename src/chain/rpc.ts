@@ -21,12 +21,21 @@ type RpcBlock = { number: Hex; hash: Hash; parentHash: Hash; timestamp: Hex };
 
 export type ChainRpc = ReturnType<typeof createChainRpc>;
 
-export function createHttpClient(rpcUrl: string): PublicClient {
+/**
+ * `batch: false` for a client whose requests must each travel alone: viem joins the requests of
+ * one tick into a single JSON-RPC batch, whose response arrives only when all of them are done and
+ * counts against one response size limit (two pipelined eth_getLogs of 10,000 logs would exceed it).
+ */
+export function createHttpClient(rpcUrl: string, options: { batch?: boolean } = {}): PublicClient {
   // cacheTime 0: a watcher must never be answered from viem's cache of an older head.
   return createPublicClient({
     // Transport retries absorb flaky connections: a step makes several calls, and failing the whole
     // step on any one of them stalls the watcher under packet loss (test/chaos/rpc-faults).
-    transport: http(rpcUrl, { batch: { batchSize: 100 }, retryCount: 2, timeout: 15_000 }),
+    transport: http(rpcUrl, {
+      batch: options.batch === false ? false : { batchSize: 100 },
+      retryCount: 2,
+      timeout: 15_000,
+    }),
     cacheTime: 0,
   });
 }

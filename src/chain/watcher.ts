@@ -15,6 +15,7 @@ import {
 import { findBlockBefore } from './block-by-time.ts';
 import { createDepositAddressIndex } from './deposit-address-index.ts';
 import { createRangeSizer } from './log-range.ts';
+import { createLogRangeReader } from './log-range-reader.ts';
 import { findCommonAncestor } from './reorg.ts';
 import {
   type ChainRpc,
@@ -80,8 +81,18 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
   const index = createDepositAddressIndex(db, chain.chainId);
   const tokens = chain.tokens.map((token) => token.address.toLowerCase() as Hex);
   const tokenSet = new Set<string>(tokens);
-  // Start narrow and grow: one oversized first request can cost a provider timeout.
-  const sizer = createRangeSizer({ initial: 100 });
+  // Start narrow and grow (×2 a step while responses are small): one oversized first request can
+  // cost a provider timeout, or viem's 10 MiB response limit three times over with its retries.
+  const sizer = createRangeSizer({ initial: 10 });
+  const ranges = createLogRangeReader({
+    logsRpc: createChainRpc(createHttpClient(chain.rpcUrl, { batch: false })),
+    rpc,
+    tokens,
+    topic0: TRANSFER_TOPIC,
+    sizer,
+    wantedBlocks: (logs) =>
+      matchTransferLogs(logs, index, tokenSet).map((match) => Number(BigInt(match.log.blockNumber))),
+  });
   // Deeper than any reorg we expect to resolve by walking hashes; beyond it is an alert.
   const windowSize = Math.max(64, chain.confirmations * 2 + 16);
   const invoiceByRowId = db.prepare('SELECT id, watch_from_block FROM invoices WHERE rowid = ?');
@@ -252,33 +263,26 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
     return { kind: 'block', to: last.number, recorded: records.length };
   }
 
-  /** Far behind: ranges of eth_getLogs sized by the provider's limits; only matched blocks fetched. */
+  /** Far behind: ranges of eth_getLogs sized by the provider's limits, the next read while one commits. */
   async function stepBackfill(cursor: Cursor, head: BlockRef): Promise<StepOutcome> {
-    const from = cursor.number + 1;
-    const to = Math.min(head.number - windowSize, cursor.number + sizer.size);
-    let logs: RpcLog[];
-    try {
-      logs = await rpc.logsInRange({ tokens, topic0: TRANSFER_TOPIC, from, to });
-    } catch (error) {
-      if (sizer.failed(error, to - from + 1)) {
-        log.info(
-          { from, to, nextRange: sizer.size, err: error },
-          'eth_getLogs range refused or too slow; narrowing',
-        );
-        return { kind: 'block', to: cursor.number, recorded: 0 };
-      }
-      throw error;
+    const read = await ranges.read(cursor.number + 1, head.number - windowSize);
+    if (read.kind === 'narrowed') {
+      log.info(
+        { from: read.from, to: read.to, nextRange: sizer.size, err: read.error },
+        'eth_getLogs range refused, too large or too slow; narrowing',
+      );
+      return { kind: 'block', to: cursor.number, recorded: 0 };
     }
-    sizer.succeeded(to - from + 1, logs.length);
+    const { to, logs, end, blocks } = read.range;
+    // Matched with the index as it is now, not as it was when the range arrived: addresses indexed
+    // since (by this step's catch-up) count, and their blocks' headers are fetched here.
     const matchedLogs = matchTransferLogs(logs, index, tokenSet).map((match) => match.log);
-    const [end] = await rpc.blocksByNumber([to]);
-    if (!end) throw new Error(`node has no block ${to} below its reported head ${head.number}`);
-    const blocks = await blocksOfLogs(matchedLogs);
-    blocks.set(end.hash, end);
+    const unfetched = matchedLogs.filter((rpcLog) => !blocks.has(rpcLog.blockHash));
+    for (const [hash, block] of await blocksOfLogs(unfetched)) blocks.set(hash, block);
     const records = toRecords(matchedLogs, blocks);
     if (!records) throw new Error('a block changed during the backfill scan; retrying');
     commit({ transfers: records, blocks: [end], cursor: end, head, indexedRowId: index.lastRowId });
-    metrics.chainBlocksProcessed.inc(labels, to - from + 1);
+    metrics.chainBlocksProcessed.inc(labels, to - cursor.number);
     metrics.chainLogsProcessed.inc(labels, logs.length);
     return { kind: 'block', to, recorded: records.length };
   }
@@ -310,6 +314,10 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
     const cursor = getCursor(db, chain.chainId) ?? (await initialCursor(head));
     await catchUp(cursor, head);
     metrics.chainHeadLag.set(labels, Math.max(0, head.number - cursor.number));
+    if (head.number - cursor.number > windowSize) return stepBackfill(cursor, head);
+    // Ranges read ahead serve a backfill only: a later backfill must not use blocks read before
+    // this step's reorg or rewind.
+    ranges.discard();
     if (head.number < cursor.number) return nodeBehind(cursor, head);
     behindSince = null;
     if (head.number === cursor.number) {
@@ -324,7 +332,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
       }
       return { kind: 'synced' };
     }
-    return head.number - cursor.number > windowSize ? stepBackfill(cursor, head) : stepNearHead(cursor, head);
+    return stepNearHead(cursor, head);
   }
 
   let running = false;
