@@ -12,6 +12,16 @@ withSnapshot();
 const BLACKHOLE_MS = 10_000;
 const FAULTS = { dropRate: 0.3, resetMidResponseRate: 0.15, latencyMs: [0, 250] as [number, number] };
 
+/** When a payment was made: under faults, or while the node was blackholed. */
+type Phase = 'faults' | 'blackhole' | 'faults after';
+
+/** `median m s, max n s (k payments)` of delays in milliseconds. */
+function summarize(delaysMs: number[]): string {
+  const sorted = [...delaysMs].sort((a, b) => a - b);
+  const seconds = (ms: number | undefined) => ((ms ?? Number.NaN) / 1000).toFixed(1);
+  return `median ${seconds(sorted[Math.floor(sorted.length / 2)])} s, max ${seconds(sorted.at(-1))} s (${sorted.length})`;
+}
+
 let proxy: FaultProxy | undefined;
 let pipeline: Pipeline | undefined;
 
@@ -36,25 +46,28 @@ describe('RPC faults between the watcher and its node', () => {
     const invoices = Array.from({ length: payments }, (_, i) =>
       current.createInvoice(1_000_000n + BigInt(i)),
     );
-    const pay = async (from: number, to: number) => {
+    // When each payment was mined (automine: its receipt is back), to measure detection delays.
+    const minedAt = new Map<string, { at: number; phase: Phase }>();
+    const pay = async (from: number, to: number, phase: Phase) => {
       for (let i = from; i < Math.min(to, payments); i++) {
         const invoice = invoices[i];
         if (!invoice) continue;
-        await sendToken({
+        const receipt = await sendToken({
           token: usdc(),
           from: payers()[i % payers().length] as Address,
           to: invoice.depositAddress,
           amount: invoice.amount,
         });
+        minedAt.set(receipt.transactionHash.toLowerCase(), { at: Date.now(), phase });
       }
     };
     const started = Date.now();
-    await pay(0, third);
+    await pay(0, third, 'faults');
     // A third of the payments land while the node is unreachable (the proxy swallows every byte).
     const blackhole = proxy.blackhole(BLACKHOLE_MS);
-    await pay(third, 2 * third);
+    await pay(third, 2 * third, 'blackhole');
     await blackhole;
-    await pay(2 * third, payments);
+    await pay(2 * third, payments, 'faults after');
     await mine(2);
 
     const everyInvoicePaid = () => invoiceStatuses(current.ctx.db).every((row) => row.status === 'paid');
@@ -86,12 +99,23 @@ describe('RPC faults between the watcher and its node', () => {
       .prepare('SELECT count(*) AS n, count(DISTINCT tx_hash || log_index) AS distinctLogs FROM transfers')
       .get() as { n: number; distinctLogs: number };
     const reorgLogs = current.ctx.logs.filter((line) => /reorg/i.test(line));
+    const detections = current.ctx.db
+      .prepare('SELECT tx_hash AS txHash, detected_at AS detectedAt FROM transfers')
+      .all() as { txHash: string; detectedAt: string }[];
+    const delays = new Map<Phase, number[]>();
+    for (const { txHash, detectedAt } of detections) {
+      const mined = minedAt.get(txHash.toLowerCase());
+      if (!mined) continue;
+      delays.set(mined.phase, [...(delays.get(mined.phase) ?? []), Date.parse(detectedAt) - mined.at]);
+    }
     console.log(
       `[chaos] rpc faults (seed ${seed}): ${payments} payments in ${elapsedS} s through ${faults.connections} connections; ` +
         `faults injected: ${faults.dropped} dropped, ${faults.resetMidResponse} reset mid-response, ` +
         `${faults.delayedChunks} delayed chunks, ${faults.blackholed} blackholed (+${BLACKHOLE_MS / 1000} s blackhole); ` +
         `${transfers.n} transfers recorded, ${reorgs} reorgs detected, ${audit.events} events, ${audit.missing.length} lost, ` +
-        `${audit.duplicates} duplicate deliveries`,
+        `${audit.duplicates} duplicate deliveries; detection delay after mining ${[...delays]
+          .map(([phase, list]) => `${phase} ${summarize(list)}`)
+          .join(', ')}`,
     );
     expect(faults.dropped + faults.resetMidResponse).toBeGreaterThan(0);
     expect(transfers).toEqual({ n: payments, distinctLogs: payments });
