@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateWebhookSecret } from '../domain/webhook-secret.ts';
 import { deliverWebhook, WEBHOOK_USER_AGENT } from './deliver-webhook.ts';
 import { signWebhook } from './sign-webhook.ts';
+import { createWebhookAgents } from './webhook-agents.ts';
 
 type Received = { method: string | undefined; headers: IncomingHttpHeaders; body: string };
 type Receiver = { url: string; port: number; received: Received[]; close: () => Promise<void> };
@@ -247,5 +248,45 @@ describe('deliverWebhook', () => {
     ['ftp://127.0.0.1/hooks', 'webhook URL must use http or https'],
   ])('never throws, even for %j', async (url, error) => {
     expect(await deliver(url)).toMatchObject({ kind: 'retry', error });
+  });
+});
+
+describe('deliverWebhook with an endpoint pool', () => {
+  const agents = createWebhookAgents();
+  afterEach(() => agents.close());
+  const pooled = (url: string) =>
+    deliverWebhook({
+      url,
+      headers: signed(),
+      body,
+      allowPrivate: true,
+      pool: { agents, endpointId: 'we_1' },
+    });
+
+  it('reuses one connection for consecutive events to an endpoint', async () => {
+    const sockets = new Set<unknown>();
+    const receiver = await startReceiver((_, response) => {
+      sockets.add(response.socket);
+      response.writeHead(204).end();
+    });
+    for (let i = 0; i < 5; i++) expect((await pooled(receiver.url)).kind).toBe('delivered');
+    expect(receiver.received).toHaveLength(5);
+    expect(sockets.size).toBe(1);
+  });
+
+  it('sends again on a new connection when the receiver drops a pooled one as it is reused', async () => {
+    const requestsPerSocket = new Map<unknown, number>();
+    const receiver = await startReceiver((_, response) => {
+      const socket = response.socket;
+      const count = (requestsPerSocket.get(socket) ?? 0) + 1;
+      requestsPerSocket.set(socket, count);
+      // The second request on a connection finds it closed: what an idle timeout racing reuse does.
+      if (count === 2) response.socket?.destroy();
+      else response.writeHead(204).end();
+    });
+    expect((await pooled(receiver.url)).kind).toBe('delivered');
+    expect((await pooled(receiver.url)).kind).toBe('delivered');
+    expect(receiver.received).toHaveLength(3);
+    expect(requestsPerSocket.size).toBe(2);
   });
 });

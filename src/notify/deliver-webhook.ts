@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import { describeDeliveryError } from './describe-delivery-error.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
+import type { WebhookAgents } from './webhook-agents.ts';
 
 /**
  * One delivery attempt: a POST of the signed body, judged as Standard Webhooks 1.0 ("Delivery
@@ -37,8 +38,10 @@ export function deliverWebhook(args: {
   allowPrivate: boolean;
   timeoutMs?: number;
   now?: () => number;
+  /** The endpoint's keep-alive pool; without it, the attempt opens and closes its own connection. */
+  pool?: { agents: WebhookAgents; endpointId: string };
 }): Promise<DeliveryOutcome> {
-  const { url, headers, body, allowPrivate, timeoutMs = DELIVERY_TIMEOUT_MS, now = Date.now } = args;
+  const { url, headers, body, allowPrivate, timeoutMs = DELIVERY_TIMEOUT_MS, now = Date.now, pool } = args;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   // Error texts are stored and logged: scrub every signature (`v1,<base64>`, space-separated) from them.
@@ -58,63 +61,74 @@ export function deliverWebhook(args: {
       return;
     }
     // The agent checks the address actually connected to, after DNS, so a name that resolved to a
-    // public address at registration and to 127.0.0.1 now (DNS rebinding) is still refused. One
-    // agent per attempt, without keep-alive: no socket outlives the attempt or is shared with others.
-    const agentOptions = { allowPrivateIPAddress: allowPrivate, keepAlive: false };
+    // public address at registration and to 127.0.0.1 now (DNS rebinding) is still refused.
     const https = target.protocol === 'https:';
-    const agent = https
-      ? new RequestFilteringHttpsAgent(agentOptions)
-      : new RequestFilteringHttpAgent(agentOptions);
+    const ownAgent = pool
+      ? null
+      : https
+        ? new RequestFilteringHttpsAgent({ allowPrivateIPAddress: allowPrivate, keepAlive: false })
+        : new RequestFilteringHttpAgent({ allowPrivateIPAddress: allowPrivate, keepAlive: false });
+    const agent = ownAgent ?? pool?.agents.get(pool.endpointId, https ? 'https:' : 'http:', allowPrivate);
 
     let status: number | undefined;
     let settled = false;
-    const finish = (verdict: Verdict) => {
+    let request: ClientRequest | undefined;
+    // A response read to its end leaves the socket to the pool; any other ending destroys it.
+    const finish = (verdict: Verdict, keepSocket = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      request.destroy();
-      agent.destroy();
+      if (!keepSocket) request?.destroy();
+      ownAgent?.destroy();
       resolve({ ...verdict, durationMs: elapsed() });
     };
     const fail = (error: string) =>
       finish(status === undefined ? { kind: 'retry', error } : { kind: 'retry', status, error });
 
     const send = https ? httpsRequest : httpRequest;
-    let request: ClientRequest;
-    try {
-      request = send(target, {
-        method: 'POST',
-        agent,
-        headers: {
-          ...headers,
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(body)),
-          'user-agent': WEBHOOK_USER_AGENT,
-        },
+    const post = (retryIfStale: boolean) => {
+      try {
+        request = send(target, {
+          method: 'POST',
+          agent,
+          headers: {
+            ...headers,
+            'content-type': 'application/json',
+            'content-length': String(Buffer.byteLength(body)),
+            'user-agent': WEBHOOK_USER_AGENT,
+          },
+        });
+      } catch (error) {
+        // Node validates header names and values synchronously (ERR_INVALID_CHAR and the like).
+        fail(describeDeliveryError(error, secrets));
+        return;
+      }
+      const sent = request;
+      sent.on('error', (error: NodeJS.ErrnoException) => {
+        // The receiver closed a pooled connection just as we reused it: nothing reached it, so
+        // the attempt is made once more on a new connection rather than recorded as a failure.
+        const stale = sent.reusedSocket && status === undefined && error.code === 'ECONNRESET';
+        if (stale && retryIfStale && !settled) post(false);
+        else fail(describeDeliveryError(error, secrets));
       });
-    } catch (error) {
-      // Node validates header names and values synchronously (ERR_INVALID_CHAR and the like).
-      agent.destroy();
-      resolve({ kind: 'retry', durationMs: elapsed(), error: describeDeliveryError(error, secrets) });
-      return;
-    }
-    // One deadline for connect, headers and body: a receiver that sends headers then hangs the
-    // body is cut off too; destroying the request destroys its socket.
+      sent.on('response', (response) => {
+        status = response.statusCode ?? 0;
+        const verdict = judge(response, now());
+        let received = 0;
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received >= MAX_RESPONSE_BODY_BYTES) finish(verdict);
+        });
+        response.on('end', () => finish(verdict, true));
+        response.on('error', (error) => fail(describeDeliveryError(error, secrets)));
+        response.on('close', () => fail('connection closed before the response ended'));
+      });
+      sent.end(body);
+    };
+    // One deadline for connect, headers and body (and a wait for a pooled connection): a receiver
+    // that sends headers then hangs the body is cut off too; destroying the request destroys its socket.
     const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
-    request.on('error', (error) => fail(describeDeliveryError(error, secrets)));
-    request.on('response', (response) => {
-      status = response.statusCode ?? 0;
-      const verdict = judge(response, now());
-      let received = 0;
-      response.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received >= MAX_RESPONSE_BODY_BYTES) finish(verdict);
-      });
-      response.on('end', () => finish(verdict));
-      response.on('error', (error) => fail(describeDeliveryError(error, secrets)));
-      response.on('close', () => fail('connection closed before the response ended'));
-    });
-    request.end(body);
+    post(true);
   });
 }
 

@@ -6,6 +6,7 @@ import type { AppContext } from '../runtime/context.ts';
 import { claimAttempt, type RecordedAttempt, recordAttempt } from '../store/deliveries.ts';
 import { DELIVERY_TIMEOUT_MS, type DeliveryOutcome, deliverWebhook } from './deliver-webhook.ts';
 import { signWebhook, WebhookSigningError } from './sign-webhook.ts';
+import { createWebhookAgents } from './webhook-agents.ts';
 
 /**
  * The webhook worker: one BullMQ job is one attempt of one delivery at one schedule version. The
@@ -38,6 +39,7 @@ export function createNotifier(args: {
   const { ctx, connection, prefix } = args;
   const timeoutMs = args.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const logger = ctx.logger.child({ component: 'notifier' });
+  const agents = createWebhookAgents();
 
   async function attempt(job: DeliverJob): Promise<NotifierResult> {
     // Claims and records of concurrent attempts share commits (store/group-commit.ts).
@@ -71,6 +73,7 @@ export function createNotifier(args: {
         allowPrivate: ctx.config.allowPrivateWebhookUrls,
         timeoutMs,
         now: () => ctx.clock.now().getTime(),
+        pool: { agents, endpointId: target.endpointId },
       });
     } catch (error) {
       failure = error;
@@ -134,6 +137,7 @@ export function createNotifier(args: {
     worker,
     async close() {
       await worker.close();
+      agents.close();
     },
   };
 }
