@@ -78,12 +78,19 @@ export type DepositAddressRow = {
   watchFromBlock: number | null;
 };
 
+/**
+ * Rows per page of deposit addresses. Small enough that a page dies young: pages of 100,000 row
+ * objects survived into V8's old generation and lifted a million-address load's RSS peak by
+ * ~90 MB of garbage; at 10,000 the extra queries cost little (each is a rowid range seek).
+ */
+export const DEPOSIT_ADDRESS_PAGE_ROWS = 10_000;
+
 /** Deposit addresses of the chain's invoices created after `afterRowId`, oldest first. */
 export function loadDepositAddresses(
   db: Db,
   chainId: number,
   afterRowId: number,
-  limit = 100_000,
+  limit = DEPOSIT_ADDRESS_PAGE_ROWS,
 ): DepositAddressRow[] {
   return db
     .prepare(
