@@ -1,18 +1,22 @@
 import type { Queue } from 'bullmq';
-import { KEEP_COMPLETED, type SettleJob, settleJobId } from '../queue/jobs.ts';
+import { KEEP_COMPLETED, type SettleJob, settleJobId, type TransferChange } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
 import { listUnsettledTransfers } from '../store/settlement.ts';
 
 export const SETTLE_RELAY_INTERVAL_MS = 200;
 const BATCH_SIZE = 1000;
+/** Changes per settle job: enough to spread queue overhead, few enough that jobs run in parallel. */
+export const SETTLE_JOB_SIZE = 50;
 const WARN_EVERY_MS = 30_000;
 const REOFFER_AFTER_MS = 30_000;
 
 /**
  * Moves recorded-but-unsettled transfer changes from SQLite into the settle queue (outbox relay).
- * Every tick offers every unsettled change again: job ids name (transfer, version), so a job that
- * is still in Redis makes the re-add a no-op, and one Redis lost is simply added anew. Settled
- * rows leave the query, so the set stays small. While Redis is down it keeps retrying.
+ * Changes go in batches of up to SETTLE_JOB_SIZE per job. Each change is offered again every
+ * REOFFER_AFTER_MS until it is settled, so a job Redis lost is added anew; a re-offered batch
+ * whose job is still in Redis is a no-op (its id names its changes), and a change offered twice in
+ * different batches is settled once (settlement is idempotent per version). Settled rows leave the
+ * query, so the set stays small. While Redis is down it keeps retrying.
  */
 export function createSettlementRelay(args: {
   ctx: AppContext;
@@ -32,17 +36,23 @@ export function createSettlementRelay(args: {
     // Offer each (transfer, version) once per REOFFER_AFTER_MS: the job id dedupes re-adds anyway,
     // but re-adding a thousand waiting jobs every tick while a backlog drains is wasted work.
     // The periodic re-offer is what recovers jobs an emptied Redis lost.
-    const live = new Set(all.map((row) => settleJobId({ transferId: row.id, version: row.version })));
-    for (const id of offeredAt.keys()) if (!live.has(id)) offeredAt.delete(id);
+    const live = new Set(all.map(changeKey));
+    for (const key of offeredAt.keys()) if (!live.has(key)) offeredAt.delete(key);
     const pending = all.filter((row) => {
-      const at = offeredAt.get(settleJobId({ transferId: row.id, version: row.version }));
+      const at = offeredAt.get(changeKey(row));
       return at === undefined || now - at > REOFFER_AFTER_MS;
     });
     if (pending.length === 0) return { enqueued: 0, redisOk: true, more: false };
+    const batches: TransferChange[][] = [];
+    for (let i = 0; i < pending.length; i += SETTLE_JOB_SIZE) {
+      batches.push(
+        pending.slice(i, i + SETTLE_JOB_SIZE).map((row) => ({ transferId: row.id, version: row.version })),
+      );
+    }
     try {
       await queue.addBulk(
-        pending.map((row) => {
-          const data = { transferId: row.id, version: row.version };
+        batches.map((changes) => {
+          const data: SettleJob = { changes };
           return {
             name: 'settle',
             data,
@@ -59,8 +69,7 @@ export function createSettlementRelay(args: {
           };
         }),
       );
-      for (const row of pending)
-        offeredAt.set(settleJobId({ transferId: row.id, version: row.version }), now);
+      for (const row of pending) offeredAt.set(changeKey(row), now);
       if (redisDown) logger.info('Redis is back; settlement jobs flow again');
       redisDown = false;
       return {
@@ -118,3 +127,5 @@ export function createSettlementRelay(args: {
 }
 
 export type SettlementRelay = ReturnType<typeof createSettlementRelay>;
+
+const changeKey = (row: { id: number; version: number }) => `${row.id}v${row.version}`;

@@ -2,14 +2,14 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type MaintenanceJob, QUEUE_NAMES, type SettleJob } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
-import { expireDueInvoices, type SettleResult, settleTransfer } from '../store/settlement.ts';
+import { expireDueInvoices, settleTransfer } from '../store/settlement.ts';
 
 /**
- * Jobs in flight at once. A settlement is a fraction of a millisecond of CPU, and concurrent ones
- * share a commit, so the more are in flight while a commit's fsync runs, the fewer fsyncs a
- * backlog costs; two jobs for one invoice are still applied one after the other, in savepoints.
+ * Jobs in flight at once, each a batch of changes (settlement-relay.ts). Settling is a fraction of
+ * a millisecond of CPU, and concurrent settlements share a commit, so while one commit's fsync runs
+ * the next group gathers; two changes to one invoice are still applied one after the other.
  */
-export const SETTLE_CONCURRENCY = 64;
+export const SETTLE_CONCURRENCY = 8;
 
 /** SQLite contention is worth retrying; anything else is a bug that retrying cannot fix. */
 function isRetryable(error: unknown): boolean {
@@ -38,20 +38,30 @@ export function createSettlementWorker(args: {
   const { ctx } = args;
   const options = () => ({ publicUrl: ctx.config.publicUrl, now: ctx.clock.now() });
 
-  const settle = new Worker<SettleJob, SettleResult['kind']>(
+  const settle = new Worker<SettleJob, number>(
     QUEUE_NAMES.settle,
     async (job: Job<SettleJob>) => {
-      let result: SettleResult;
-      try {
-        // Settlements of concurrent jobs share one commit (store/group-commit.ts).
-        result = await ctx.writes.run(() => settleTransfer(ctx.db, job.data.transferId, options()));
-      } catch (error) {
-        ctx.metrics.settlementOutcomes.inc({ outcome: 'error' });
-        return classify(error);
+      // Each change in its own savepoint, all in the same group commit (store/group-commit.ts):
+      // one that fails leaves the others applied, and the job's retry finds those already settled.
+      const results = await Promise.allSettled(
+        job.data.changes.map((change) =>
+          ctx.writes.run(() => settleTransfer(ctx.db, change.transferId, options())),
+        ),
+      );
+      let failure: PromiseRejectedResult | undefined;
+      let wroteEvents = false;
+      for (const result of results) {
+        if (result.status === 'rejected') {
+          ctx.metrics.settlementOutcomes.inc({ outcome: 'error' });
+          failure ??= result;
+          continue;
+        }
+        ctx.metrics.settlementOutcomes.inc({ outcome: result.value.kind });
+        if (result.value.kind === 'applied' && result.value.events.length > 0) wroteEvents = true;
       }
-      ctx.metrics.settlementOutcomes.inc({ outcome: result.kind });
-      if (result.kind === 'applied' && result.events.length > 0) args.onEvents?.();
-      return result.kind;
+      if (wroteEvents) args.onEvents?.();
+      if (failure) return classify(failure.reason);
+      return results.length;
     },
     {
       connection: args.connection,

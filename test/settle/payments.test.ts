@@ -136,7 +136,7 @@ describe('payments to webhooks', () => {
     await gateway.workers.settleQueue.addBulk(
       Array.from({ length: 50 }, (_, i) => ({
         name: 'settle',
-        data: { transferId: transfer.id, version: transfer.version },
+        data: { changes: [{ transferId: transfer.id, version: transfer.version }] },
         opts: { jobId: `dup-${i}` },
       })),
     );
