@@ -2,9 +2,18 @@ import { readFileSync } from 'node:fs';
 
 /** Resident set size of a process in MiB, from /proc (Linux), or NaN when it is gone. */
 export function rssMiB(pid: number): number {
+  return statusMiB(pid, 'VmRSS');
+}
+
+/** The highest resident set size the process has had so far (the kernel's VmHWM), in MiB. */
+export function rssPeakMiB(pid: number): number {
+  return statusMiB(pid, 'VmHWM');
+}
+
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /VmRSS:\s+(\d+) kB/.exec(status);
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     return match?.[1] ? Number(match[1]) / 1024 : Number.NaN;
   } catch {
     return Number.NaN;

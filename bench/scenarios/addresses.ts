@@ -7,6 +7,7 @@ import { getAnvilAccounts } from '../../src/devnet/anvil-accounts.ts';
 import { startAnvil } from '../../src/devnet/start-anvil.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { blockNumber, hex, pendingNonce, rpc, sendTransaction } from '../lib/chain.ts';
+import { rssPeakMiB } from '../lib/proc-stats.ts';
 import { writeResult } from '../lib/results.ts';
 import type { Scenario, ScenarioOptions } from '../lib/scenario.ts';
 import { addMerchant, insertInvoices, randomAddresses } from '../lib/seed.ts';
@@ -77,6 +78,8 @@ async function run(options: ScenarioOptions) {
       ms: number;
       watched: number;
     };
+    // The kernel's high-water mark: the peak during the load, before any GC could lower it.
+    const loadPeakMiB = rssPeakMiB(child.pid);
 
     // Blocks of 16,000 Transfer logs: 16 emitter calls in one block, 10 of the logs paying invoices.
     const stepMs: number[] = [];
@@ -123,6 +126,7 @@ async function run(options: ScenarioOptions) {
       samplesMs: number[];
       matchedPerBlock: number;
     };
+    const runPeakMiB = rssPeakMiB(child.pid);
     const step = summarize(stepMs);
     const match = summarize(matched.samplesMs);
     const rows = [
@@ -134,7 +138,13 @@ async function run(options: ScenarioOptions) {
         'JS heap used before → after load (MiB)',
         `${fmt(base.heapUsedMiB, 0)} → ${fmt(loaded.heapUsedMiB, 0)}`,
       ],
+      ['RSS peak so far, process start → after load (MiB, kernel VmHWM)', fmt(loadPeakMiB, 0)],
+      [
+        'ArrayBuffers and other external memory before → after load (MiB)',
+        `${fmt(base.externalMiB, 0)} → ${fmt(loaded.externalMiB, 0)}`,
+      ],
       ['RSS after the 16k-log blocks (MiB)', fmt(memoryAfterSteps.rssMiB, 0)],
+      ['RSS peak, whole run (MiB, kernel VmHWM)', fmt(runPeakMiB, 0)],
       [
         `watcher step per ${fmt(LOGS_PER_BLOCK)}-log block, end to end (ms) p50 / p95 / max`,
         `${fmt(step.p50, 1)} / ${fmt(step.p95, 1)} / ${fmt(step.max, 1)}`,
@@ -156,6 +166,8 @@ async function run(options: ScenarioOptions) {
       setupMs,
       base,
       loaded,
+      loadPeakMiB,
+      runPeakMiB,
       memoryAfterSteps,
       logsPerBlock: LOGS_PER_BLOCK,
       matchesPerBlock: MATCHES_PER_BLOCK,
