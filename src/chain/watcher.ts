@@ -314,10 +314,10 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
     const cursor = getCursor(db, chain.chainId) ?? (await initialCursor(head));
     await catchUp(cursor, head);
     metrics.chainHeadLag.set(labels, Math.max(0, head.number - cursor.number));
-    if (head.number - cursor.number > windowSize) return stepBackfill(cursor, head);
-    // Ranges read ahead serve a backfill only: a later backfill must not use blocks read before
-    // this step's reorg or rewind.
-    ranges.discard();
+    const backfill = head.number - cursor.number > windowSize;
+    // Ranges read ahead serve one continuous backfill: a later one must not use blocks read
+    // before the rewinds that steps near the head may make.
+    if (!backfill) ranges.discard();
     if (head.number < cursor.number) return nodeBehind(cursor, head);
     behindSince = null;
     if (head.number === cursor.number) {
@@ -332,7 +332,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
       }
       return { kind: 'synced' };
     }
-    return stepNearHead(cursor, head);
+    return backfill ? stepBackfill(cursor, head) : stepNearHead(cursor, head);
   }
 
   let running = false;
