@@ -20,6 +20,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   address_space_exhausted: 422,
+  too_many_streams: 429,
   database_busy: 503,
   // RFC 4918 §11.5: the server cannot store what the request needs; retrying after space is freed works.
   storage_full: 507,

@@ -13,7 +13,11 @@ import { negotiateLanguage } from './i18n.ts';
 import { renderQrSvg } from './qr-code.ts';
 import { createInvoiceVersionReader } from './read-invoice-version.ts';
 import { streamCheckoutStatus } from './status-stream.ts';
+import { createStreamLimits } from './stream-limits.ts';
 import { createWalletChainResolver } from './wallet-chain.ts';
+
+/** What a client refused a status stream is asked to wait before opening another. */
+const STREAM_RETRY_AFTER_S = 30;
 
 /**
  * The payer's side (SPEC "Who uses it"): public, unauthenticated routes keyed by the invoice id,
@@ -28,6 +32,7 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
   const assets = createCheckoutAssets();
   const resolveAddChain = createWalletChainResolver();
   const readVersion = createInvoiceVersionReader(ctx.db);
+  const streamLimits = createStreamLimits();
   const chainOf = (chainId: number) => ctx.config.chains.find((chain) => chain.chainId === chainId);
 
   const load = (id: string): InvoiceWithTransfers | null =>
@@ -76,6 +81,15 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
   app.get('/pay/:id/events', (c) => {
     const id = c.req.param('id');
     if (!load(id)) return notFoundJson(c, id);
+    const release = streamLimits.acquire(id);
+    if (!release) {
+      c.header('retry-after', String(STREAM_RETRY_AFTER_S));
+      return problemResponse(
+        c,
+        'too_many_streams',
+        'Too many open status streams; poll the status JSON instead.',
+      );
+    }
     return streamCheckoutStatus(
       c,
       {
@@ -85,7 +99,7 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
           return found ? statusOf(found) : null;
         },
       },
-      { logger: ctx.logger },
+      { logger: ctx.logger, onClose: release },
     );
   });
 

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'webhook_url_private'
   | 'webhook_url_unresolvable'
   | 'address_space_exhausted'
+  | 'too_many_streams'
   | 'database_busy'
   | 'storage_full'
   | 'internal_error';

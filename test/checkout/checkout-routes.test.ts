@@ -1,6 +1,7 @@
 import { decodeFunctionData, erc20Abi } from 'viem';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHECKOUT_CSP } from '../../src/checkout/checkout-headers.ts';
+import { MAX_STREAMS_PER_INVOICE } from '../../src/checkout/stream-limits.ts';
 import { type CheckoutFixture, createCheckoutFixture } from './checkout-fixture.ts';
 
 let fixture: CheckoutFixture;
@@ -205,6 +206,38 @@ describe('GET /pay/:id/events', () => {
   it('is a JSON 404 for an unknown invoice', async () => {
     const response = await fixture.app.request(`/pay/${UNKNOWN_ID}/events`);
     expect(response.status).toBe(404);
+  });
+
+  it('refuses more than MAX_STREAMS_PER_INVOICE open streams with 429 and Retry-After, until one closes', async () => {
+    const { invoice } = fixture.invoice();
+    const streams = [];
+    try {
+      for (let i = 0; i < MAX_STREAMS_PER_INVOICE; i++) {
+        const stream = openEventStream(await fixture.app.request(`/pay/${invoice.id}/events`));
+        expect((await stream.next())?.event).toBe('status');
+        streams.push(stream);
+      }
+      const refused = await fixture.app.request(`/pay/${invoice.id}/events`);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('30');
+      expect(await refused.json()).toMatchObject({ status: 429, code: 'too_many_streams' });
+      // Another invoice's payer is not affected.
+      const other = openEventStream(await fixture.app.request(`/pay/${fixture.invoice().invoice.id}/events`));
+      expect((await other.next())?.event).toBe('status');
+      streams.push(other);
+      // Once a stream ends, its slot is free again.
+      await streams.shift()?.close();
+      await expect
+        .poll(async () => {
+          const response = await fixture.app.request(`/pay/${invoice.id}/events`);
+          if (response.status === 200) streams.push(openEventStream(response));
+          else await response.body?.cancel();
+          return response.status;
+        })
+        .toBe(200);
+    } finally {
+      await Promise.all(streams.map((stream) => stream.close()));
+    }
   });
 });
 
