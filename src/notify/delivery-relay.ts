@@ -1,7 +1,14 @@
 import type { Queue } from 'bullmq';
 import { type DeliverJob, deliverJobId, KEEP_COMPLETED, QUEUE_NAMES } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
-import { fanOutEvents, forgetEnqueued, listDueDeliveries, markEnqueued } from '../store/deliveries.ts';
+import {
+  type DueDelivery,
+  fanOutEvents,
+  forgetEnqueued,
+  listDueDeliveries,
+  listOverdueDeliveries,
+  markEnqueued,
+} from '../store/deliveries.ts';
 
 /**
  * The relay between SQLite (the truth) and BullMQ (the timer): each tick it fans new events out
@@ -25,6 +32,12 @@ const WARN_EVERY_MS = 30_000;
  * often; ids make the re-adds of surviving jobs no-ops.
  */
 export const RELAY_RESWEEP_INTERVAL_MS = 60_000;
+/**
+ * Deliveries still pending this long past their due time are offered to the queue again (at most
+ * once per this interval too): the quick path for an attempt whose process died after claiming
+ * it, once its lease has ended, without forgetting and re-adding everything as the resweep does.
+ */
+export const RELAY_OVERDUE_AFTER_MS = 10_000;
 
 /**
  * BullMQ job options of a delivery job. `attempts` covers only failures of our own machinery
@@ -60,6 +73,7 @@ export function createDeliveryRelay(args: {
   lookaheadMs?: number;
   batchSize?: number;
   resweepIntervalMs?: number;
+  overdueAfterMs?: number;
   redisTimeoutMs?: number;
 }): DeliveryRelay {
   const { ctx, queue } = args;
@@ -67,6 +81,7 @@ export function createDeliveryRelay(args: {
   const lookaheadMs = args.lookaheadMs ?? RELAY_LOOKAHEAD_MS;
   const batchSize = args.batchSize ?? RELAY_BATCH_SIZE;
   const resweepIntervalMs = args.resweepIntervalMs ?? RELAY_RESWEEP_INTERVAL_MS;
+  const overdueAfterMs = args.overdueAfterMs ?? RELAY_OVERDUE_AFTER_MS;
   const redisTimeoutMs = args.redisTimeoutMs ?? REDIS_TIMEOUT_MS;
   const logger = ctx.logger.child({ component: 'delivery-relay' });
   /**
@@ -80,6 +95,7 @@ export function createDeliveryRelay(args: {
   // schedule_version has its job in Redis (or had it run). Anything that may break that sets it.
   let resweep = true;
   let lastSweepAt = 0;
+  let lastOverdueAt = 0;
   let redisDown = false;
   let lastWarnAt = 0;
   // At most one Redis operation at a time: while Redis hangs, ticks skip it rather than pile up.
@@ -112,29 +128,16 @@ export function createDeliveryRelay(args: {
       resweep = false;
       lastSweepAt = now.getTime();
     }
+    if (now.getTime() - lastOverdueAt >= overdueAfterMs) {
+      lastOverdueAt = now.getTime();
+      const overdue = listOverdueDeliveries(ctx.db, new Date(now.getTime() - overdueAfterMs), batchSize);
+      if (overdue.length > 0) await queue.addBulk(overdue.map((delivery) => toJob(delivery, now)));
+    }
     const due = listDueDeliveries(ctx.db, new Date(now.getTime() + lookaheadMs), batchSize, {
       notEnqueuedOnly: true,
     });
     if (due.length === 0) return 0;
-    await queue.addBulk(
-      due.map((delivery) => {
-        const data: DeliverJob = { deliveryId: delivery.id, scheduleVersion: delivery.scheduleVersion };
-        return {
-          name: QUEUE_NAMES.deliver,
-          data,
-          opts: {
-            jobId: deliverJobId(data),
-            delay: Math.max(0, delivery.nextAttemptAt.getTime() - now.getTime()),
-            attempts: DELIVER_JOB_ATTEMPTS,
-            backoff: DELIVER_JOB_BACKOFF,
-            removeOnComplete: KEEP_COMPLETED,
-            // Dropped when it fails for good: a kept failed job would make every re-add under this
-            // id a no-op, and the delivery would never be attempted again (as for settle jobs).
-            removeOnFail: true,
-          },
-        };
-      }),
-    );
+    await queue.addBulk(due.map((delivery) => toJob(delivery, now)));
     markEnqueued(ctx.db, due);
     return due.length;
   }
@@ -235,6 +238,25 @@ export function createDeliveryRelay(args: {
       await loop;
       loop = null;
       queue.off('error', onQueueError);
+    },
+  };
+}
+
+/** The job of one attempt, delayed to its due time; its id names the delivery and schedule version. */
+function toJob(delivery: DueDelivery, now: Date) {
+  const data: DeliverJob = { deliveryId: delivery.id, scheduleVersion: delivery.scheduleVersion };
+  return {
+    name: QUEUE_NAMES.deliver,
+    data,
+    opts: {
+      jobId: deliverJobId(data),
+      delay: Math.max(0, delivery.nextAttemptAt.getTime() - now.getTime()),
+      attempts: DELIVER_JOB_ATTEMPTS,
+      backoff: DELIVER_JOB_BACKOFF,
+      removeOnComplete: KEEP_COMPLETED,
+      // Dropped when it fails for good: a kept failed job would make every re-add under this
+      // id a no-op, and the delivery would never be attempted again (as for settle jobs).
+      removeOnFail: true,
     },
   };
 }

@@ -18,8 +18,12 @@ import { createWebhookAgents } from './webhook-agents.ts';
 
 /** Many at once: a receiver that hangs for its 15 s holds one slot, not the whole worker. */
 export const NOTIFIER_CONCURRENCY = 50;
-/** Beyond the attempt's own timeout, how long a claim stays leased before it is retried. */
-const CLAIM_LEASE_MARGIN_MS = 30_000;
+/**
+ * Beyond the attempt's own timeout, how long a claim stays leased before it is retried: room for
+ * recording the outcome (a busy database is waited on for up to 5 s) and a slow event loop. An
+ * attempt outliving its lease may be sent twice, under one webhook-id (delivery is at least once).
+ */
+const CLAIM_LEASE_MARGIN_MS = 10_000;
 /** Tries to record an outcome already obtained, each after SQLite's own busy_timeout. */
 const RECORD_TRIES = 3;
 

@@ -145,7 +145,26 @@ export function listDueDeliveries(
   limit: number,
   options: { notEnqueuedOnly?: boolean } = {},
 ): DueDelivery[] {
-  const extra = options.notEnqueuedOnly ? 'AND enqueued_version < schedule_version' : '';
+  return selectDue(
+    db,
+    options.notEnqueuedOnly ? 'AND enqueued_version < schedule_version' : '',
+    until,
+    limit,
+  );
+}
+
+/**
+ * Pending deliveries the queue was given (or whose attempt was claimed) and that are still not
+ * done well past their due time: an attempt whose process died after claiming it, once its lease
+ * ended, or a job that was lost. Offering them again is safe: job ids make the re-add of a job
+ * still in the queue a no-op, and claims make a duplicate job harmless.
+ */
+export function listOverdueDeliveries(db: Db, dueBefore: Date, limit: number): DueDelivery[] {
+  return selectDue(db, 'AND enqueued_version >= schedule_version', dueBefore, limit);
+}
+
+/** Pending deliveries due by `until` that also match `extra` (a constant SQL condition), soonest first. */
+function selectDue(db: Db, extra: string, until: Date, limit: number): DueDelivery[] {
   const rows = db
     .prepare(
       `SELECT id, schedule_version, next_attempt_at FROM deliveries

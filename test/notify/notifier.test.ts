@@ -10,7 +10,7 @@ import { createDeliveryRelay, type DeliveryRelay } from '../../src/notify/delive
 import { createNotifier, type Notifier } from '../../src/notify/notifier.ts';
 import { createProducerConnection, createWorkerConnection } from '../../src/queue/connections.ts';
 import { type DeliverJob, deliverJobId, QUEUE_NAMES } from '../../src/queue/jobs.ts';
-import { fanOutEvents, listDeliveries } from '../../src/store/deliveries.ts';
+import { claimAttempt, fanOutEvents, listDeliveries } from '../../src/store/deliveries.ts';
 import type { EventType } from '../../src/store/events.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
 import {
@@ -368,6 +368,29 @@ describe('webhook delivery', () => {
     expect(receiver.received('/once')).toHaveLength(1);
     expect(deliveriesOf(eventId)[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(deliveriesOf(eventId)[0]?.attemptsLog).toHaveLength(1);
+  });
+
+  it('offers an attempt whose worker died after claiming it again once its lease has ended', async () => {
+    // Resweeping everything would take a minute; the overdue re-offer takes overdueAfterMs.
+    relay = createDeliveryRelay({ ctx, queue, intervalMs: 50, overdueAfterMs: 300 });
+    addEndpoint('/orphan');
+    const eventId = createEvent();
+    expect(await relay.runOnce()).toMatchObject({ enqueued: 1 });
+    const [delivery] = deliveriesOf(eventId);
+    if (!delivery) throw new Error('no delivery');
+    // A worker claims version 0's attempt (moving it to version 1, leased) and dies before sending.
+    const claim = claimAttempt(ctx.db, {
+      deliveryId: delivery.id,
+      scheduleVersion: 0,
+      now: new Date(),
+      leaseMs: 1,
+    });
+    expect(claim.kind).toBe('claimed');
+    startNotifier();
+    relay.start();
+    await eventually(() => deliveriesOf(eventId)[0]?.status === 'succeeded');
+    expect(receiver.received('/orphan').map((r) => r.headers['webhook-id'])).toEqual([eventId]);
+    expect(ctx.logs.join('')).not.toContain('offering pending deliveries to the queue again');
   });
 
   it('re-enqueues pending deliveries from SQLite after Redis is emptied, and all arrive', async () => {
