@@ -4,10 +4,11 @@
 // it cannot fetch their manifests, and `npm ci` then refuses the lock as "Missing: …". An entry
 // with the platform's os/cpu makes `npm ci` accept the lock and skip the package on other
 // platforms, exactly as it does for the optional packages it could resolve.
-// Run after `npm install` changes the lock: `node bin/repair-lockfile.js`.
+// Run after `npm install` changes the lock: `node bin/repair-lockfile.js` (the project's lock), or
+// `node bin/repair-lockfile.js bench/package-lock.json` (the benchmarks' own).
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const path = new URL('../package-lock.json', import.meta.url);
+const path = process.argv[2] ?? new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(path, 'utf8'));
 const packages = lock.packages;
 

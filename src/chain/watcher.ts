@@ -59,6 +59,13 @@ const UNANCHORED_MARGIN_S = 600;
 
 /** How often an idle watcher refreshes `synced_at` (expiry and /readyz read it). */
 const SYNCED_WRITE_INTERVAL_MS = 2000;
+/**
+ * After a failed step the watcher waits 500 ms, then 1 s, 2 s, 4 s, then this at most. A step is
+ * many calls and fails whole, so on a lossy link (30 % of connections dropped) several fail in a
+ * row; a 15 s cap then put 30 s of waiting between the node coming back and the next payment
+ * seen. One step per 5 s is still gentle on a node or provider that is down.
+ */
+const STEP_RETRY_CAP_MS = 5_000;
 
 /** Addresses per catch-up eth_getLogs: providers cap topic OR-lists (commonly near 1,000). */
 const CATCH_UP_TOPICS = 500;
@@ -366,7 +373,7 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
       }
       if (!running) break;
       if (outcome && outcome.kind !== 'synced') continue;
-      await pause(failures > 0 ? Math.min(500 * 2 ** failures, 15_000) : chain.pollIntervalMs);
+      await pause(failures > 0 ? Math.min(250 * 2 ** failures, STEP_RETRY_CAP_MS) : chain.pollIntervalMs);
     }
   }
 
