@@ -13,9 +13,18 @@ const lock = JSON.parse(readFileSync(path, 'utf8'));
 const packages = lock.packages;
 
 function platformOf(name) {
-  const os = ['darwin', 'win32', 'linux', 'android', 'freebsd', 'openbsd', 'netbsd', 'sunos', 'aix'].find(
-    (candidate) => name.includes(candidate),
-  );
+  const os = [
+    'darwin',
+    'win32',
+    'linux',
+    'android',
+    'freebsd',
+    'openbsd',
+    'netbsd',
+    'sunos',
+    'aix',
+    'openharmony',
+  ].find((candidate) => name.includes(candidate));
   const cpu = [
     'arm64',
     'x64',
