@@ -28,7 +28,12 @@ export function createRangeSizer(options: { initial?: number; min?: number; max?
         if (attemptedBlocks <= min) return false;
         // viem read the size and refused the body: scale the range to fit, with room for denser
         // blocks, instead of halving and paying for the node's oversized answer again and again.
-        const fitting = Math.floor((attemptedBlocks * tooLarge.maxSize * 3) / (tooLarge.size * 4));
+        // Without a Content-Length (a chunked or compressed answer) the size is only what viem
+        // read before it stopped, just over the limit: that says nothing of the body, so halve.
+        const sizeKnown = tooLarge.size > tooLarge.maxSize * 1.1;
+        const fitting = sizeKnown
+          ? Math.floor((attemptedBlocks * tooLarge.maxSize * 3) / (tooLarge.size * 4))
+          : Math.floor(attemptedBlocks / 2);
         size = Math.max(min, Math.min(max, attemptedBlocks - 1, fitting));
         return true;
       }

@@ -81,6 +81,9 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
   app.get('/pay/:id/events', (c) => {
     const id = c.req.param('id');
     if (!load(id)) return notFoundJson(c, id);
+    // HEAD is answered by this GET handler with the body dropped: a stream nobody reads would
+    // never end, and would hold its slot for good.
+    if (c.req.method === 'HEAD') return c.body(null, 200, { 'content-type': 'text/event-stream' });
     const release = streamLimits.acquire(id);
     if (!release) {
       c.header('retry-after', String(STREAM_RETRY_AFTER_S));

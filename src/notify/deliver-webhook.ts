@@ -23,6 +23,13 @@ export const DELIVERY_TIMEOUT_MS = 15_000;
 /** We read (and discard) this much of a response: enough to end it cleanly, never a memory risk. */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
 export const WEBHOOK_USER_AGENT = 'stablegate-webhooks/1';
+/**
+ * A reset this soon after sending on a reused pooled connection means the receiver had closed it
+ * already (an idle timeout racing our reuse), so the request is sent again on a new connection.
+ * A later reset may come from a receiver that read the request and then failed: that is recorded
+ * as a failed attempt like any other.
+ */
+const STALE_SOCKET_RESET_MS = 250;
 
 /** An outcome before its duration is known (Omit distributed over the union's members). */
 type Verdict = DeliveryOutcome extends infer O
@@ -87,6 +94,7 @@ export function deliverWebhook(args: {
 
     const send = https ? httpsRequest : httpRequest;
     const post = (retryIfStale: boolean) => {
+      const sentAt = performance.now();
       try {
         request = send(target, {
           method: 'POST',
@@ -105,9 +113,11 @@ export function deliverWebhook(args: {
       }
       const sent = request;
       sent.on('error', (error: NodeJS.ErrnoException) => {
-        // The receiver closed a pooled connection just as we reused it: nothing reached it, so
-        // the attempt is made once more on a new connection rather than recorded as a failure.
-        const stale = sent.reusedSocket && status === undefined && error.code === 'ECONNRESET';
+        const stale =
+          sent.reusedSocket &&
+          status === undefined &&
+          error.code === 'ECONNRESET' &&
+          performance.now() - sentAt < STALE_SOCKET_RESET_MS;
         if (stale && retryIfStale && !settled) post(false);
         else fail(describeDeliveryError(error, secrets));
       });

@@ -20,10 +20,11 @@ import { createWebhookAgents } from './webhook-agents.ts';
 export const NOTIFIER_CONCURRENCY = 50;
 /**
  * Beyond the attempt's own timeout, how long a claim stays leased before it is retried: room for
- * recording the outcome (a busy database is waited on for up to 5 s) and a slow event loop. An
- * attempt outliving its lease may be sent twice, under one webhook-id (delivery is at least once).
+ * recording the outcome (up to RECORD_TRIES waits of the 5 s busy timeout) and a slow event loop.
+ * An attempt outliving its lease may be sent twice, under one webhook-id, and its first outcome
+ * goes unrecorded (delivery is at least once).
  */
-const CLAIM_LEASE_MARGIN_MS = 10_000;
+const CLAIM_LEASE_MARGIN_MS = 20_000;
 /** Tries to record an outcome already obtained, each after SQLite's own busy_timeout. */
 const RECORD_TRIES = 3;
 
@@ -147,6 +148,7 @@ export function createNotifier(args: {
 }
 
 function isSqliteBusy(error: unknown): boolean {
+  if (error instanceof DatabaseBusyError) return true;
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
 }

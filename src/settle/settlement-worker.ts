@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { BaseError } from '../domain/errors.ts';
 import { type MaintenanceJob, QUEUE_NAMES, type SettleJob } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
 import { expireDueInvoices, settleTransfer } from '../store/settlement.ts';
@@ -13,6 +14,7 @@ export const SETTLE_CONCURRENCY = 8;
 
 /** SQLite contention is worth retrying; anything else is a bug that retrying cannot fix. */
 function isRetryable(error: unknown): boolean {
+  if (error instanceof BaseError) return error.retryable;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

@@ -79,16 +79,23 @@ describe('createGroupCommit', () => {
     expect(count(other)).toBe(1);
   });
 
-  it('rejects with SQLITE_BUSY and writes nothing once the lock is held past the busy timeout', async () => {
+  it('refuses as busy and writes nothing once the lock is held past the busy timeout', async () => {
     const writes = createGroupCommit(db, { busyTimeoutMs: 100 });
     other.prepare('BEGIN IMMEDIATE').run();
     const pending = writes.run(() => db.prepare("INSERT INTO items (label) VALUES ('late')").run());
-    await expect(pending).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    await expect(pending).rejects.toMatchObject({ code: 'database_busy', cause: { code: 'SQLITE_BUSY' } });
+    // The shared connection keeps its own busy timeout for its other, synchronous writers.
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     other.prepare('COMMIT').run();
     expect(count(other)).toBe(0);
     // The queue is usable again once the lock is free.
     await writes.run(() => db.prepare("INSERT INTO items (label) VALUES ('after')").run());
     expect(count(other)).toBe(1);
+  });
+
+  it('refuses an async write, whose later part would escape the transaction', async () => {
+    const writes = createGroupCommit(db);
+    await expect(writes.run(async () => undefined)).rejects.toThrow(/synchronous/);
   });
 
   it('on a full disk, rejects the write that did not fit and leaves no part of it', async () => {

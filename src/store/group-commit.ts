@@ -1,13 +1,17 @@
+import { DatabaseBusyError } from '../domain/errors.ts';
 import { BUSY_TIMEOUT_MS, type Db } from './db.ts';
 
 /** At most this many writes share one transaction, so one group's latency stays bounded. */
 export const GROUP_COMMIT_MAX = 256;
+/** Writes waiting at once beyond which new ones are refused as busy (503) instead of queued. */
+export const GROUP_COMMIT_QUEUE_LIMIT = 10_000;
 /** Waits between attempts to take a write lock another process holds, growing to the cap. */
 const BUSY_RETRY_FIRST_MS = 1;
 const BUSY_RETRY_CAP_MS = 50;
 
 type Pending = {
   fn: () => unknown;
+  /** performance.now() at enqueue: a wall-clock jump must not expire every waiting write. */
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   queuedAt: number;
@@ -17,9 +21,10 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export type GroupCommit = {
   /**
-   * Runs `fn` (synchronous, as every transaction here) inside the next group's transaction, in its
-   * own savepoint, and settles once that transaction has committed: a `fn` that throws rolls back
-   * its own writes alone and rejects with its error; the others commit.
+   * Runs `fn` inside the next group's transaction, in its own savepoint, and settles once that
+   * transaction has committed: a `fn` that throws rolls back its own writes alone and rejects
+   * with its error; the others commit. `fn` must be synchronous and must not call `run` itself:
+   * whatever ran after an `await` would escape the transaction.
    */
   run<T>(fn: () => T): Promise<T>;
 };
@@ -33,14 +38,17 @@ export type GroupCommit = {
  * The write lock is taken without SQLite's busy handler, which would sleep on the event loop while
  * another process (the watcher, the workers) holds it: a busy lock is retried on a timer instead,
  * so the process keeps serving reads meanwhile, and writes still waiting after the connection's
- * busy timeout are rejected with SQLite's own SQLITE_BUSY error (503 at the API, a retried job in
- * the workers).
+ * busy timeout are refused with a DatabaseBusyError (503 at the API, a retried job in the
+ * workers). So are writes that waited that long for any other reason (a slow disk, a flood), and
+ * writes that find GROUP_COMMIT_QUEUE_LIMIT writes already waiting.
  */
 export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = {}): GroupCommit {
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   const queue: Pending[] = [];
   let scheduled = false;
   let busyRetryMs = 0;
+  /** The SQLITE_BUSY of the last failed attempt at the lock, while the lock is still being waited for. */
+  let lastBusy: unknown = null;
 
   function schedule(delayMs: number): void {
     if (scheduled) return;
@@ -51,25 +59,34 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
 
   /** `BEGIN IMMEDIATE` that fails at once with SQLITE_BUSY instead of sleeping in the busy handler. */
   function begin(): void {
+    // The connection's own timeout is restored: other writers on it (the watcher) rely on it.
+    const own = db.pragma('busy_timeout', { simple: true }) as number;
     db.pragma('busy_timeout = 0');
     try {
       db.prepare('BEGIN IMMEDIATE').run();
     } finally {
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      db.pragma(`busy_timeout = ${own}`);
+    }
+  }
+
+  /** Refuses, as busy, the writes that have waited the busy timeout (`cause`: why they waited). */
+  function expire(cause: unknown): void {
+    const now = performance.now();
+    while (queue.length > 0 && now - (queue[0] as Pending).queuedAt >= busyTimeoutMs) {
+      (queue.shift() as Pending).reject(new DatabaseBusyError(cause));
     }
   }
 
   function waitForLock(busy: unknown): void {
-    const now = Date.now();
-    while (queue.length > 0 && now - (queue[0] as Pending).queuedAt >= busyTimeoutMs) {
-      (queue.shift() as Pending).reject(busy);
-    }
+    lastBusy = busy;
+    expire(busy);
     busyRetryMs = Math.min(Math.max(busyRetryMs * 2, BUSY_RETRY_FIRST_MS), BUSY_RETRY_CAP_MS);
     if (queue.length > 0) schedule(busyRetryMs);
   }
 
   function flush(): void {
     scheduled = false;
+    expire(lastBusy ?? new Error(`a write waited over ${busyTimeoutMs} ms for its turn`));
     if (queue.length === 0) return;
     try {
       begin();
@@ -82,6 +99,7 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
       return;
     }
     busyRetryMs = 0;
+    lastBusy = null;
     const group = queue.splice(0, GROUP_COMMIT_MAX);
     const outcomes: Outcome[] = [];
     let fatal: { error: unknown } | null = null;
@@ -102,7 +120,11 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
       try {
         db.prepare('COMMIT').run();
       } catch (error) {
-        if (db.inTransaction) db.prepare('ROLLBACK').run();
+        try {
+          if (db.inTransaction) db.prepare('ROLLBACK').run();
+        } catch {
+          // The commit's own error is the one to report; SQLite undoes the transaction on reopen.
+        }
         fatal = { error };
       }
     }
@@ -118,7 +140,15 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
   return {
     run<T>(fn: () => T): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, queuedAt: Date.now() });
+        if (fn.constructor.name === 'AsyncFunction') {
+          reject(new TypeError('a group-commit write must be synchronous'));
+          return;
+        }
+        if (queue.length >= GROUP_COMMIT_QUEUE_LIMIT) {
+          reject(new DatabaseBusyError(new Error(`${queue.length} writes already waiting`)));
+          return;
+        }
+        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, queuedAt: performance.now() });
         schedule(0);
       });
     },

@@ -208,6 +208,20 @@ describe('GET /pay/:id/events', () => {
     expect(response.status).toBe(404);
   });
 
+  it('holds no stream slot for HEAD requests', async () => {
+    const { invoice } = fixture.invoice();
+    for (let i = 0; i <= MAX_STREAMS_PER_INVOICE; i++) {
+      const head = await fixture.app.request(`/pay/${invoice.id}/events`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+    }
+    const stream = openEventStream(await fixture.app.request(`/pay/${invoice.id}/events`));
+    try {
+      expect((await stream.next())?.event).toBe('status');
+    } finally {
+      await stream.close();
+    }
+  });
+
   it('refuses more than MAX_STREAMS_PER_INVOICE open streams with 429 and Retry-After, until one closes', async () => {
     const { invoice } = fixture.invoice();
     const streams = [];
@@ -221,6 +235,8 @@ describe('GET /pay/:id/events', () => {
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBe('30');
       expect(await refused.json()).toMatchObject({ status: 429, code: 'too_many_streams' });
+      // HEAD opens no stream, so it neither counts nor is refused.
+      expect((await fixture.app.request(`/pay/${invoice.id}/events`, { method: 'HEAD' })).status).toBe(200);
       // Another invoice's payer is not affected.
       const other = openEventStream(await fixture.app.request(`/pay/${fixture.invoice().invoice.id}/events`));
       expect((await other.next())?.event).toBe('status');

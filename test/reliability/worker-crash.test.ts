@@ -9,7 +9,7 @@ import { createDeployment, type Deployment } from './support/deployment.ts';
 import { startWebhookSink, type WebhookSink } from './support/webhook-sink.ts';
 
 const WORK_WITH_CLOCK = fileURLToPath(new URL('./support/work-with-clock.ts', import.meta.url));
-/** Beyond a crashed attempt's lease (DELIVERY_TIMEOUT_MS 15 s + the 10 s claim margin). */
+/** Beyond a crashed attempt's lease (DELIVERY_TIMEOUT_MS 15 s + the 20 s claim margin). */
 const PAST_THE_LEASE_MS = 60_000;
 const EVENTS = 3;
 
