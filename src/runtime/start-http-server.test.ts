@@ -60,6 +60,24 @@ function createTestApp() {
 }
 
 describe('startHttpServer close()', () => {
+  it('ends an event stream opened on a kept-alive connection after close() began', async () => {
+    const { app } = createTestApp();
+    server = await startHttpServer(app, { port: 0, host: '127.0.0.1' });
+    agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await get(server, '/fast', agent);
+    let closedAt = 0;
+    const started = performance.now();
+    const closed = server.close().then(() => {
+      closedAt = performance.now();
+    });
+    // Reuses the idle socket: the stream starts on a server that is already draining, and ends.
+    const stream = await get(server, '/events', agent);
+    expect(stream.status).toBe(200);
+    await closed;
+    // Well before the 10 s deadline at which what is left would be cut.
+    expect(closedAt - started).toBeLessThan(5_000);
+  });
+
   it('answers a request sent on a kept-alive connection after close() began, with Connection: close', async () => {
     const { app } = createTestApp();
     server = await startHttpServer(app, { port: 0, host: '127.0.0.1' });

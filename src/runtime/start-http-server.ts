@@ -32,16 +32,21 @@ export async function startHttpServer(
   options: { port: number; host?: string },
 ): Promise<HttpServer> {
   const eventStreams = new Set<() => void>();
+  let draining = false;
+  const endable = (response: Response) => {
+    const wrapped = endableEventStream(response, eventStreams);
+    // A stream opened while draining (on a connection kept alive) is ended as soon as it starts:
+    // it would otherwise hold the shutdown until the deadline.
+    if (draining) for (const end of eventStreams) end();
+    return wrapped;
+  };
   const server = createAdaptorServer({
     fetch: (request, env) => {
       const response = app.fetch(request, env);
-      return response instanceof Promise
-        ? response.then((res) => endableEventStream(res, eventStreams))
-        : endableEventStream(response, eventStreams);
+      return response instanceof Promise ? response.then(endable) : endable(response);
     },
   });
   const connections = new Map<Socket, Connection>();
-  let draining = false;
 
   const closeWhenIdle = (connection: Connection) => {
     clearTimeout(connection.idleTimer);
