@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { BaseError, type FieldError } from '../domain/errors.ts';
 import type { AppContext } from '../runtime/context.ts';
+import { isDatabaseBusy } from '../store/db.ts';
 import type { ApiEnv } from './api-env.ts';
 import { requireApiKey } from './auth.ts';
 import { registerDocs } from './docs.ts';
@@ -38,11 +39,6 @@ export function fieldErrors(error: ZodError): FieldError[] {
     }
     return [{ field: base || '(body)', message: issue.message }];
   });
-}
-
-function isSqliteBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
 }
 
 export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
@@ -120,7 +116,7 @@ function handleError(ctx: AppContext, error: unknown, c: Context): Response {
       'The server is out of storage; nothing was written. Try again later.',
     );
   }
-  if (isSqliteBusy(error)) {
+  if (isDatabaseBusy(error)) {
     ctx.logger.warn({ route: c.req.routePath }, 'database busy');
     return problemResponse(c, 'database_busy', 'The database is busy; try again shortly.');
   }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { BaseError, DatabaseBusyError } from '../domain/errors.ts';
 import { type DeliverJob, QUEUE_NAMES } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
+import { isDatabaseBusy } from '../store/db.ts';
 import { claimAttempt, type RecordedAttempt, recordAttempt } from '../store/deliveries.ts';
 import { DELIVERY_TIMEOUT_MS, type DeliveryOutcome, deliverWebhook } from './deliver-webhook.ts';
 import { signWebhook, WebhookSigningError } from './sign-webhook.ts';
@@ -147,12 +148,6 @@ export function createNotifier(args: {
   };
 }
 
-function isSqliteBusy(error: unknown): boolean {
-  if (error instanceof DatabaseBusyError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
-}
-
 /**
  * The outcome is already known (and the webhook sent): a busy database should not throw it away,
  * so recording is tried again here before the job fails.
@@ -162,7 +157,7 @@ async function recordWithRetry(record: () => Promise<RecordedAttempt>): Promise<
     try {
       return await record();
     } catch (error) {
-      if (!isSqliteBusy(error) || tries >= RECORD_TRIES) throw error;
+      if (!isDatabaseBusy(error) || tries >= RECORD_TRIES) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 * tries));
     }
   }
@@ -174,9 +169,9 @@ async function recordWithRetry(record: () => Promise<RecordedAttempt>): Promise<
  */
 function toJobError(error: unknown, job: Job<DeliverJob, NotifierResult>, logger: AppContext['logger']) {
   const context = { jobId: job.id, deliveryId: job.data.deliveryId };
-  if (isSqliteBusy(error)) {
+  if (isDatabaseBusy(error)) {
     logger.warn(context, 'database busy; delivery job will be retried');
-    return new DatabaseBusyError(error);
+    return error instanceof DatabaseBusyError ? error : new DatabaseBusyError(error);
   }
   if (error instanceof BaseError && error.retryable) return error;
   // A signing error's cause comes from decoding the secret: log its message alone.

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { BaseError } from '../domain/errors.ts';
 import { type MaintenanceJob, QUEUE_NAMES, type SettleJob } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
+import { isDatabaseBusy } from '../store/db.ts';
 import { expireDueInvoices, settleTransfer } from '../store/settlement.ts';
 
 /**
@@ -14,9 +15,7 @@ export const SETTLE_CONCURRENCY = 8;
 
 /** SQLite contention is worth retrying; anything else is a bug that retrying cannot fix. */
 function isRetryable(error: unknown): boolean {
-  if (error instanceof BaseError) return error.retryable;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+  return error instanceof BaseError ? error.retryable : isDatabaseBusy(error);
 }
 
 function classify(error: unknown): never {

@@ -1,9 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { DatabaseBusyError } from '../domain/errors.ts';
 import { runMigrations } from './migrate.ts';
 
 export type Db = Database.Database;
+
+/**
+ * Whether `error` means another writer had the database: SQLite's busy and locked codes (with
+ * their extended variants) or our own DatabaseBusyError (a write refused after waiting its turn).
+ * Worth retrying, and a 503 at the API, never a 500.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  if (error instanceof DatabaseBusyError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;

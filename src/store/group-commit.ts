@@ -1,5 +1,5 @@
 import { DatabaseBusyError } from '../domain/errors.ts';
-import { BUSY_TIMEOUT_MS, type Db } from './db.ts';
+import { BUSY_TIMEOUT_MS, type Db, isDatabaseBusy } from './db.ts';
 
 /** At most this many writes share one transaction, so one group's latency stays bounded. */
 export const GROUP_COMMIT_MAX = 256;
@@ -91,7 +91,7 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
     try {
       begin();
     } catch (error) {
-      if (!isBusy(error)) {
+      if (!isDatabaseBusy(error)) {
         for (const item of queue.splice(0)) item.reject(error);
         return;
       }
@@ -153,9 +153,4 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
       });
     },
   };
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
