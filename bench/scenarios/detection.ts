@@ -161,34 +161,22 @@ async function runMode(args: {
     tokens: [token],
   };
   const slug = mode.name.replace(/\W+/g, '-');
-  const pipeline = spawnTsx(PIPELINE, {
-    env: {
-      BENCH_PIPELINE: JSON.stringify({
-        databasePath,
-        redisUrl: args.redisUrl,
-        prefix: `bench-detection-${args.index}`,
-        chain,
-        watcher: true,
-        workers: !mode.split,
-      }),
-    },
-    ...(args.options.profile ? { cpuProfile: `detection-${slug}-stablegate` } : {}),
-  });
-  const workers = mode.split
-    ? spawnTsx(PIPELINE, {
-        env: {
-          BENCH_PIPELINE: JSON.stringify({
-            databasePath,
-            redisUrl: args.redisUrl,
-            prefix: `bench-detection-${args.index}`,
-            chain,
-            watcher: false,
-            workers: true,
-          }),
-        },
-        ...(args.options.profile ? { cpuProfile: `detection-${slug}-workers` } : {}),
-      })
-    : null;
+  // The watcher and the workers in one process (`stablegate dev`), or in two (`watch` + `work`).
+  const spawnPipeline = (role: { watcher: boolean; workers: boolean }, profileName: string) =>
+    spawnTsx(PIPELINE, {
+      env: {
+        BENCH_PIPELINE: JSON.stringify({
+          databasePath,
+          redisUrl: args.redisUrl,
+          prefix: `bench-detection-${args.index}`,
+          chain,
+          ...role,
+        }),
+      },
+      ...(args.options.profile ? { cpuProfile: `detection-${slug}-${profileName}` } : {}),
+    });
+  const pipeline = spawnPipeline({ watcher: true, workers: !mode.split }, 'stablegate');
+  const workers = mode.split ? spawnPipeline({ watcher: false, workers: true }, 'workers') : null;
   let ponder: Ponder | null = null;
   const stages: Stage[] = [];
   const cpu: Record<string, number> = {};
