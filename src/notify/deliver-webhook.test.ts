@@ -12,7 +12,10 @@ type Received = { method: string | undefined; headers: IncomingHttpHeaders; body
 type Receiver = { url: string; port: number; received: Received[]; close: () => Promise<void> };
 
 const receivers: Receiver[] = [];
+/** The endpoint pools deliveries go through, as in the notifier; emptied after every test. */
+const agents = createWebhookAgents();
 afterEach(async () => {
+  agents.close();
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
 
@@ -61,7 +64,15 @@ const signed = () => signWebhook({ secret, eventId: 'evt_01', timestamp: new Dat
 const deliver = (
   url: string,
   extra: { allowPrivate?: boolean; timeoutMs?: number; now?: () => number } = {},
-) => deliverWebhook({ url, headers: signed(), body, allowPrivate: true, ...extra });
+) =>
+  deliverWebhook({
+    url,
+    headers: signed(),
+    body,
+    allowPrivate: true,
+    pool: { agents, endpointId: 'we_test' },
+    ...extra,
+  });
 
 describe('deliverWebhook', () => {
   it('delivers a POST the receiver verifies with Standard Webhooks', async () => {
@@ -193,7 +204,13 @@ describe('deliverWebhook', () => {
   it('refuses to connect to 127.0.0.1 when private URLs are not allowed', async () => {
     const receiver = await startReceiver((_, response) => response.writeHead(200).end());
     const headers = signed();
-    const outcome = await deliverWebhook({ url: receiver.url, headers, body, allowPrivate: false });
+    const outcome = await deliverWebhook({
+      url: receiver.url,
+      headers,
+      body,
+      allowPrivate: false,
+      pool: { agents, endpointId: 'we_test' },
+    });
     expect(outcome).toMatchObject({ kind: 'retry' });
     if (outcome.kind !== 'retry') return;
     expect(outcome.error).toBe(
@@ -252,8 +269,6 @@ describe('deliverWebhook', () => {
 });
 
 describe('deliverWebhook with an endpoint pool', () => {
-  const agents = createWebhookAgents();
-  afterEach(() => agents.close());
   const pooled = (url: string) =>
     deliverWebhook({
       url,

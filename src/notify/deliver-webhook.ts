@@ -2,7 +2,6 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import { describeDeliveryError } from './describe-delivery-error.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
 import type { WebhookAgents } from './webhook-agents.ts';
@@ -45,8 +44,8 @@ export function deliverWebhook(args: {
   allowPrivate: boolean;
   timeoutMs?: number;
   now?: () => number;
-  /** The endpoint's keep-alive pool; without it, the attempt opens and closes its own connection. */
-  pool?: { agents: WebhookAgents; endpointId: string };
+  /** The endpoint's keep-alive connection pool (webhook-agents.ts). */
+  pool: { agents: WebhookAgents; endpointId: string };
 }): Promise<DeliveryOutcome> {
   const { url, headers, body, allowPrivate, timeoutMs = DELIVERY_TIMEOUT_MS, now = Date.now, pool } = args;
   const started = performance.now();
@@ -67,15 +66,10 @@ export function deliverWebhook(args: {
       resolve({ kind: 'retry', durationMs: elapsed(), error: 'webhook URL must use http or https' });
       return;
     }
-    // The agent checks the address actually connected to, after DNS, so a name that resolved to a
-    // public address at registration and to 127.0.0.1 now (DNS rebinding) is still refused.
+    // The pool's agent checks the address actually connected to, after DNS, so a name that resolved
+    // to a public address at registration and to 127.0.0.1 now (DNS rebinding) is still refused.
     const https = target.protocol === 'https:';
-    const ownAgent = pool
-      ? null
-      : https
-        ? new RequestFilteringHttpsAgent({ allowPrivateIPAddress: allowPrivate, keepAlive: false })
-        : new RequestFilteringHttpAgent({ allowPrivateIPAddress: allowPrivate, keepAlive: false });
-    const agent = ownAgent ?? pool?.agents.get(pool.endpointId, https ? 'https:' : 'http:', allowPrivate);
+    const agent = pool.agents.get(pool.endpointId, https ? 'https:' : 'http:', allowPrivate);
 
     let status: number | undefined;
     let settled = false;
@@ -86,7 +80,6 @@ export function deliverWebhook(args: {
       settled = true;
       clearTimeout(timer);
       if (!keepSocket) request?.destroy();
-      ownAgent?.destroy();
       resolve({ ...verdict, durationMs: elapsed() });
     };
     const fail = (error: string) =>
