@@ -16,8 +16,34 @@ export const ProblemSchema = z
 
 export const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
 
+/**
+ * RFC 9110 §10.2.3 in delay-seconds. Every 503 problem says when to retry: `database_busy` is the
+ * only code that maps to 503, and problemResponse always sends it with a Retry-After.
+ */
+export const RetryAfterHeaders = z.object({
+  'Retry-After': z
+    .number()
+    .int()
+    .nonnegative()
+    .openapi({ description: 'Seconds to wait before retrying', example: 1 }),
+});
+
+/**
+ * Problem responses for an operation's `responses`. An operation that reads SQLite (every one
+ * behind an API key: the key is looked up there) lists 503 `database_busy`; one that writes also
+ * lists 507 `storage_full`.
+ */
 export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: 'Problem', content: problemContent }]));
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: 'Problem',
+        content: problemContent,
+        ...(status === 503 ? { headers: RetryAfterHeaders } : {}),
+      },
+    ]),
+  );
 
 const DecimalString = z.string().openapi({ example: '25.5', description: 'Exact decimal in token units' });
 const AddressString = z.string().regex(/^0x[0-9a-fA-F]{40}$/);

@@ -44,6 +44,12 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   };
 }
 
+/** What /openapi.json lists for an operation's `status`: every answer to a fault must be there. */
+async function documentedResponse(method: string, path: string, status: number) {
+  const document = await (await app.request('/openapi.json')).json();
+  return document.paths[path]?.[method]?.responses[String(status)];
+}
+
 /** app.request never leaves the microtask queue: let I/O (the holder's output, backup steps) run. */
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -110,6 +116,10 @@ describe('SQLite under another writer, a full disk and an online backup', () => 
       expect(answer.body).toMatchObject({ status: 503, code: 'database_busy' });
       expect(answer.retryAfter).toBe('1');
     }
+    expect(await documentedResponse('post', '/v1/invoices', 503)).toMatchObject({
+      headers: { 'Retry-After': { required: true } },
+      content: { 'application/problem+json': {} },
+    });
     const createdIds = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.id as string));
     const keys = new Set(answers.filter((a) => a.key !== 'list').map((a) => a.key));
     const counts = expectConsistent(ctx.db);
@@ -142,6 +152,9 @@ describe('SQLite under another writer, a full disk and an online backup', () => 
     // A full disk is the operator's problem, and retrying later can succeed: a 503 (or 507), never a 500.
     expect([503, 507]).toContain(refused?.status);
     expect(refused?.body.code).not.toBe('internal_error');
+    expect(await documentedResponse('post', '/v1/invoices', refused?.status ?? 0)).toMatchObject({
+      content: { 'application/problem+json': {} },
+    });
     expectConsistent(ctx.db);
     // Space is back: the same key now creates the invoice once.
     const again = await call('POST', '/v1/invoices', invoiceBody({ description }), {

@@ -108,7 +108,7 @@ const listRoute = createRoute({
       description: 'A page of events',
       content: { 'application/json': { schema: listOf(EventSchema) } },
     },
-    ...errorResponses(400, 401),
+    ...errorResponses(400, 401, 503),
   },
 });
 
@@ -120,7 +120,7 @@ const getRoute = createRoute({
   request: { params: IdParamSchema('evt') },
   responses: {
     200: { description: 'The event', content: { 'application/json': { schema: EventSchema } } },
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 503),
   },
 });
 
@@ -135,7 +135,7 @@ const deliveriesRoute = createRoute({
       description: 'Deliveries, oldest first',
       content: { 'application/json': { schema: DeliveryListSchema } },
     },
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 503),
   },
 });
 
@@ -153,7 +153,7 @@ const redeliverRoute = createRoute({
       description: 'The new deliveries, queued',
       content: { 'application/json': { schema: DeliveryListSchema } },
     },
-    ...errorResponses(400, 401, 404, 413),
+    ...errorResponses(400, 401, 404, 413, 503, 507),
   },
 });
 

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp } from '../api-env.ts';
+import { problemContent, RetryAfterHeaders } from '../schemas.ts';
 
 /** Readiness of each dependency: the API is ready when every check says ok. */
 export type ReadinessCheck = () => Promise<{
@@ -7,6 +8,7 @@ export type ReadinessCheck = () => Promise<{
   checks: Record<string, { ok: boolean; detail?: string }>;
 }>;
 
+/** Reads nothing, so it answers 200 even while SQLite is busy or full: that is /readyz's to report. */
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
@@ -30,9 +32,12 @@ const readyRoute = createRoute({
   summary: 'Readiness: database, Redis and each chain within its head-lag bound',
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: ReadinessSchema } } },
+    // The chain checks read the watchers' cursors from SQLite: a busy database fails the request
+    // (503 database_busy, from the app's error handler) rather than one check.
     503: {
-      description: 'Not ready, with the reason',
-      content: { 'application/json': { schema: ReadinessSchema } },
+      description: 'Not ready, with the reason; or a database_busy problem',
+      headers: RetryAfterHeaders.partial(),
+      content: { 'application/json': { schema: ReadinessSchema }, ...problemContent },
     },
   },
 });

@@ -23,7 +23,7 @@ const route = createRoute({
       description: 'A page of invoices',
       content: { 'application/json': { schema: listOf(InvoiceSchema) } },
     },
-    ...errorResponses(400, 401),
+    ...errorResponses(400, 401, 503),
   },
 });
 

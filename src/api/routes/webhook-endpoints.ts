@@ -52,7 +52,7 @@ const createEndpointRoute = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 413, 415),
+    ...errorResponses(400, 401, 413, 415, 503, 507),
   },
 });
 
@@ -66,7 +66,7 @@ const listEndpointsRoute = createRoute({
       description: 'Endpoints (secrets are never shown again)',
       content: { 'application/json': { schema: z.object({ data: z.array(WebhookEndpointSchema) }) } },
     },
-    ...errorResponses(401),
+    ...errorResponses(401, 503),
   },
 });
 
@@ -81,7 +81,7 @@ const deleteEndpointRoute = createRoute({
       description: 'Deleted',
       content: { 'application/json': { schema: z.object({ id: z.string(), deleted: z.literal(true) }) } },
     },
-    ...errorResponses(400, 401, 404, 413),
+    ...errorResponses(400, 401, 404, 413, 503, 507),
   },
 });
 
