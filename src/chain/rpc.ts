@@ -25,15 +25,22 @@ export type ChainRpc = ReturnType<typeof createChainRpc>;
  * `batch: false` for a client whose requests must each travel alone: viem joins the requests of
  * one tick into a single JSON-RPC batch, whose response arrives only when all of them are done and
  * counts against one response size limit (two pipelined eth_getLogs of 10,000 logs would exceed it).
+ *
+ * `retryCount` (default 4): transport retries absorb flaky connections. A step makes several calls
+ * and fails whole on any one of them, so under packet loss every call needs to get through: with
+ * 30 % of connections dropped and 15 % reset mid-response (test/chaos/rpc-faults), 2 retries left
+ * a call failing one time in five and the watcher's steps failing in a row. Small calls only: a
+ * client for large eth_getLogs ranges should retry less, since its range is narrowed instead.
  */
-export function createHttpClient(rpcUrl: string, options: { batch?: boolean } = {}): PublicClient {
+export function createHttpClient(
+  rpcUrl: string,
+  options: { batch?: boolean; retryCount?: number } = {},
+): PublicClient {
   // cacheTime 0: a watcher must never be answered from viem's cache of an older head.
   return createPublicClient({
-    // Transport retries absorb flaky connections: a step makes several calls, and failing the whole
-    // step on any one of them stalls the watcher under packet loss (test/chaos/rpc-faults).
     transport: http(rpcUrl, {
       batch: options.batch === false ? false : { batchSize: 100 },
-      retryCount: 2,
+      retryCount: options.retryCount ?? 4,
       timeout: 15_000,
     }),
     cacheTime: 0,

@@ -92,7 +92,8 @@ export function createWatcher({ ctx, chain, onTransfers }: WatcherOptions) {
   // cost a provider timeout, or viem's 10 MiB response limit three times over with its retries.
   const sizer = createRangeSizer({ initial: 10 });
   const ranges = createLogRangeReader({
-    logsRpc: createChainRpc(createHttpClient(chain.rpcUrl, { batch: false })),
+    // A range that keeps failing is narrowed by the sizer rather than sent whole five times.
+    logsRpc: createChainRpc(createHttpClient(chain.rpcUrl, { batch: false, retryCount: 2 })),
     rpc,
     tokens,
     topic0: TRANSFER_TOPIC,

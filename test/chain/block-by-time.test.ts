@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, inject, it } from 'vitest';
+import { findBlockBefore } from '../../src/chain/block-by-time.ts';
+import { type ChainRpc, createChainRpc, createHttpClient } from '../../src/chain/rpc.ts';
+import type { BlockRef } from '../../src/store/chain-state.ts';
+import { createTestClients, withSnapshot } from '../fixtures/chain.ts';
+
+withSnapshot();
+
+/** The run's anvil, with the rounds of block reads each search makes counted (the calls are real). */
+function countingRpc(): { rpc: ChainRpc; rounds: () => number } {
+  const rpc = createChainRpc(createHttpClient(inject('rpcUrl')));
+  let rounds = 0;
+  return {
+    rpc: {
+      ...rpc,
+      blocksByNumber: (numbers) => {
+        rounds++;
+        return rpc.blocksByNumber(numbers);
+      },
+    },
+    rounds: () => rounds,
+  };
+}
+
+/** Every block from genesis to the head, read one batch of 100 at a time. */
+async function allBlocks(rpc: ChainRpc, head: number): Promise<BlockRef[]> {
+  const blocks: BlockRef[] = [];
+  for (let from = 0; from <= head; from += 100) {
+    const numbers = Array.from({ length: Math.min(100, head - from + 1) }, (_, i) => from + i);
+    blocks.push(...((await rpc.blocksByNumber(numbers)) as BlockRef[]));
+  }
+  return blocks;
+}
+
+/** What the search must answer, by reading every block: the newest at or before the time, else genesis. */
+const expected = (blocks: readonly BlockRef[], timestampS: number) =>
+  [...blocks].reverse().find((block) => block.timestamp <= timestampS) ?? blocks[0];
+
+describe('findBlockBefore', () => {
+  it('finds the newest block at or before any time, as a scan of every block does, in few rounds', async () => {
+    const { testClient, publicClient } = createTestClients();
+    // 1,000 more blocks, 12 s apart, after whatever the run has mined (some share a second).
+    await testClient.mine({ blocks: 1_000, interval: 12 });
+    const head = Number(await publicClient.getBlockNumber());
+    const { rpc, rounds } = countingRpc();
+    const blocks = await allBlocks(rpc, head);
+    const headBlock = blocks.at(-1) as BlockRef;
+    const genesis = blocks[0] as BlockRef;
+    const exact = fc.constantFrom(...blocks.map((block) => block.timestamp));
+    const anyTime = fc.integer({ min: genesis.timestamp - 100, max: headBlock.timestamp + 100 });
+    // Log16 of the blocks searched, plus one round for the last gap.
+    const maxRounds = Math.ceil(Math.log(head) / Math.log(16)) + 1;
+
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(exact, anyTime), async (timestampS) => {
+        const before = rounds();
+        const found = await findBlockBefore(rpc, headBlock, timestampS);
+        expect(found).toEqual(expected(blocks, timestampS));
+        expect(rounds() - before).toBeLessThanOrEqual(maxRounds + 1); // + the genesis read
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('answers the head when the time is at or after it, with no call', async () => {
+    const { publicClient } = createTestClients();
+    const { rpc, rounds } = countingRpc();
+    const [head] = await rpc.blocksByNumber([Number(await publicClient.getBlockNumber())]);
+    const before = rounds();
+    expect(await findBlockBefore(rpc, head as BlockRef, (head as BlockRef).timestamp)).toEqual(head);
+    expect(rounds()).toBe(before);
+  });
+});
