@@ -1,30 +1,56 @@
 import { type IncomingMessage, request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Address, TransactionReceipt } from 'viem';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import type { InvoiceRecord } from '../../src/domain/invoice.ts';
+import { QUEUE_NAMES } from '../../src/queue/jobs.ts';
+import { getCursor } from '../../src/store/chain-state.ts';
+import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
 import { type CliProcess, startCli, stopGently } from '../reliability/support/cli-process.ts';
+import { auditDeliveries, invoiceStatuses } from '../reliability/support/delivery-audit.ts';
 import { createDeployment, type Deployment } from '../reliability/support/deployment.ts';
+import { startWebhookSink, type WebhookSink } from '../reliability/support/webhook-sink.ts';
 import { type Outcome, startLoad } from './support/http-load.ts';
+import { scaled } from './support/pipeline.ts';
+
+withSnapshot();
 
 /** SPEC-level promise to operators (README "Running in production"): SIGTERM stops gracefully. */
 const EXIT_WITHIN_MS = 25_000;
 const CONNECTIONS = 50;
 const SLOW_UPLOADS = 5;
+/** Between two payments in the watch/work scenario. */
+const PAYMENT_GAP_MS = 150;
 
 let redis: RedisServer | undefined;
 let deployment: Deployment | undefined;
 let serve: CliProcess | undefined;
+let sink: WebhookSink | undefined;
+const pipeline: CliProcess[] = [];
 
 afterEach(async () => {
   if (serve) await stopGently(serve, 2_000);
+  await Promise.all(pipeline.splice(0).map((process) => stopGently(process, 2_000)));
+  await sink?.close();
   await redis?.stop();
   deployment?.close();
   serve = undefined;
+  sink = undefined;
   redis = undefined;
   deployment = undefined;
 });
+
+/** `exited`, or 'timeout' after `ms`. */
+const exitWithin = (process: CliProcess, ms: number) =>
+  Promise.race([
+    process.exited,
+    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms)),
+  ]);
 
 const invoiceBody = JSON.stringify({ amount: '12.5', currency: 'USDC', chainId: 31337, description: 'load' });
 
@@ -149,5 +175,133 @@ describe('graceful shutdown of `stablegate serve`', () => {
       outcomes.filter((outcome) => outcome.status === 201).length + SLOW_UPLOADS + seeded.length;
     const stored = current.db.prepare('SELECT count(*) FROM invoices').pluck().get() as number;
     expect(stored).toBe(created);
+  });
+
+  it('stops `watch` and `work` within 25 s of SIGTERM mid-flow: exit 0, the cursor saved with what it scanned, no job left active', async () => {
+    redis = await startRedisServer();
+    // A merchant endpoint that takes 200–600 ms: deliveries are in flight when the signal comes.
+    const currentSink = await startWebhookSink(() => ({ delayMs: 200 + Math.floor(Math.random() * 400) }));
+    sink = currentSink;
+    const current = createDeployment({
+      chain: devnetChain(2),
+      redisUrl: redis.url,
+      webhookUrl: currentSink.url,
+    });
+    deployment = current;
+    currentSink.setSecret(current.secret as string);
+    const startPipeline = () => {
+      const watch = startCli('watch', ['watch', '--chain', String(current.chain.chainId)], current.env);
+      const work = startCli('work', ['work'], current.env);
+      pipeline.push(watch, work);
+      return { watch, work };
+    };
+    const first = startPipeline();
+    await first.watch.waitForLine(/watcher lock acquired/, 60_000);
+    await first.work.waitForLine(/workers started/, 60_000);
+
+    const usdc = inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
+    const payers = inject('payers').map((payer) => payer.address as Address);
+    const count = scaled(60, 20);
+    const invoices: InvoiceRecord[] = Array.from({ length: count }, (_, i) =>
+      current.createInvoice(2_000_000n + BigInt(i)),
+    );
+    const receipts: TransactionReceipt[] = [];
+    let paying = true;
+    // Payments keep landing through the signal and the restart: one per block (automine), one
+    // every PAYMENT_GAP_MS so that the signal falls in the middle of them.
+    const payments = (async () => {
+      for (const [i, invoice] of invoices.entries()) {
+        receipts.push(
+          await sendToken({
+            token: usdc,
+            from: payers[i % payers.length] as Address,
+            to: invoice.depositAddress,
+            amount: invoice.amount,
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, PAYMENT_GAP_MS));
+        if (!paying) await waitUntil(() => paying, { timeoutMs: 60_000 });
+      }
+    })();
+    // Signalled mid-flow: some invoices paid, webhooks on their way, payments still coming.
+    const paidWebhooks = () =>
+      currentSink.received().filter((webhook) => webhook.type === 'invoice.paid').length;
+    await waitUntil(() => paidWebhooks() >= 1 && receipts.length >= count / 3, { timeoutMs: 120_000 });
+    const signalledAt = Date.now();
+    const atSignal = { payments: receipts.length, webhooks: paidWebhooks() };
+    first.watch.kill('SIGTERM');
+    first.work.kill('SIGTERM');
+    const [watchExit, workExit] = await Promise.all([
+      exitWithin(first.watch, EXIT_WITHIN_MS),
+      exitWithin(first.work, EXIT_WITHIN_MS),
+    ]);
+    const exitedAfterMs = Date.now() - signalledAt;
+    paying = false;
+
+    // The cursor is a canonical block, and every payment mined at or below it is recorded, none above.
+    const cursor = getCursor(current.db, current.chain.chainId);
+    if (!cursor) throw new Error('no cursor saved');
+    const { publicClient } = createTestClients();
+    const cursorBlock = await publicClient.getBlock({ blockNumber: BigInt(cursor.number) });
+    const recorded = new Map(
+      (
+        current.db.prepare('SELECT tx_hash AS txHash, block_number AS block FROM transfers').all() as {
+          txHash: string;
+          block: number;
+        }[]
+      ).map((row) => [row.txHash.toLowerCase(), row.block]),
+    );
+    const scanned = receipts.filter((receipt) => Number(receipt.blockNumber) <= cursor.number);
+    const missedUnderCursor = scanned.filter(
+      (receipt) => !recorded.has(receipt.transactionHash.toLowerCase()),
+    );
+    const aboveCursor = [...recorded.values()].filter((block) => block > cursor.number);
+    // BullMQ: a worker that stopped gracefully leaves no job active (it would wait for the stall check).
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const counts: Record<string, Record<string, number>> = {};
+    for (const name of Object.values(QUEUE_NAMES)) {
+      const queue = new Queue(name, { connection, prefix: 'stablegate' });
+      counts[name] = await queue.getJobCounts('active', 'waiting', 'completed', 'failed');
+      await queue.close();
+    }
+    connection.disconnect();
+
+    // Restarted, the pipeline finishes the rest: every invoice paid once, every event delivered.
+    const second = startPipeline();
+    paying = true;
+    await payments;
+    await mine(2);
+    const audit = () =>
+      auditDeliveries(current.db, currentSink.received(), {
+        paidInvoiceIds: invoices.map((invoice) => invoice.id),
+      });
+    await waitUntil(
+      () => invoiceStatuses(current.db).every((row) => row.status === 'paid') && audit().missing.length === 0,
+      { timeoutMs: 120_000 },
+    ).catch(() => undefined);
+    const result = audit();
+    const paid = invoiceStatuses(current.db).filter(
+      (row) => row.status === 'paid' && row.amountPaid === row.amount,
+    );
+    await Promise.all([stopGently(second.watch, 10_000), stopGently(second.work, 10_000)]);
+
+    console.log(
+      `[chaos] graceful shutdown of watch and work: SIGTERM after ${atSignal.payments} of ${count} payments and ` +
+        `${atSignal.webhooks} invoice.paid webhooks; exits watch ${JSON.stringify(watchExit)}, work ${JSON.stringify(workExit)} ` +
+        `after ${exitedAfterMs} ms; cursor ${cursor.number} (${scanned.length} payments at or below it, ${missedUnderCursor.length} missed, ` +
+        `${aboveCursor.length} recorded above it); jobs after exit ${JSON.stringify(counts)}; after restart ${paid.length} of ${count} paid, ` +
+        `${result.events} events, ${result.missing.length} lost, ${result.duplicates} duplicates`,
+    );
+    expect(watchExit).toEqual({ code: 0, signal: null });
+    expect(workExit).toEqual({ code: 0, signal: null });
+    expect(exitedAfterMs).toBeLessThan(EXIT_WITHIN_MS);
+    expect(cursorBlock.hash).toBe(cursor.hash);
+    expect(missedUnderCursor).toEqual([]);
+    expect(aboveCursor).toEqual([]);
+    for (const name of Object.values(QUEUE_NAMES)) expect(counts[name]?.active).toBe(0);
+    expect(paid).toHaveLength(count);
+    expect(result.missing).toEqual([]);
+    expect(result.paidEventsNotOne).toEqual([]);
+    expect(result.paidWebhooksNotOne).toEqual([]);
   });
 });
