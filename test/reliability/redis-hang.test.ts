@@ -1,0 +1,154 @@
+import type { Address } from 'viem';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { getFreePort } from '../../src/devnet/free-port.ts';
+import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
+import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { devnetChain } from '../fixtures/gateway.ts';
+import { type CliProcess, startCli, stopGently } from './support/cli-process.ts';
+import { auditDeliveries, invoiceStatuses } from './support/delivery-audit.ts';
+import { createDeployment, type Deployment } from './support/deployment.ts';
+import { startWebhookSink, type WebhookSink } from './support/webhook-sink.ts';
+
+withSnapshot();
+
+/** How long Redis hangs (SIGSTOP) before it is shut down and restarted empty. */
+const HANG_MS = 6_000;
+/** Every API answer during the hang must come within this; Redis never answering must not stall it. */
+const ANSWER_WITHIN_MS = 5_000;
+const INVOICES_EACH_PHASE = 3;
+
+const usdc = () => inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
+const payer = () => inject('payers')[3]?.address as Address;
+
+let redis: RedisServer | undefined;
+let sink: WebhookSink | undefined;
+let deployment: Deployment | undefined;
+const processes: CliProcess[] = [];
+
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((process) => stopGently(process, 10_000)));
+  await sink?.close();
+  await redis?.stop();
+  deployment?.close();
+  redis = undefined;
+  sink = undefined;
+  deployment = undefined;
+});
+
+type Answer = { what: string; status: number | string; ms: number };
+
+describe('Redis hung, then lost', () => {
+  it('keeps the API answering while Redis hangs (SIGSTOP), then delivers everything once it is restarted empty', async () => {
+    redis = await startRedisServer();
+    const currentSink = await startWebhookSink();
+    sink = currentSink;
+    const current = createDeployment({
+      chain: devnetChain(2),
+      redisUrl: redis.url,
+      webhookUrl: currentSink.url,
+    });
+    deployment = current;
+    currentSink.setSecret(current.secret as string);
+    const port = await getFreePort();
+    const serve = startCli('serve', ['serve'], { ...current.env, PORT: String(port) });
+    const watch = startCli('watch', ['watch', '--chain', String(current.chain.chainId)], current.env);
+    const work = startCli('work', ['work'], current.env);
+    processes.push(serve, watch, work);
+    await Promise.all([
+      serve.waitForLine(/API listening/, 60_000),
+      watch.waitForLine(/watcher lock acquired/, 60_000),
+      work.waitForLine(/workers started/, 60_000),
+    ]);
+    const base = `http://127.0.0.1:${port}`;
+    const answers: Answer[] = [];
+    /** One API call, timed; a timeout or a connection error is recorded as the status. */
+    const call = async (what: string, path: string, init: RequestInit = {}) => {
+      const started = Date.now();
+      try {
+        const response = await fetch(`${base}${path}`, {
+          ...init,
+          headers: {
+            authorization: `Bearer ${current.apiKey}`,
+            'content-type': 'application/json',
+          },
+          signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+        });
+        const body = (await response.json()) as Record<string, unknown>;
+        answers.push({ what, status: response.status, ms: Date.now() - started });
+        return { status: response.status, body };
+      } catch (error) {
+        answers.push({ what, status: (error as Error).name, ms: Date.now() - started });
+        return { status: 0, body: {} };
+      }
+    };
+    const createAndPay = async () => {
+      const created = await call('create', '/v1/invoices', {
+        method: 'POST',
+        body: JSON.stringify({ amount: '12.5', currency: 'USDC', chainId: current.chain.chainId }),
+      });
+      const { id, depositAddress } = created.body as { id: string; depositAddress: Address };
+      await sendToken({ token: usdc(), from: payer(), to: depositAddress, amount: 12_500_000n });
+      return id;
+    };
+
+    const ids: string[] = [];
+    for (let i = 0; i < INVOICES_EACH_PHASE; i++) ids.push(await createAndPay());
+
+    // Hung: the socket stays open and nothing answers, as with a stuck Redis or a partition.
+    redis.pause();
+    const hungAt = Date.now();
+    const answersBefore = answers.length;
+    let readiness: Record<string, unknown> = {};
+    while (Date.now() - hungAt < HANG_MS) {
+      ids.push(await createAndPay());
+      await call('get', `/v1/invoices/${ids.at(-1)}`);
+      await call('list', '/v1/invoices?limit=10');
+      await call('checkout status', `/pay/${ids.at(-1)}/status`);
+      readiness = (await call('readyz', '/readyz')).body;
+    }
+    await mine(2);
+    const duringHang = answers.slice(answersBefore);
+    const hungForMs = Date.now() - hungAt;
+    // Lost: shut down, and back on the same port without any of its data.
+    await redis.stop();
+    redis = await startRedisServer({ port: redis.port });
+
+    const audit = () => auditDeliveries(current.db, currentSink.received(), { paidInvoiceIds: ids });
+    await waitUntil(
+      () => invoiceStatuses(current.db).every((row) => row.status === 'paid') && audit().missing.length === 0,
+      { timeoutMs: 60_000 },
+    ).catch(() => undefined);
+    const result = audit();
+    const paid = invoiceStatuses(current.db).filter(
+      (row) => row.status === 'paid' && row.amountPaid === row.amount,
+    );
+    const slowest = Math.max(...duringHang.map((answer) => answer.ms));
+    console.log(
+      `[reliability] redis hung ${(hungForMs / 1000).toFixed(1)} s then restarted empty: ` +
+        `${duringHang.length} API calls during the hang, statuses ${JSON.stringify(
+          Object.fromEntries(
+            [...new Set(duringHang.map((answer) => `${answer.what} ${answer.status}`))].map((key) => [
+              key,
+              duringHang.filter((answer) => `${answer.what} ${answer.status}` === key).length,
+            ]),
+          ),
+        )}, slowest ${slowest} ms; ${paid.length} of ${ids.length} paid, ${result.events} events, ` +
+        `${result.delivered} delivered, ${result.missing.length} lost, ${result.duplicates} duplicates`,
+    );
+    const expected: Record<string, number> = {
+      create: 201,
+      get: 200,
+      list: 200,
+      'checkout status': 200,
+      readyz: 503,
+    };
+    expect(duringHang.filter((answer) => answer.status !== expected[answer.what])).toEqual([]);
+    expect(readiness).toMatchObject({ status: 'not_ready', checks: { redis: { ok: false } } });
+    expect(paid).toHaveLength(ids.length);
+    expect(result.missing).toEqual([]);
+    expect(result.forged).toEqual([]);
+    expect(result.paidEventsNotOne).toEqual([]);
+    expect(result.paidWebhooksNotOne).toEqual([]);
+  });
+});
