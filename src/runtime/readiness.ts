@@ -39,19 +39,7 @@ export function createReadiness(
     }
     const now = ctx.clock.now().getTime();
     for (const chain of ctx.config.chains) {
-      const cursor = getCursor(ctx.db, chain.chainId);
-      const name = `chain:${chain.chainId}`;
-      if (!cursor) {
-        checks[name] = { ok: false, detail: 'the watcher has not started on this chain' };
-      } else if (cursor.deepReorgAt) {
-        checks[name] = { ok: false, detail: `deep reorg alert: ${cursor.deepReorgDetail ?? ''}` };
-      } else if (cursor.headNumber - cursor.number > MAX_HEAD_LAG_BLOCKS) {
-        checks[name] = { ok: false, detail: `head lag ${cursor.headNumber - cursor.number} blocks` };
-      } else if (!cursor.syncedAt || now - cursor.syncedAt.getTime() > MAX_SYNC_AGE_MS) {
-        checks[name] = { ok: false, detail: 'the watcher has not reached the head in the last minute' };
-      } else {
-        checks[name] = { ok: true, detail: `head lag ${cursor.headNumber - cursor.number} blocks` };
-      }
+      checks[`chain:${chain.chainId}`] = chainCheck(ctx, chain.chainId, now);
     }
     return { ok: Object.values(checks).every((result) => result.ok), checks };
   };
@@ -60,4 +48,25 @@ export function createReadiness(
       await redis?.quit().catch(() => undefined);
     },
   });
+}
+
+/**
+ * One chain's watcher: started, no unacknowledged deep reorg, within its lag bounds. A cursor that
+ * cannot be read (the database busy or failing) is a failed check, so `/readyz` still answers its
+ * own JSON with the reason rather than an error.
+ */
+function chainCheck(ctx: AppContext, chainId: number, now: number): { ok: boolean; detail: string } {
+  let cursor: ReturnType<typeof getCursor>;
+  try {
+    cursor = getCursor(ctx.db, chainId);
+  } catch (error) {
+    return { ok: false, detail: `cannot read the watcher's cursor: ${(error as Error).message}` };
+  }
+  if (!cursor) return { ok: false, detail: 'the watcher has not started on this chain' };
+  if (cursor.deepReorgAt) return { ok: false, detail: `deep reorg alert: ${cursor.deepReorgDetail ?? ''}` };
+  const lag = cursor.headNumber - cursor.number;
+  if (lag > MAX_HEAD_LAG_BLOCKS) return { ok: false, detail: `head lag ${lag} blocks` };
+  if (!cursor.syncedAt || now - cursor.syncedAt.getTime() > MAX_SYNC_AGE_MS)
+    return { ok: false, detail: 'the watcher has not reached the head in the last minute' };
+  return { ok: true, detail: `head lag ${lag} blocks` };
 }

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp } from '../api-env.ts';
-import { problemContent, RetryAfterHeaders } from '../schemas.ts';
 
 /** Readiness of each dependency: the API is ready when every check says ok. */
 export type ReadinessCheck = () => Promise<{
@@ -32,12 +31,10 @@ const readyRoute = createRoute({
   summary: 'Readiness: database, Redis and each chain within its head-lag bound',
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: ReadinessSchema } } },
-    // The chain checks read the watchers' cursors from SQLite: a busy database fails the request
-    // (503 database_busy, from the app's error handler) rather than one check.
+    // Every check catches its own failure (a busy database included), so not ready is always this body.
     503: {
-      description: 'Not ready, with the reason; or a database_busy problem',
-      headers: RetryAfterHeaders.partial(),
-      content: { 'application/json': { schema: ReadinessSchema }, ...problemContent },
+      description: 'Not ready, with the reason',
+      content: { 'application/json': { schema: ReadinessSchema } },
     },
   },
 });
