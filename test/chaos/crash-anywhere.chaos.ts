@@ -1,14 +1,12 @@
 import type { Address } from 'viem';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
+import { describe, expect, inject, it } from 'vitest';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import type { InvoiceRecord } from '../../src/domain/invoice.ts';
 import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
-import { type CliProcess, killHard, startCli, stopGently } from '../reliability/support/cli-process.ts';
+import { type CliProcess, killHard } from '../reliability/support/cli-process.ts';
 import { auditDeliveries, invoiceStatuses } from '../reliability/support/delivery-audit.ts';
-import { createDeployment, type Deployment } from '../reliability/support/deployment.ts';
-import { startWebhookSink, type WebhookSink } from '../reliability/support/webhook-sink.ts';
+import { withProcessHarness } from '../reliability/support/process-harness.ts';
 import { scaled } from './support/pipeline.ts';
 
 withSnapshot();
@@ -28,21 +26,7 @@ const READY: Record<Role, RegExp> = {
   'work-b': /workers started/,
 };
 
-let redis: RedisServer | undefined;
-let sink: WebhookSink | undefined;
-let deployment: Deployment | undefined;
-const running = new Map<Role, CliProcess>();
-
-afterEach(async () => {
-  await Promise.all([...running.values()].map((process) => stopGently(process, 5_000)));
-  running.clear();
-  await sink?.close();
-  await redis?.stop();
-  deployment?.close();
-  redis = undefined;
-  sink = undefined;
-  deployment = undefined;
-});
+const harness = withProcessHarness({ stopGraceMs: 5_000 });
 
 const usdc = () => inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
 const payers = () => inject('payers').map((payer) => payer.address as Address);
@@ -53,21 +37,17 @@ const atRandomMoment = (maxMs: number) => new Promise((resolve) => setTimeout(re
 
 describe('crash anywhere', () => {
   it(`pays ${INVOICES} invoices exactly once while watch and work processes are SIGKILLed at random at least ${MIN_KILLS} times`, async () => {
-    redis = await startRedisServer();
-    // A merchant endpoint that takes up to 300 ms: kills catch deliveries in flight.
-    const currentSink = await startWebhookSink(() => ({ delayMs: randomInt(0, 300) }));
-    sink = currentSink;
-    const current = createDeployment({
+    const { sink, deployment } = await harness.deploy({
       chain: devnetChain(2),
-      redisUrl: redis.url,
-      webhookUrl: currentSink.url,
+      // A merchant endpoint that takes up to 300 ms: kills catch deliveries in flight.
+      sinkBehaviour: () => ({ delayMs: randomInt(0, 300) }),
     });
-    deployment = current;
-    currentSink.setSecret(current.secret as string);
 
+    // The process in each role now; the harness stops whichever still run after the test.
+    const running = new Map<Role, CliProcess>();
     const start = (role: Role) => {
-      const args = role === 'watch' ? ['watch', '--chain', String(current.chain.chainId)] : ['work'];
-      const process = startCli(role, args, current.env);
+      const args = role === 'watch' ? ['watch', '--chain', String(deployment.chain.chainId)] : ['work'];
+      const process = harness.startCli(role, args, deployment.env);
       running.set(role, process);
       return process;
     };
@@ -94,7 +74,7 @@ describe('crash anywhere', () => {
     const started = Date.now();
     const invoices: InvoiceRecord[] = [];
     for (let i = 0; i < INVOICES; i++) {
-      const invoice = current.createInvoice(1_000_000n + BigInt(i));
+      const invoice = deployment.createInvoice(1_000_000n + BigInt(i));
       invoices.push(invoice);
       await sendToken({
         token: usdc(),
@@ -109,11 +89,11 @@ describe('crash anywhere', () => {
     await Promise.all(ROLES.map((role) => running.get(role)?.waitForLine(READY[role], 60_000)));
 
     const audit = () =>
-      auditDeliveries(current.db, currentSink.received(), {
+      auditDeliveries(deployment.db, sink.received(), {
         paidInvoiceIds: invoices.map((invoice) => invoice.id),
       });
     const converged = () => {
-      const statuses = invoiceStatuses(current.db);
+      const statuses = invoiceStatuses(deployment.db);
       return (
         statuses.length === INVOICES &&
         statuses.every((row) => row.status === 'paid') &&
@@ -123,8 +103,8 @@ describe('crash anywhere', () => {
     await waitUntil(converged, { timeoutMs: CONVERGE_TIMEOUT_MS }).catch(() => undefined);
 
     const result = audit();
-    const statuses = invoiceStatuses(current.db);
-    const transfers = current.db.prepare('SELECT count(*) AS n FROM transfers').pluck().get() as number;
+    const statuses = invoiceStatuses(deployment.db);
+    const transfers = deployment.db.prepare('SELECT count(*) AS n FROM transfers').pluck().get() as number;
     console.log(
       `[chaos] crash anywhere: ${total()} kills survived (watch ${kills.watch}, work ${kills['work-a'] + kills['work-b']}), ` +
         `${INVOICES} invoices, ${statuses.filter((row) => row.status === 'paid').length} paid, ${transfers} transfers, ` +

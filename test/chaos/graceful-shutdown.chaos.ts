@@ -2,19 +2,17 @@ import { type IncomingMessage, request } from 'node:http';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Address, TransactionReceipt } from 'viem';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
-import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import type { InvoiceRecord } from '../../src/domain/invoice.ts';
 import { QUEUE_NAMES } from '../../src/queue/jobs.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
 import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
-import { type CliProcess, startCli, stopGently } from '../reliability/support/cli-process.ts';
+import { type CliProcess, stopGently } from '../reliability/support/cli-process.ts';
 import { auditDeliveries, invoiceStatuses } from '../reliability/support/delivery-audit.ts';
-import { createDeployment, type Deployment } from '../reliability/support/deployment.ts';
-import { startWebhookSink, type WebhookSink } from '../reliability/support/webhook-sink.ts';
+import { withProcessHarness } from '../reliability/support/process-harness.ts';
 import { type Outcome, startLoad } from './support/http-load.ts';
 import { scaled } from './support/pipeline.ts';
 
@@ -27,23 +25,7 @@ const SLOW_UPLOADS = 5;
 /** Between two payments in the watch/work scenario. */
 const PAYMENT_GAP_MS = 150;
 
-let redis: RedisServer | undefined;
-let deployment: Deployment | undefined;
-let serve: CliProcess | undefined;
-let sink: WebhookSink | undefined;
-const pipeline: CliProcess[] = [];
-
-afterEach(async () => {
-  if (serve) await stopGently(serve, 2_000);
-  await Promise.all(pipeline.splice(0).map((process) => stopGently(process, 2_000)));
-  await sink?.close();
-  await redis?.stop();
-  deployment?.close();
-  serve = undefined;
-  sink = undefined;
-  redis = undefined;
-  deployment = undefined;
-});
+const harness = withProcessHarness({ stopGraceMs: 2_000 });
 
 /** `exited`, or 'timeout' after `ms`. */
 const exitWithin = (process: CliProcess, ms: number) =>
@@ -97,20 +79,17 @@ function startSlowUpload(base: string, apiKey: string) {
 
 describe('graceful shutdown of `stablegate serve`', () => {
   it('lets in-flight requests finish under load and exits 0 within 25 s of SIGTERM', async () => {
-    redis = await startRedisServer();
-    const current = createDeployment({ chain: devnetChain(1), redisUrl: redis.url });
-    deployment = current;
+    const { deployment } = await harness.deployWithoutWebhooks({ chain: devnetChain(1) });
     const port = await getFreePort();
-    const server = startCli('serve', ['serve'], { ...current.env, PORT: String(port) });
-    serve = server;
+    const server = harness.startCli('serve', ['serve'], { ...deployment.env, PORT: String(port) });
     await server.waitForLine(/API listening/, 60_000);
     const base = `http://127.0.0.1:${port}`;
-    const seeded = Array.from({ length: 20 }, () => current.createInvoice(5_000_000n).id);
+    const seeded = Array.from({ length: 20 }, () => deployment.createInvoice(5_000_000n).id);
 
     const load = startLoad({
       base,
       connections: CONNECTIONS,
-      headers: { authorization: `Bearer ${current.apiKey}` },
+      headers: { authorization: `Bearer ${deployment.apiKey}` },
       next: (loop, n) =>
         (loop + n) % 3 === 0
           ? { method: 'POST', path: '/v1/invoices', body: invoiceBody }
@@ -127,7 +106,7 @@ describe('graceful shutdown of `stablegate serve`', () => {
       req.end();
     });
     await waitUntil(() => load.outcomes.length >= 1_000, { timeoutMs: 60_000 });
-    const uploads = Array.from({ length: SLOW_UPLOADS }, () => startSlowUpload(base, current.apiKey));
+    const uploads = Array.from({ length: SLOW_UPLOADS }, () => startSlowUpload(base, deployment.apiKey));
     await waitUntil(() => uploads.every((upload) => upload.accepted()), { timeoutMs: 30_000 });
 
     const signalledAt = Date.now();
@@ -173,28 +152,24 @@ describe('graceful shutdown of `stablegate serve`', () => {
     // Every 201 the clients saw is an invoice in the database, and nothing else is.
     const created =
       outcomes.filter((outcome) => outcome.status === 201).length + SLOW_UPLOADS + seeded.length;
-    const stored = current.db.prepare('SELECT count(*) FROM invoices').pluck().get() as number;
+    const stored = deployment.db.prepare('SELECT count(*) FROM invoices').pluck().get() as number;
     expect(stored).toBe(created);
   });
 
   it('stops `watch` and `work` within 25 s of SIGTERM mid-flow: exit 0, the cursor saved with what it scanned, no job left active', async () => {
-    redis = await startRedisServer();
-    // A merchant endpoint that takes 200–600 ms: deliveries are in flight when the signal comes.
-    const currentSink = await startWebhookSink(() => ({ delayMs: 200 + Math.floor(Math.random() * 400) }));
-    sink = currentSink;
-    const current = createDeployment({
+    const { redis, sink, deployment } = await harness.deploy({
       chain: devnetChain(2),
-      redisUrl: redis.url,
-      webhookUrl: currentSink.url,
+      // A merchant endpoint that takes 200–600 ms: deliveries are in flight when the signal comes.
+      sinkBehaviour: () => ({ delayMs: 200 + Math.floor(Math.random() * 400) }),
     });
-    deployment = current;
-    currentSink.setSecret(current.secret as string);
-    const startPipeline = () => {
-      const watch = startCli('watch', ['watch', '--chain', String(current.chain.chainId)], current.env);
-      const work = startCli('work', ['work'], current.env);
-      pipeline.push(watch, work);
-      return { watch, work };
-    };
+    const startPipeline = () => ({
+      watch: harness.startCli(
+        'watch',
+        ['watch', '--chain', String(deployment.chain.chainId)],
+        deployment.env,
+      ),
+      work: harness.startCli('work', ['work'], deployment.env),
+    });
     const first = startPipeline();
     await first.watch.waitForLine(/watcher lock acquired/, 60_000);
     await first.work.waitForLine(/workers started/, 60_000);
@@ -203,7 +178,7 @@ describe('graceful shutdown of `stablegate serve`', () => {
     const payers = inject('payers').map((payer) => payer.address as Address);
     const count = scaled(60, 20);
     const invoices: InvoiceRecord[] = Array.from({ length: count }, (_, i) =>
-      current.createInvoice(2_000_000n + BigInt(i)),
+      deployment.createInvoice(2_000_000n + BigInt(i)),
     );
     const receipts: TransactionReceipt[] = [];
     let paying = true;
@@ -224,8 +199,7 @@ describe('graceful shutdown of `stablegate serve`', () => {
       }
     })();
     // Signalled mid-flow: some invoices paid, webhooks on their way, payments still coming.
-    const paidWebhooks = () =>
-      currentSink.received().filter((webhook) => webhook.type === 'invoice.paid').length;
+    const paidWebhooks = () => sink.received().filter((webhook) => webhook.type === 'invoice.paid').length;
     await waitUntil(() => paidWebhooks() >= 1 && receipts.length >= count / 3, { timeoutMs: 120_000 });
     const signalledAt = Date.now();
     const atSignal = { payments: receipts.length, webhooks: paidWebhooks() };
@@ -239,13 +213,13 @@ describe('graceful shutdown of `stablegate serve`', () => {
     paying = false;
 
     // The cursor is a canonical block, and every payment mined at or below it is recorded, none above.
-    const cursor = getCursor(current.db, current.chain.chainId);
+    const cursor = getCursor(deployment.db, deployment.chain.chainId);
     if (!cursor) throw new Error('no cursor saved');
     const { publicClient } = createTestClients();
     const cursorBlock = await publicClient.getBlock({ blockNumber: BigInt(cursor.number) });
     const recorded = new Map(
       (
-        current.db.prepare('SELECT tx_hash AS txHash, block_number AS block FROM transfers').all() as {
+        deployment.db.prepare('SELECT tx_hash AS txHash, block_number AS block FROM transfers').all() as {
           txHash: string;
           block: number;
         }[]
@@ -272,15 +246,16 @@ describe('graceful shutdown of `stablegate serve`', () => {
     await payments;
     await mine(2);
     const audit = () =>
-      auditDeliveries(current.db, currentSink.received(), {
+      auditDeliveries(deployment.db, sink.received(), {
         paidInvoiceIds: invoices.map((invoice) => invoice.id),
       });
     await waitUntil(
-      () => invoiceStatuses(current.db).every((row) => row.status === 'paid') && audit().missing.length === 0,
+      () =>
+        invoiceStatuses(deployment.db).every((row) => row.status === 'paid') && audit().missing.length === 0,
       { timeoutMs: 120_000 },
     ).catch(() => undefined);
     const result = audit();
-    const paid = invoiceStatuses(current.db).filter(
+    const paid = invoiceStatuses(deployment.db).filter(
       (row) => row.status === 'paid' && row.amountPaid === row.amount,
     );
     await Promise.all([stopGently(second.watch, 10_000), stopGently(second.work, 10_000)]);

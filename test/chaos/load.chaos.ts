@@ -2,16 +2,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import type { Address } from 'viem';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
-import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
-import { type CliProcess, startCli, stopGently } from '../reliability/support/cli-process.ts';
 import { auditDeliveries } from '../reliability/support/delivery-audit.ts';
-import { createDeployment, type Deployment } from '../reliability/support/deployment.ts';
-import { startWebhookSink, type WebhookSink } from '../reliability/support/webhook-sink.ts';
+import { withProcessHarness } from '../reliability/support/process-harness.ts';
 import { CHAOS_SCALE } from './support/pipeline.ts';
 
 withSnapshot();
@@ -24,20 +21,7 @@ const MAX_RSS_GROWTH = 0.1;
 const SETTLE_S = 15;
 const GC_ON_SIGNAL = fileURLToPath(new URL('./support/gc-on-signal.cjs', import.meta.url));
 
-let redis: RedisServer | undefined;
-let sink: WebhookSink | undefined;
-let deployment: Deployment | undefined;
-const processes: CliProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((process) => stopGently(process, 10_000)));
-  await sink?.close();
-  await redis?.stop();
-  deployment?.close();
-  redis = undefined;
-  sink = undefined;
-  deployment = undefined;
-});
+const harness = withProcessHarness();
 
 /** Resident set size of a process, from /proc (Linux). */
 function rssBytes(pid: number): number {
@@ -136,40 +120,36 @@ const summary = (result: Result) =>
 
 describe('load held', () => {
   it(`serves ${CONNECTIONS} connections of mixed create/get for ${DURATION_S} s while payments flow: no error, no 5xx, RSS growth < 10%`, async () => {
-    redis = await startRedisServer();
-    const currentSink = await startWebhookSink();
-    sink = currentSink;
     // The production poll interval (1 s), not the tests' 50 ms: each poll is a SQLite write.
-    const current = createDeployment({
+    const { sink, deployment } = await harness.deploy({
       chain: { ...devnetChain(1), pollIntervalMs: 1_000 },
-      redisUrl: redis.url,
-      webhookUrl: currentSink.url,
     });
-    deployment = current;
-    currentSink.setSecret(current.secret as string);
     const port = await getFreePort();
-    const serve = startCli('serve', ['serve'], {
-      ...current.env,
+    const serve = harness.startCli('serve', ['serve'], {
+      ...deployment.env,
       PORT: String(port),
       LOG_LEVEL: 'warn',
       NODE_OPTIONS: `--expose-gc --require ${GC_ON_SIGNAL}`,
     });
-    const watch = startCli('watch', ['watch', '--chain', String(current.chain.chainId)], current.env);
-    const work = startCli('work', ['work'], { ...current.env, LOG_LEVEL: 'warn' });
-    processes.push(serve, watch, work);
+    const watch = harness.startCli(
+      'watch',
+      ['watch', '--chain', String(deployment.chain.chainId)],
+      deployment.env,
+    );
+    harness.startCli('work', ['work'], { ...deployment.env, LOG_LEVEL: 'warn' });
     await watch.waitForLine(/watcher started/, 60_000);
     const base = `http://127.0.0.1:${port}`;
     await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, {
       timeoutMs: 30_000,
     });
-    const seededId = current.createInvoice(1_000_000n).id;
+    const seededId = deployment.createInvoice(1_000_000n).id;
 
     // Payments flow during the whole run: pending invoices the load created are paid, one by one.
     let paying = true;
     const paid = new Set<string>();
     const unpaid = () =>
       (
-        current.db
+        deployment.db
           .prepare(
             "SELECT id, deposit_address AS address, amount FROM invoices WHERE status = 'pending' ORDER BY id DESC LIMIT 200",
           )
@@ -192,7 +172,7 @@ describe('load held', () => {
       }
     })();
 
-    const warmup = await mixedLoad(base, current.apiKey, seededId, WARMUP_S);
+    const warmup = await mixedLoad(base, deployment.apiKey, seededId, WARMUP_S);
     const before = await settledMemory(base, serve.pid);
     // RSS and JS heap every 5 s under load, for the report.
     const samples: string[] = [];
@@ -201,7 +181,7 @@ describe('load held', () => {
         .then((heap) => samples.push(`${mib(rssBytes(serve.pid))}/${mib(heap)}`))
         .catch(() => undefined);
     }, 5_000);
-    const result = await mixedLoad(base, current.apiKey, seededId, DURATION_S);
+    const result = await mixedLoad(base, deployment.apiKey, seededId, DURATION_S);
     clearInterval(sampler);
     // How long serve's event loop stood still (prom-client's monitorEventLoopDelay): a synchronous
     // SQLite wait for another process's write lock stalls every request in flight at once.
@@ -221,17 +201,17 @@ describe('load held', () => {
 
     await waitUntil(
       () =>
-        (current.db
+        (deployment.db
           .prepare(`SELECT count(*) FROM invoices WHERE status = 'paid'`)
           .pluck()
           .get() as number) === paid.size,
       { timeoutMs: 120_000 },
     ).catch(() => undefined);
-    const paidNow = current.db
+    const paidNow = deployment.db
       .prepare(`SELECT count(*) FROM invoices WHERE status = 'paid'`)
       .pluck()
       .get() as number;
-    const audit = auditDeliveries(current.db, currentSink.received(), { paidInvoiceIds: [...paid] });
+    const audit = auditDeliveries(deployment.db, sink.received(), { paidInvoiceIds: [...paid] });
     console.log(
       `[chaos] load: warm-up ${summary(warmup)}; held ${DURATION_S} s: ${summary(result)}; ` +
         `serve RSS settled ${mib(rssBefore)} → ${mib(rssAfter)} MiB (${(growth * 100).toFixed(1)}%), ` +

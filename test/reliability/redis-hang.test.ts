@@ -1,14 +1,11 @@
 import type { Address } from 'viem';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
-import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
-import { type CliProcess, startCli, stopGently } from './support/cli-process.ts';
 import { auditDeliveries, invoiceStatuses } from './support/delivery-audit.ts';
-import { createDeployment, type Deployment } from './support/deployment.ts';
-import { startWebhookSink, type WebhookSink } from './support/webhook-sink.ts';
+import { withProcessHarness } from './support/process-harness.ts';
 
 withSnapshot();
 
@@ -21,40 +18,21 @@ const INVOICES_EACH_PHASE = 3;
 const usdc = () => inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
 const payer = () => inject('payers')[3]?.address as Address;
 
-let redis: RedisServer | undefined;
-let sink: WebhookSink | undefined;
-let deployment: Deployment | undefined;
-const processes: CliProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((process) => stopGently(process, 10_000)));
-  await sink?.close();
-  await redis?.stop();
-  deployment?.close();
-  redis = undefined;
-  sink = undefined;
-  deployment = undefined;
-});
+const harness = withProcessHarness();
 
 type Answer = { what: string; status: number | string; ms: number };
 
 describe('Redis hung, then lost', () => {
   it('keeps the API answering while Redis hangs (SIGSTOP), then delivers everything once it is restarted empty', async () => {
-    redis = await startRedisServer();
-    const currentSink = await startWebhookSink();
-    sink = currentSink;
-    const current = createDeployment({
-      chain: devnetChain(2),
-      redisUrl: redis.url,
-      webhookUrl: currentSink.url,
-    });
-    deployment = current;
-    currentSink.setSecret(current.secret as string);
+    const { redis, sink, deployment } = await harness.deploy({ chain: devnetChain(2) });
     const port = await getFreePort();
-    const serve = startCli('serve', ['serve'], { ...current.env, PORT: String(port) });
-    const watch = startCli('watch', ['watch', '--chain', String(current.chain.chainId)], current.env);
-    const work = startCli('work', ['work'], current.env);
-    processes.push(serve, watch, work);
+    const serve = harness.startCli('serve', ['serve'], { ...deployment.env, PORT: String(port) });
+    const watch = harness.startCli(
+      'watch',
+      ['watch', '--chain', String(deployment.chain.chainId)],
+      deployment.env,
+    );
+    const work = harness.startCli('work', ['work'], deployment.env);
     await Promise.all([
       serve.waitForLine(/API listening/, 60_000),
       watch.waitForLine(/watcher lock acquired/, 60_000),
@@ -69,7 +47,7 @@ describe('Redis hung, then lost', () => {
         const response = await fetch(`${base}${path}`, {
           ...init,
           headers: {
-            authorization: `Bearer ${current.apiKey}`,
+            authorization: `Bearer ${deployment.apiKey}`,
             'content-type': 'application/json',
           },
           signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
@@ -85,7 +63,7 @@ describe('Redis hung, then lost', () => {
     const createAndPay = async () => {
       const created = await call('create', '/v1/invoices', {
         method: 'POST',
-        body: JSON.stringify({ amount: '12.5', currency: 'USDC', chainId: current.chain.chainId }),
+        body: JSON.stringify({ amount: '12.5', currency: 'USDC', chainId: deployment.chain.chainId }),
       });
       const { id, depositAddress } = created.body as { id: string; depositAddress: Address };
       await sendToken({ token: usdc(), from: payer(), to: depositAddress, amount: 12_500_000n });
@@ -111,16 +89,16 @@ describe('Redis hung, then lost', () => {
     const duringHang = answers.slice(answersBefore);
     const hungForMs = Date.now() - hungAt;
     // Lost: shut down, and back on the same port without any of its data.
-    await redis.stop();
-    redis = await startRedisServer({ port: redis.port });
+    await harness.restartRedisEmpty();
 
-    const audit = () => auditDeliveries(current.db, currentSink.received(), { paidInvoiceIds: ids });
+    const audit = () => auditDeliveries(deployment.db, sink.received(), { paidInvoiceIds: ids });
     await waitUntil(
-      () => invoiceStatuses(current.db).every((row) => row.status === 'paid') && audit().missing.length === 0,
+      () =>
+        invoiceStatuses(deployment.db).every((row) => row.status === 'paid') && audit().missing.length === 0,
       { timeoutMs: 60_000 },
     ).catch(() => undefined);
     const result = audit();
-    const paid = invoiceStatuses(current.db).filter(
+    const paid = invoiceStatuses(deployment.db).filter(
       (row) => row.status === 'paid' && row.amountPaid === row.amount,
     );
     const slowest = Math.max(...duringHang.map((answer) => answer.ms));

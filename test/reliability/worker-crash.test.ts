@@ -1,32 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
+import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
-import { type CliProcess, killHard, startCli, stopGently } from './support/cli-process.ts';
+import { killHard, stopGently } from './support/cli-process.ts';
 import { auditDeliveries } from './support/delivery-audit.ts';
-import { createDeployment, type Deployment } from './support/deployment.ts';
-import { startWebhookSink, type WebhookSink } from './support/webhook-sink.ts';
+import type { Deployment } from './support/deployment.ts';
+import { withProcessHarness } from './support/process-harness.ts';
 
 const WORK_WITH_CLOCK = fileURLToPath(new URL('./support/work-with-clock.ts', import.meta.url));
 /** Beyond a crashed attempt's lease (DELIVERY_TIMEOUT_MS 15 s + the 20 s claim margin). */
 const PAST_THE_LEASE_MS = 60_000;
 const EVENTS = 3;
 
-let redis: RedisServer | undefined;
-let sink: WebhookSink | undefined;
-let deployment: Deployment | undefined;
-const processes: CliProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((process) => stopGently(process)));
-  await sink?.close();
-  await redis?.stop();
-  deployment?.close();
-  redis = undefined;
-  sink = undefined;
-  deployment = undefined;
-});
+const harness = withProcessHarness();
 
 function pendingDeliveries(db: Deployment['db']): number {
   return (
@@ -36,33 +22,29 @@ function pendingDeliveries(db: Deployment['db']): number {
 
 describe('`stablegate work` killed with SIGKILL mid-delivery', () => {
   it('loses no event: the cut attempt is made again by the restarted worker, with the same webhook-id', async () => {
-    redis = await startRedisServer();
-    // Holds the first request of every event open, as a slow merchant would; later ones are answered.
-    sink = await startWebhookSink((_id, nth) => (nth === 0 ? 'hang' : { delayMs: 0 }));
-    deployment = createDeployment({ chain: devnetChain(1), redisUrl: redis.url, webhookUrl: sink.url });
-    sink.setSecret(deployment.secret as string);
-    const current = { sink, deployment };
-    for (let i = 0; i < EVENTS; i++) current.deployment.createInvoice(1_000_000n);
+    const { sink, deployment } = await harness.deploy({
+      chain: devnetChain(1),
+      // Holds the first request of every event open, as a slow merchant would; later ones are answered.
+      sinkBehaviour: (_id, nth) => (nth === 0 ? 'hang' : { delayMs: 0 }),
+    });
+    for (let i = 0; i < EVENTS; i++) deployment.createInvoice(1_000_000n);
 
-    const first = startCli('work#1', ['work'], current.deployment.env);
-    processes.push(first);
-    await waitUntil(() => current.sink.hanging() === EVENTS, { timeoutMs: 30_000 });
+    const first = harness.startCli('work#1', ['work'], deployment.env);
+    await waitUntil(() => sink.hanging() === EVENTS, { timeoutMs: 30_000 });
     await killHard(first);
 
-    const second = startCli(
+    const second = harness.startCli(
       'work#2',
       [],
-      { ...current.deployment.env, CLOCK_OFFSET_MS: String(PAST_THE_LEASE_MS) },
+      { ...deployment.env, CLOCK_OFFSET_MS: String(PAST_THE_LEASE_MS) },
       { script: WORK_WITH_CLOCK },
     );
-    processes.push(second);
-    await waitUntil(
-      () => current.sink.acknowledgedIds().size === EVENTS && pendingDeliveries(current.deployment.db) === 0,
-      { timeoutMs: 30_000 },
-    );
+    await waitUntil(() => sink.acknowledgedIds().size === EVENTS && pendingDeliveries(deployment.db) === 0, {
+      timeoutMs: 30_000,
+    });
 
-    const received = current.sink.received();
-    const audit = auditDeliveries(current.deployment.db, received);
+    const received = sink.received();
+    const audit = auditDeliveries(deployment.db, received);
     console.log(
       `[reliability] work SIGKILL mid-delivery: 1 kill, ${audit.events} events, ${audit.delivered} delivered, ` +
         `${audit.missing.length} lost, ${audit.duplicates} duplicates (same webhook-id)`,

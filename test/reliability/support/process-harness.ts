@@ -1,0 +1,81 @@
+import { afterEach } from 'vitest';
+import type { ChainConfig } from '../../../src/config/chains.ts';
+import { type RedisServer, startRedisServer } from '../../../src/devnet/start-redis-server.ts';
+import { type CliProcess, startCli, stopGently } from './cli-process.ts';
+import { createDeployment, type Deployment } from './deployment.ts';
+import { type SinkBehaviour, startWebhookSink, type WebhookSink } from './webhook-sink.ts';
+
+type Deployed = { redis: RedisServer; deployment: Deployment };
+
+/**
+ * What a test that runs the CLI processes needs started, and stopped again after it whatever the
+ * test did: its own redis-server (so it can hang or lose it), a webhook sink, a deployment, and
+ * the `serve`/`watch`/`work` processes.
+ */
+export type ProcessHarness = {
+  /** A redis-server, a sink (answering per `sinkBehaviour`, verifying with the endpoint's secret) and a deployment using both. */
+  deploy(options: {
+    chain: ChainConfig;
+    sinkBehaviour?: SinkBehaviour;
+  }): Promise<Deployed & { sink: WebhookSink }>;
+  /** A redis-server and a deployment with no webhook endpoint registered. */
+  deployWithoutWebhooks(options: { chain: ChainConfig }): Promise<Deployed>;
+  /** `startCli`, and the process is stopped gently after the test if it still runs. */
+  startCli(...args: Parameters<typeof startCli>): CliProcess;
+  /** Stops the redis-server and starts an empty one on the same port, as after losing Redis. */
+  restartRedisEmpty(): Promise<RedisServer>;
+};
+
+/**
+ * Registers the teardown (processes, then sink, Redis, deployment) as an `afterEach` of the calling
+ * file. `stopGraceMs` is how long each process has after SIGTERM before SIGKILL (`stopGently`'s
+ * 10 s unless given).
+ */
+export function withProcessHarness(options: { stopGraceMs?: number } = {}): ProcessHarness {
+  // Each is set as soon as it exists, so a setup that fails halfway is still torn down.
+  let redis: RedisServer | undefined;
+  let sink: WebhookSink | undefined;
+  let deployment: Deployment | undefined;
+  const processes: CliProcess[] = [];
+
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((process) => stopGently(process, options.stopGraceMs)));
+    await sink?.close();
+    await redis?.stop();
+    deployment?.close();
+    redis = undefined;
+    sink = undefined;
+    deployment = undefined;
+  });
+
+  return {
+    async deploy({ chain, sinkBehaviour }) {
+      const startedRedis = await startRedisServer();
+      redis = startedRedis;
+      const startedSink = await startWebhookSink(sinkBehaviour);
+      sink = startedSink;
+      const created = createDeployment({ chain, redisUrl: startedRedis.url, webhookUrl: startedSink.url });
+      deployment = created;
+      startedSink.setSecret(created.secret as string);
+      return { redis: startedRedis, sink: startedSink, deployment: created };
+    },
+    async deployWithoutWebhooks({ chain }) {
+      const startedRedis = await startRedisServer();
+      redis = startedRedis;
+      const created = createDeployment({ chain, redisUrl: startedRedis.url });
+      deployment = created;
+      return { redis: startedRedis, deployment: created };
+    },
+    startCli(...args) {
+      const process = startCli(...args);
+      processes.push(process);
+      return process;
+    },
+    async restartRedisEmpty() {
+      if (!redis) throw new Error('restartRedisEmpty before deploy');
+      await redis.stop();
+      redis = await startRedisServer({ port: redis.port });
+      return redis;
+    },
+  };
+}
