@@ -12,6 +12,9 @@ withSnapshot();
 const BLACKHOLE_MS = 10_000;
 const FAULTS = { dropRate: 0.3, resetMidResponseRate: 0.15, latencyMs: [0, 250] as [number, number] };
 
+/** Faults drawn after the blackhole before the last third of the payments is made. */
+const FAULTS_BEFORE_LAST_THIRD = 3;
+
 /** When a payment was made: under faults, or while the node was blackholed. */
 type Phase = 'faults' | 'blackhole' | 'faults after';
 
@@ -38,7 +41,8 @@ const payers = () => inject('payers').map((payer) => payer.address as Address);
 describe('RPC faults between the watcher and its node', () => {
   it('detects every payment through drops, latency, mid-response resets and a 10 s blackhole, with no false reorg and no duplicate', async () => {
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
-    proxy = await startFaultProxy({ target: inject('rpcUrl'), seed, profile: FAULTS });
+    const faultProxy = await startFaultProxy({ target: inject('rpcUrl'), seed, profile: FAULTS });
+    proxy = faultProxy;
     const current = await startPipeline({ rpcUrl: proxy.url, confirmations: 2 });
     pipeline = current;
     const payments = scaled(45, 9);
@@ -67,6 +71,14 @@ describe('RPC faults between the watcher and its node', () => {
     const blackhole = proxy.blackhole(BLACKHOLE_MS);
     await pay(third, 2 * third, 'blackhole');
     await blackhole;
+    // The last third is paid once faults are striking again: the watcher's traffic after the
+    // blackhole can be a handful of requests, and with too few of them no fault may be drawn.
+    const injected = () => {
+      const counts = faultProxy.counts();
+      return counts.dropped + counts.resetMidResponse;
+    };
+    const injectedBefore = injected();
+    await waitUntil(() => injected() >= injectedBefore + FAULTS_BEFORE_LAST_THIRD, { timeoutMs: 60_000 });
     await pay(2 * third, payments, 'faults after');
     await mine(2);
 
