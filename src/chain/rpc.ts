@@ -31,10 +31,14 @@ export type ChainRpc = ReturnType<typeof createChainRpc>;
  * 30 % of connections dropped and 15 % reset mid-response (test/chaos/rpc-faults), 2 retries left
  * a call failing one time in five and the watcher's steps failing in a row. Small calls only: a
  * client for large eth_getLogs ranges should retry less, since its range is narrowed instead.
+ *
+ * `signal`: aborting it ends every request in flight at once, retries included. Retries against a
+ * hung node add up to minutes (5 attempts × the 15 s timeout), and a watcher told to stop must not
+ * wait them out: its cursor is already saved with every commit.
  */
 export function createHttpClient(
   rpcUrl: string,
-  options: { batch?: boolean; retryCount?: number } = {},
+  options: { batch?: boolean; retryCount?: number; signal?: AbortSignal } = {},
 ): PublicClient {
   // cacheTime 0: a watcher must never be answered from viem's cache of an older head.
   return createPublicClient({
@@ -42,6 +46,7 @@ export function createHttpClient(
       batch: options.batch === false ? false : { batchSize: 100 },
       retryCount: options.retryCount ?? 4,
       timeout: 15_000,
+      ...(options.signal ? { fetchOptions: { signal: options.signal } } : {}),
     }),
     cacheTime: 0,
   });

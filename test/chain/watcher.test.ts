@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { type Address, erc20Abi, parseUnits } from 'viem';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { testStablecoinAbi, testStablecoinBytecode } from '../../contracts-abi/index.ts';
@@ -229,6 +230,35 @@ describe('chain watcher', () => {
     expect(transfersOf(invoice.id)).toMatchObject([{ status: 'detected', amount: '5000000' }]);
     await sync(restarted);
     expect(transfersOf(invoice.id)).toHaveLength(1);
+  });
+
+  it('stops at once while its node hangs, instead of waiting out the retries of the request in flight', async () => {
+    // A node that accepts connections and never answers: each request would take 15 s × 5 attempts.
+    const held = new Set<Socket>();
+    const hung = createServer((socket) => {
+      held.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const { port } = hung.address() as { port: number };
+    try {
+      const chain = { ...(ctx.config.chains[0] as ChainConfig), rpcUrl: `http://127.0.0.1:${port}` };
+      const watcher = createWatcher({ ctx, chain });
+      watchers.push(watcher);
+      watcher.start();
+      await waitUntil(() => held.size > 0, { timeoutMs: 10_000 }); // its first request is in flight
+      const stopped = watcher.stop().then(() => 'stopped' as const);
+      // Well inside one request's 15 s timeout: only aborting the request can end the step by then.
+      const outcome = await Promise.race([
+        stopped,
+        new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 5_000)),
+      ]);
+      expect(outcome).toBe('stopped');
+      expect(ctx.logs.filter((line) => line.includes('watcher step failed'))).toEqual([]);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 
   it('wakes on WebSocket newHeads instead of waiting for the next poll', async () => {
