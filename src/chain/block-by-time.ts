@@ -2,7 +2,7 @@ import type { BlockRef } from '../store/chain-state.ts';
 import type { ChainRpc } from './rpc.ts';
 
 /**
- * Blocks read per round of the search, in one JSON-RPC batch. A search over 20 M blocks takes 6
+ * Blocks read per round of the search, in one JSON-RPC batch. A search over 20 M blocks takes 7
  * round trips instead of the 25 of a binary search: faster against a remote provider, and on a
  * lossy link far fewer calls that can fail the watcher's step (test/chaos/rpc-faults).
  */
