@@ -2,7 +2,7 @@ import { type IncomingMessage, request } from 'node:http';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Address, TransactionReceipt } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import type { InvoiceRecord } from '../../src/domain/invoice.ts';
@@ -182,10 +182,18 @@ describe('graceful shutdown of `stablegate serve`', () => {
     );
     const receipts: TransactionReceipt[] = [];
     let paying = true;
+    let parked = false;
+    let ended = false;
+    let paymentError: unknown;
+    onTestFinished(() => {
+      ended = true;
+    });
     // Payments keep landing through the signal and the restart: one per block (automine), one
-    // every PAYMENT_GAP_MS so that the signal falls in the middle of them.
+    // every PAYMENT_GAP_MS so that the signal falls in the middle of them. Paused in between, and
+    // parked only after its last send has its receipt, so the checks see every payment made.
     const payments = (async () => {
       for (const [i, invoice] of invoices.entries()) {
+        if (ended) return;
         receipts.push(
           await sendToken({
             token: usdc,
@@ -195,9 +203,15 @@ describe('graceful shutdown of `stablegate serve`', () => {
           }),
         );
         await new Promise((resolve) => setTimeout(resolve, PAYMENT_GAP_MS));
-        if (!paying) await waitUntil(() => paying, { timeoutMs: 60_000 });
+        if (!paying) {
+          parked = true;
+          await waitUntil(() => paying || ended, { timeoutMs: 120_000 });
+          parked = false;
+        }
       }
-    })();
+    })().catch((error: unknown) => {
+      paymentError = error;
+    });
     // Signalled mid-flow: some invoices paid, webhooks on their way, payments still coming.
     const paidWebhooks = () => sink.received().filter((webhook) => webhook.type === 'invoice.paid').length;
     await waitUntil(() => paidWebhooks() >= 1 && receipts.length >= count / 3, { timeoutMs: 120_000 });
@@ -211,6 +225,9 @@ describe('graceful shutdown of `stablegate serve`', () => {
     ]);
     const exitedAfterMs = Date.now() - signalledAt;
     paying = false;
+    await waitUntil(() => parked || receipts.length === count || paymentError !== undefined, {
+      timeoutMs: 30_000,
+    });
 
     // The cursor is a canonical block, and every payment mined at or below it is recorded, none above.
     const cursor = getCursor(deployment.db, deployment.chain.chainId);
@@ -244,6 +261,7 @@ describe('graceful shutdown of `stablegate serve`', () => {
     const second = startPipeline();
     paying = true;
     await payments;
+    if (paymentError) throw paymentError;
     await mine(2);
     const audit = () =>
       auditDeliveries(deployment.db, sink.received(), {
@@ -274,6 +292,8 @@ describe('graceful shutdown of `stablegate serve`', () => {
     expect(missedUnderCursor).toEqual([]);
     expect(aboveCursor).toEqual([]);
     for (const name of Object.values(QUEUE_NAMES)) expect(counts[name]?.active).toBe(0);
+    // The counts come from the queues the workers used (same prefix), not from empty ones.
+    expect((counts.settle?.completed ?? 0) + (counts.deliver?.completed ?? 0)).toBeGreaterThan(0);
     expect(paid).toHaveLength(count);
     expect(result.missing).toEqual([]);
     expect(result.paidEventsNotOne).toEqual([]);
