@@ -40,16 +40,24 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
 
   afterEach(async () => {
     await Promise.all(processes.splice(0).map((process) => stopGently(process, options.stopGraceMs)));
-    await sink?.close();
-    await redis?.stop();
+    // Each is stopped even if another fails to; the first failure is reported after.
+    const results = await Promise.allSettled([sink?.close(), redis?.stop()]);
     deployment?.close();
     redis = undefined;
     sink = undefined;
     deployment = undefined;
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   });
+
+  /** One deployment per test: a second would leave the first one's redis-server running. */
+  const once = () => {
+    if (redis) throw new Error('the harness deploys once per test');
+  };
 
   return {
     async deploy({ chain, sinkBehaviour }) {
+      once();
       const startedRedis = await startRedisServer();
       redis = startedRedis;
       const startedSink = await startWebhookSink(sinkBehaviour);
@@ -60,6 +68,7 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
       return { redis: startedRedis, sink: startedSink, deployment: created };
     },
     async deployWithoutWebhooks({ chain }) {
+      once();
       const startedRedis = await startRedisServer();
       redis = startedRedis;
       const created = createDeployment({ chain, redisUrl: startedRedis.url });
