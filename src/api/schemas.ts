@@ -45,6 +45,18 @@ export const errorResponses = (...statuses: number[]) =>
     ]),
   );
 
+/**
+ * 409 on an operation that takes an `Idempotency-Key`: besides its own conflicts, it answers
+ * `idempotency_key_in_flight` with `Retry-After` while a request with the same key is running.
+ */
+export const idempotentConflict = {
+  409: {
+    description: 'Problem; `idempotency_key_in_flight` carries Retry-After',
+    content: problemContent,
+    headers: RetryAfterHeaders.partial(),
+  },
+};
+
 const DecimalString = z.string().openapi({ example: '25.5', description: 'Exact decimal in token units' });
 const AddressString = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 

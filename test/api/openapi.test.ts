@@ -43,4 +43,9 @@ describe('/openapi.json', () => {
     expect(without503.map(([name]) => name)).toEqual([]);
     expect(writesWithout507.map(([name]) => name)).toEqual([]);
   });
+
+  it('documents the Retry-After of an Idempotency-Key still in flight (409) on invoice creation', async () => {
+    const create = (await operations()).find(([name]) => name === 'POST /v1/invoices')?.[1];
+    expect(create?.responses['409']?.headers?.['Retry-After']).toMatchObject({ required: false });
+  });
 });

@@ -7,7 +7,7 @@ import type { AppContext } from '../../runtime/context.ts';
 import { runIdempotent } from '../../store/idempotency.ts';
 import { createInvoice } from '../../store/invoices.ts';
 import type { ApiApp } from '../api-env.ts';
-import { CreateInvoiceSchema, errorResponses, InvoiceSchema } from '../schemas.ts';
+import { CreateInvoiceSchema, errorResponses, InvoiceSchema, idempotentConflict } from '../schemas.ts';
 
 const DEFAULT_EXPIRES_IN_S = 3600;
 
@@ -32,7 +32,8 @@ const route = createRoute({
   },
   responses: {
     201: { description: 'Created', content: { 'application/json': { schema: InvoiceSchema } } },
-    ...errorResponses(400, 401, 409, 413, 415, 422, 503, 507),
+    ...errorResponses(400, 401, 413, 415, 422, 503, 507),
+    ...idempotentConflict,
   },
 });
 
