@@ -64,6 +64,27 @@ describe('createGroupCommit', () => {
     ]);
   });
 
+  it("commits nothing of a group when a failed write's own writes cannot be undone", async () => {
+    const writes = createGroupCommit(db);
+    const results = await Promise.allSettled([
+      writes.run(() => db.prepare('INSERT INTO items (label) VALUES (?)').run('before')),
+      writes.run(() => {
+        db.prepare('INSERT INTO items (label) VALUES (?)').run('half-written');
+        // Its savepoint is gone, so undoing this write alone fails: its row would commit with the
+        // group. (Here the write drops it itself; an I/O error can do the same.)
+        db.prepare('RELEASE group_write').run();
+        throw new Error('failed after writing');
+      }),
+      writes.run(() => db.prepare('INSERT INTO items (label) VALUES (?)').run('after')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(count(other)).toBe(0);
+    expect(db.inTransaction).toBe(false);
+    // The next group starts clean.
+    await writes.run(() => db.prepare('INSERT INTO items (label) VALUES (?)').run('next'));
+    expect(other.prepare('SELECT label FROM items').pluck().all()).toEqual(['next']);
+  });
+
   it('waits for a lock held by another connection without blocking the event loop', async () => {
     const writes = createGroupCommit(db, { busyTimeoutMs: 5000 });
     other.prepare('BEGIN IMMEDIATE').run();

@@ -84,6 +84,38 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
     if (queue.length > 0) schedule(busyRetryMs);
   }
 
+  /**
+   * One write in its own savepoint. A write that throws is undone alone; but if SQLite has already
+   * rolled back the whole transaction (SQLITE_FULL, I/O errors), or undoing the savepoint fails,
+   * its writes cannot be told from the others': the whole group is fatal and nothing commits.
+   */
+  function applyInSavepoint(fn: () => unknown): Outcome | { fatal: { error: unknown } } {
+    try {
+      db.prepare('SAVEPOINT group_write').run();
+    } catch (error) {
+      return { fatal: { error } };
+    }
+    let value: unknown;
+    try {
+      value = fn();
+    } catch (error) {
+      if (!db.inTransaction) return { fatal: { error } };
+      try {
+        db.prepare('ROLLBACK TO group_write').run();
+        db.prepare('RELEASE group_write').run();
+      } catch (undoError) {
+        return { fatal: { error: undoError } };
+      }
+      return { ok: false, error };
+    }
+    try {
+      db.prepare('RELEASE group_write').run();
+    } catch (error) {
+      return { fatal: { error } };
+    }
+    return { ok: true, value };
+  }
+
   function flush(): void {
     scheduled = false;
     expire(lastBusy ?? new Error(`a write waited over ${busyTimeoutMs} ms for its turn`));
@@ -104,28 +136,25 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
     const outcomes: Outcome[] = [];
     let fatal: { error: unknown } | null = null;
     for (const item of group) {
-      try {
-        outcomes.push({ ok: true, value: db.transaction(item.fn)() });
-      } catch (error) {
-        // Some errors (SQLITE_FULL, I/O errors) make SQLite roll the whole transaction back:
-        // then nothing of this group stands, including writes that had succeeded before.
-        if (!db.inTransaction) {
-          fatal = { error };
-          break;
-        }
-        outcomes.push({ ok: false, error });
+      const outcome = applyInSavepoint(item.fn);
+      if ('fatal' in outcome) {
+        fatal = outcome.fatal;
+        break;
       }
+      outcomes.push(outcome);
     }
     if (!fatal) {
       try {
         db.prepare('COMMIT').run();
       } catch (error) {
-        try {
-          if (db.inTransaction) db.prepare('ROLLBACK').run();
-        } catch {
-          // The commit's own error is the one to report; SQLite undoes the transaction on reopen.
-        }
         fatal = { error };
+      }
+    }
+    if (fatal) {
+      try {
+        if (db.inTransaction) db.prepare('ROLLBACK').run();
+      } catch {
+        // The first error is the one to report; SQLite undoes an open transaction on reopen.
       }
     }
     group.forEach((item, i) => {
