@@ -1,11 +1,10 @@
 import type { Address } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
-import { waitUntil } from '../../src/devnet/wait-until.ts';
 import type { InvoiceRecord } from '../../src/domain/invoice.ts';
 import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
 import { type CliProcess, killHard } from '../reliability/support/cli-process.ts';
-import { auditDeliveries, invoiceStatuses } from '../reliability/support/delivery-audit.ts';
+import { auditOncePaid, invoiceStatuses } from '../reliability/support/delivery-audit.ts';
 import { withProcessHarness } from '../reliability/support/process-harness.ts';
 import { scaled } from './support/pipeline.ts';
 
@@ -88,21 +87,10 @@ describe('crash anywhere', () => {
     await chaos;
     await Promise.all(ROLES.map((role) => running.get(role)?.waitForLine(READY[role], 60_000)));
 
-    const audit = () =>
-      auditDeliveries(deployment.db, sink.received(), {
-        paidInvoiceIds: invoices.map((invoice) => invoice.id),
-      });
-    const converged = () => {
-      const statuses = invoiceStatuses(deployment.db);
-      return (
-        statuses.length === INVOICES &&
-        statuses.every((row) => row.status === 'paid') &&
-        audit().missing.length === 0
-      );
-    };
-    await waitUntil(converged, { timeoutMs: CONVERGE_TIMEOUT_MS }).catch(() => undefined);
-
-    const result = audit();
+    const { audit: result } = await auditOncePaid(deployment.db, () => sink.received(), {
+      paidInvoiceIds: invoices.map((invoice) => invoice.id),
+      timeoutMs: CONVERGE_TIMEOUT_MS,
+    });
     const statuses = invoiceStatuses(deployment.db);
     const transfers = deployment.db.prepare('SELECT count(*) AS n FROM transfers').pluck().get() as number;
     console.log(

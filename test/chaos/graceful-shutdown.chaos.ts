@@ -11,7 +11,7 @@ import { getCursor } from '../../src/store/chain-state.ts';
 import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
 import { type CliProcess, stopGently } from '../reliability/support/cli-process.ts';
-import { auditDeliveries, invoiceStatuses } from '../reliability/support/delivery-audit.ts';
+import { auditOncePaid } from '../reliability/support/delivery-audit.ts';
 import { withProcessHarness } from '../reliability/support/process-harness.ts';
 import { type Outcome, startLoad } from './support/http-load.ts';
 import { scaled } from './support/pipeline.ts';
@@ -263,19 +263,10 @@ describe('graceful shutdown of `stablegate serve`', () => {
     await payments;
     if (paymentError) throw paymentError;
     await mine(2);
-    const audit = () =>
-      auditDeliveries(deployment.db, sink.received(), {
-        paidInvoiceIds: invoices.map((invoice) => invoice.id),
-      });
-    await waitUntil(
-      () =>
-        invoiceStatuses(deployment.db).every((row) => row.status === 'paid') && audit().missing.length === 0,
-      { timeoutMs: 120_000 },
-    ).catch(() => undefined);
-    const result = audit();
-    const paid = invoiceStatuses(deployment.db).filter(
-      (row) => row.status === 'paid' && row.amountPaid === row.amount,
-    );
+    const { audit: result, paidInFull: paid } = await auditOncePaid(deployment.db, () => sink.received(), {
+      paidInvoiceIds: invoices.map((invoice) => invoice.id),
+      timeoutMs: 120_000,
+    });
     await Promise.all([stopGently(second.watch, 10_000), stopGently(second.work, 10_000)]);
 
     console.log(

@@ -1,10 +1,9 @@
 import type { Address } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
-import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
-import { auditDeliveries, invoiceStatuses } from './support/delivery-audit.ts';
+import { auditOncePaid } from './support/delivery-audit.ts';
 import { withProcessHarness } from './support/process-harness.ts';
 
 withSnapshot();
@@ -94,16 +93,10 @@ describe('Redis hung, then lost', () => {
     for (let i = 0; i < INVOICES_EACH_PHASE; i++) ids.push(await createAndPay());
     await mine(2);
 
-    const audit = () => auditDeliveries(deployment.db, sink.received(), { paidInvoiceIds: ids });
-    await waitUntil(
-      () =>
-        invoiceStatuses(deployment.db).every((row) => row.status === 'paid') && audit().missing.length === 0,
-      { timeoutMs: 60_000 },
-    ).catch(() => undefined);
-    const result = audit();
-    const paid = invoiceStatuses(deployment.db).filter(
-      (row) => row.status === 'paid' && row.amountPaid === row.amount,
-    );
+    const { audit: result, paidInFull: paid } = await auditOncePaid(deployment.db, () => sink.received(), {
+      paidInvoiceIds: ids,
+      timeoutMs: 60_000,
+    });
     const slowest = Math.max(...duringHang.map((answer) => answer.ms));
     console.log(
       `[reliability] redis hung ${(hungForMs / 1000).toFixed(1)} s then restarted empty: ` +

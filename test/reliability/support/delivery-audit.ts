@@ -1,3 +1,4 @@
+import { waitUntil } from '../../../src/devnet/wait-until.ts';
 import type { Db } from '../../../src/store/db.ts';
 import type { SunkWebhook } from './webhook-sink.ts';
 
@@ -79,4 +80,30 @@ export function invoiceStatuses(
   return db
     .prepare('SELECT id, status, amount, amount_paid AS amountPaid FROM invoices ORDER BY id')
     .all() as { id: string; status: string; amount: string; amountPaid: string }[];
+}
+
+/**
+ * Waits, up to `timeoutMs`, until every invoice is paid and every event has reached the receiver,
+ * then audits whatever the wait found: a timeout is not thrown here, so the test's assertions name
+ * what is missing. `paidInFull` are the invoices paid exactly their amount.
+ */
+export async function auditOncePaid(
+  db: Db,
+  received: () => SunkWebhook[],
+  options: { paidInvoiceIds: readonly string[]; timeoutMs: number },
+): Promise<{ audit: DeliveryAudit; paidInFull: ReturnType<typeof invoiceStatuses> }> {
+  const audit = () => auditDeliveries(db, received(), { paidInvoiceIds: options.paidInvoiceIds });
+  const settled = () => {
+    const statuses = invoiceStatuses(db);
+    return (
+      statuses.length >= options.paidInvoiceIds.length &&
+      statuses.every((row) => row.status === 'paid') &&
+      audit().missing.length === 0
+    );
+  };
+  await waitUntil(settled, { timeoutMs: options.timeoutMs }).catch(() => undefined);
+  return {
+    audit: audit(),
+    paidInFull: invoiceStatuses(db).filter((row) => row.status === 'paid' && row.amountPaid === row.amount),
+  };
 }
