@@ -11,9 +11,9 @@ const BUSY_RETRY_CAP_MS = 50;
 
 type Pending = {
   fn: () => unknown;
-  /** performance.now() at enqueue: a wall-clock jump must not expire every waiting write. */
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** performance.now() at enqueue: a wall-clock jump must not expire every waiting write. */
   queuedAt: number;
 };
 
@@ -44,6 +44,9 @@ export type GroupCommit = {
  */
 export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = {}): GroupCommit {
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  // The connection's own busy timeout, put back after each lock attempt: its other, synchronous
+  // writers (the watcher on a shared connection) rely on it.
+  const ownBusyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
   const queue: Pending[] = [];
   let scheduled = false;
   let busyRetryMs = 0;
@@ -59,13 +62,11 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
 
   /** `BEGIN IMMEDIATE` that fails at once with SQLITE_BUSY instead of sleeping in the busy handler. */
   function begin(): void {
-    // The connection's own timeout is restored: other writers on it (the watcher) rely on it.
-    const own = db.pragma('busy_timeout', { simple: true }) as number;
     db.pragma('busy_timeout = 0');
     try {
       db.prepare('BEGIN IMMEDIATE').run();
     } finally {
-      db.pragma(`busy_timeout = ${own}`);
+      db.pragma(`busy_timeout = ${ownBusyTimeout}`);
     }
   }
 
