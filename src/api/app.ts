@@ -26,6 +26,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export type ApiDeps = {
   checkWebhookUrl: WebhookUrlCheck;
   readiness?: ReadinessCheck;
+  /** False when a private listener serves /metrics (METRICS_PORT): then the public app has none. */
+  serveMetrics?: boolean;
   /** Extra public routes mounted by the runtime (checkout page, metrics, event routes). */
   mount?: (app: OpenAPIHono<ApiEnv>) => void;
 };
@@ -89,7 +91,7 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerEvents(app, ctx);
   registerListChains(app, ctx);
   registerHealth(app, deps.readiness);
-  registerMetrics(app, ctx);
+  if (deps.serveMetrics !== false) registerMetrics(app, ctx);
   deps.mount?.(app);
   registerDocs(app);
 

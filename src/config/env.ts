@@ -9,6 +9,11 @@ const EnvSchema = z.object({
   DATABASE_PATH: z.string().min(1).default('./data/stablegate.db'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /** The interface the HTTP API listens on; `stablegate dev` defaults it to loopback. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** When set, /metrics is served on this port only, by a second listener, never on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   STABLEGATE_CONFIG: z.string().min(1).optional(),
   WEBHOOK_RETRY_SCHEDULE: z
@@ -38,6 +43,9 @@ export type Config = {
   databasePath: string;
   redisUrl: string | undefined;
   port: number;
+  host: string;
+  /** null: /metrics is served on the public port, as before METRICS_PORT existed. */
+  metrics: { port: number; host: string } | null;
   publicUrl: string;
   chains: ChainConfig[];
   webhookRetryScheduleS: number[];
@@ -78,6 +86,9 @@ export function loadConfig(
       databasePath: values.DATABASE_PATH,
       redisUrl: values.REDIS_URL,
       port,
+      host: values.HOST,
+      metrics:
+        values.METRICS_PORT === undefined ? null : { port: values.METRICS_PORT, host: values.METRICS_HOST },
       publicUrl: (values.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
       chains,
       webhookRetryScheduleS: values.WEBHOOK_RETRY_SCHEDULE ?? [...DEFAULT_RETRY_SCHEDULE_S],

@@ -9,6 +9,7 @@ export function createApi(ctx: AppContext, options: { readiness?: ReadinessCheck
   return createApp(ctx, {
     checkWebhookUrl: (url) => checkWebhookUrl(url, { allowPrivate: ctx.config.allowPrivateWebhookUrls }),
     ...(options.readiness ? { readiness: options.readiness } : {}),
+    serveMetrics: ctx.config.metrics === null,
     mount: (app) => registerCheckout(app, ctx),
   });
 }

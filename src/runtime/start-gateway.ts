@@ -3,9 +3,17 @@ import type { AppContext } from './context.ts';
 import { createApi } from './create-api.ts';
 import { createReadiness } from './readiness.ts';
 import { type HttpServer, startHttpServer } from './start-http-server.ts';
+import { startMetricsServer } from './start-metrics-server.ts';
 import { startWorkers, type Workers } from './start-workers.ts';
 
-export type Gateway = { server: HttpServer; watchers: Watcher[]; workers: Workers; stop(): Promise<void> };
+export type Gateway = {
+  server: HttpServer;
+  /** The private /metrics listener, when METRICS_PORT is set. */
+  metricsServer: HttpServer | null;
+  watchers: Watcher[];
+  workers: Workers;
+  stop(): Promise<void>;
+};
 
 /**
  * API + one watcher per chain + workers in one process (`stablegate dev`). Stops in the STYLE
@@ -18,22 +26,30 @@ export async function startGateway(ctx: AppContext, options: { redisUrl: string 
     createWatcher({ ctx, chain, onTransfers: () => workers.settlementRelay.wake() }),
   );
   const readiness = createReadiness(ctx, { redisUrl: options.redisUrl });
-  let server: HttpServer;
+  let server: HttpServer | undefined;
+  let metricsServer: HttpServer | null = null;
   try {
-    server = await startHttpServer(createApi(ctx, { readiness }), { port: ctx.config.port });
+    server = await startHttpServer(createApi(ctx, { readiness }), {
+      port: ctx.config.port,
+      host: ctx.config.host,
+    });
+    if (ctx.config.metrics) metricsServer = await startMetricsServer(ctx.metrics, ctx.config.metrics);
   } catch (error) {
-    // The port is taken, say: the workers must not keep running behind the caller's error.
+    // A port is taken, say: nothing started may keep running behind the caller's error.
+    await server?.close();
     await workers.close();
     await readiness.close();
     throw error;
   }
+  const api = server;
   for (const watcher of watchers) watcher.start();
   return {
-    server,
+    server: api,
+    metricsServer,
     watchers,
     workers,
     async stop() {
-      await server.close();
+      await Promise.all([api.close(), metricsServer?.close()]);
       await Promise.all(watchers.map((watcher) => watcher.stop()));
       await workers.close();
       await readiness.close();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DatabaseBusyError } from '../domain/errors.ts';
@@ -27,7 +27,7 @@ const PAGE_CACHE_KIB = 8 * 1024;
  * are per connection in SQLite, so they are set on every open, not once at creation.
  */
 export function openDatabase(path: string, options: { migrate?: boolean } = {}): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createPrivateFile(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // FULL: a committed payment survives power loss, not only a process crash (WAL's NORMAL does not).
@@ -42,6 +42,17 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
   cacheStatements(db);
   if (options.migrate !== false) runMigrations(db);
   return db;
+}
+
+/**
+ * The database holds every merchant's invoices and the sealed secrets: its folder is created 0700
+ * and the file 0600 before SQLite opens it. SQLite's unix VFS creates `-wal` and `-shm` with the
+ * permissions of the database file, so they are owner-only too. An existing file keeps the mode
+ * its operator gave it.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
 }
 
 /**

@@ -57,7 +57,8 @@ export async function devCommand(args: string[]): Promise<number> {
   if (confirmations < 1) throw new CliError('--confirmations: must be at least 1');
   const blockTime = positiveInt('--block-time', values['block-time'], undefined);
   const dataDir = resolve(values['data-dir'] ?? './data');
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only: it holds the database, its key file and the devnet's API key.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const previous = readDevnetFile(dataDir);
 
   let redis: RedisServer | null = null;
@@ -95,6 +96,8 @@ export async function devCommand(args: string[]): Promise<number> {
       env: {
         ...process.env,
         PORT: String(port),
+        // The devnet's API key and funded payers are for this machine only (SPEC: HOST).
+        HOST: process.env.HOST ?? '127.0.0.1',
         DATABASE_PATH: join(dataDir, 'stablegate.db'),
         REDIS_URL: redisUrl,
         ALLOW_PRIVATE_WEBHOOK_URLS: process.env.ALLOW_PRIVATE_WEBHOOK_URLS ?? 'true',

@@ -3,6 +3,7 @@ import { createWatcher, type Watcher } from '../../chain/watcher.ts';
 import { createWorkerConnection } from '../../queue/connections.ts';
 import { createContext } from '../../runtime/create-context.ts';
 import { createLeaderLock } from '../../runtime/leader-lock.ts';
+import { startMetricsServer } from '../../runtime/start-metrics-server.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
@@ -50,8 +51,13 @@ export async function watchCommand(args: string[]): Promise<number> {
     },
   });
   lock.start();
-  ctx.logger.info({ chainId }, 'watcher started (standby until it holds the lock)');
+  const metricsServer = config.metrics ? await startMetricsServer(ctx.metrics, config.metrics) : null;
+  ctx.logger.info(
+    { chainId, metricsPort: metricsServer?.port },
+    'watcher started (standby until it holds the lock)',
+  );
   await onShutdownSignal(ctx.logger);
+  await metricsServer?.close();
   // No new watcher from here on; the running one stops (its cursor is saved with every commit)
   // while the lock is still ours, and only then is the lock released for a standby to take.
   shuttingDown = true;
