@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: tsx registers its loader, then the CLI entry is imported.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (`npm run build` → dist/; `npm ci` builds it through `prepare`).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('stablegate: dist/ is missing; run `npm run build` (or `npm ci`) first');
+  process.exit(1);
+}
+await import(main.href);

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { getAnvilAccounts } from '../src/devnet/anvil-accounts.ts';
 import { deployStablecoins } from '../src/devnet/deploy-stablecoins.ts';
@@ -29,11 +31,16 @@ async function startPrivateRedis(): Promise<RedisServer> {
 }
 
 /**
- * Vitest global setup: one anvil (a block per transaction, chain 31337) and one private
+ * Vitest global setup: a fresh build of dist/, one anvil (a block per transaction, chain 31337) and one private
  * redis-server on free ports for the whole run, with the stablecoins deployed once. Test files
  * isolate themselves with evm_snapshot/evm_revert and unique queue prefixes.
  */
 export default async function setup(project: TestProject) {
+  // Tests that run the CLI as a process run what ships, dist/: rebuilt from src/ on every run so
+  // it is never stale (about a second; bin/build.js).
+  execFileSync(process.execPath, [fileURLToPath(new URL('../bin/build.js', import.meta.url))], {
+    stdio: 'inherit',
+  });
   let anvil: Anvil | undefined;
   let redis: RedisServer | undefined;
   const teardown = async () => {

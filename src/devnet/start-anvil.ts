@@ -70,7 +70,25 @@ export function resolveAnvilCommand(): AnvilCommand {
       // Not installed for this platform: fall back to the wrapper, which knows more layouts.
     }
   }
-  return { command: process.execPath, args: [require.resolve('@foundry-rs/anvil/bin.mjs')] };
+  try {
+    return { command: process.execPath, args: [require.resolve('@foundry-rs/anvil/bin.mjs')] };
+  } catch (error) {
+    throw new AnvilNotInstalledError(error);
+  }
+}
+
+/**
+ * anvil is a dev dependency: a production install (`npm ci --omit=dev`) must not run its
+ * install script, which downloads a binary. `stablegate dev` then needs `--rpc-url`.
+ */
+export class AnvilNotInstalledError extends Error {
+  override readonly name = 'AnvilNotInstalledError';
+  constructor(cause: unknown) {
+    super(
+      'anvil is not installed (the @foundry-rs/anvil dev dependency): run `npm ci` without --omit=dev, or pass --rpc-url <node>',
+      { cause },
+    );
+  }
 }
 
 function anvilArgs(port: number, chainId: number, options: StartAnvilOptions): string[] {

@@ -6,7 +6,7 @@ import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-acc
 import { deployStablecoins, findDeployedStablecoins } from '../../devnet/deploy-stablecoins.ts';
 import { readDevnetFile, writeDevnetFile } from '../../devnet/devnet-file.ts';
 import { devnetMerchantXpub } from '../../devnet/devnet-merchant.ts';
-import { type Anvil, startAnvil } from '../../devnet/start-anvil.ts';
+import { type Anvil, AnvilNotInstalledError, startAnvil } from '../../devnet/start-anvil.ts';
 import {
   type RedisServer,
   RedisServerNotFoundError,
@@ -146,6 +146,7 @@ export async function devCommand(args: string[]): Promise<number> {
     ctx?.db.close();
     await anvil?.stop();
     setTimeout(() => process.exit(1), FAILED_START_EXIT_MS).unref();
+    if (error instanceof AnvilNotInstalledError) throw new CliError(error.message);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new CliError(`--port: ${port} is already in use; choose another with --port`);
     throw error;

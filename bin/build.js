@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// `npm run build` (and `prepare`, so `npm ci` leaves a runnable CLI): src/ → dist/ as JavaScript,
+// so a production install runs no TypeScript loader (tsx, esbuild). Each file is transpiled on its
+// own (`isolatedModules` makes that exact): the type check is `npm run check`'s job, and a build
+// of the whole tree takes about a second, so the tests can rebuild before every run.
+// A production install (`npm ci --omit=dev`) has no TypeScript: it keeps the dist/ it was given
+// (the Docker image builds it in an earlier stage) instead of failing the install.
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+
+let ts;
+try {
+  ts = createRequire(import.meta.url)('typescript');
+} catch {
+  if (existsSync(join(dist, 'src/cli/main.js'))) process.exit(0);
+  console.error(
+    'build: TypeScript is not installed and dist/ is missing: run `npm ci` with dev dependencies',
+  );
+  process.exit(1);
+}
+
+const { config } = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
+const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root);
+// `./x.ts` imports become `./x.js` (TypeScript 5.7+); the rest of tsconfig.json applies as it is.
+// Every file is an ES module (package.json "type": "module"); NodeNext would need each file's format.
+const compilerOptions = {
+  ...options,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  noEmit: false,
+  rewriteRelativeImportExtensions: true,
+};
+
+const sources = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
+  });
+
+rmSync(dist, { recursive: true, force: true });
+for (const file of [...sources(join(root, 'src')), join(root, 'contracts-abi/index.ts')]) {
+  const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), {
+    compilerOptions,
+    fileName: file,
+    reportDiagnostics: true,
+  });
+  if (diagnostics?.length) {
+    console.error(
+      ts.formatDiagnostics(diagnostics, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => root,
+        getNewLine: () => '\n',
+      }),
+    );
+    process.exit(1);
+  }
+  const out = join(dist, relative(root, file)).replace(/\.tsx?$/, '.js');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, outputText);
+}
+// Files the code reads at run time beside itself (checkout-assets.ts).
+cpSync(join(root, 'src/checkout/assets'), join(dist, 'src/checkout/assets'), { recursive: true });
