@@ -3,8 +3,8 @@
 // so a production install runs no TypeScript loader (tsx, esbuild). Each file is transpiled on its
 // own (`isolatedModules` makes that exact): the type check is `npm run check`'s job, and a build
 // of the whole tree takes about a second, so the tests can rebuild before every run.
-// A production install (`npm ci --omit=dev`) has no TypeScript: it keeps the dist/ it was given
-// (the Docker image builds it in an earlier stage) instead of failing the install.
+// A production install from a built tree (the Docker image builds dist/ in an earlier stage and
+// copies no src/) keeps the dist/ it was given instead of failing the install.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -13,13 +13,16 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 
+// Nothing to build without the sources or TypeScript (viem's optional peer dependency may bring it):
+// keep the dist/ that came with the install, or say what is missing.
 let ts;
 try {
+  if (!existsSync(join(root, 'src'))) throw new Error('no src/');
   ts = createRequire(import.meta.url)('typescript');
 } catch {
   if (existsSync(join(dist, 'src/cli/main.js'))) process.exit(0);
   console.error(
-    'build: TypeScript is not installed and dist/ is missing: run `npm ci` with dev dependencies',
+    'build: dist/ is missing and cannot be built here: run `npm ci` with dev dependencies in a checkout',
   );
   process.exit(1);
 }
