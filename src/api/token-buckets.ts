@@ -22,7 +22,8 @@ const EPSILON = 1e-9;
 
 /**
  * One token bucket per key, in this process's memory: several `serve` processes each enforce their
- * own, so N processes behind a load balancer allow up to N times the rate (docs/security.md).
+ * own, so N processes behind a load balancer allow up to N times the rate (README, "Quotas and
+ * rate limits").
  *
  * Invariant: a bucket absent from the map is full. So a bucket that has been idle long enough to
  * refill completely is dropped without changing any answer; the map is kept in least-recently-used

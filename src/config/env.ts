@@ -41,7 +41,7 @@ const EnvSchema = z.object({
     )
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Quotas and rate limits (docs/security.md): per API key, per merchant, per client IP.
+  // Quotas and rate limits (README, "Quotas and rate limits"): per API key, per merchant, per client IP.
   RATE_LIMIT_WRITES_PER_MINUTE: count(600),
   RATE_LIMIT_WRITES_BURST: count(100),
   RATE_LIMIT_REDELIVERIES_PER_MINUTE: count(10),
