@@ -62,6 +62,9 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
       STABLEGATE_CONFIG: chainsPath,
       PORT: String(port),
       LOG_LEVEL: 'info',
+      // The benchmark measures the server, not the per-key write limit it would otherwise hit.
+      RATE_LIMIT_WRITES_PER_MINUTE: '100000000',
+      RATE_LIMIT_WRITES_BURST: '10000000',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -10,6 +10,7 @@ import type { ApiEnv } from './api-env.ts';
 import { requireApiKey } from './auth.ts';
 import { registerDocs } from './docs.ts';
 import { problemResponse } from './problem.ts';
+import { createApiKeyLimiter } from './rate-limit.ts';
 import { registerCancelInvoice } from './routes/cancel-invoice.ts';
 import { registerCreateInvoice } from './routes/create-invoice.ts';
 import { registerEvents } from './routes/events.ts';
@@ -76,12 +77,14 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
         problemResponse(c, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
     }),
   );
-  app.use('/v1/invoices', requireApiKey(ctx.db));
-  app.use('/v1/invoices/*', requireApiKey(ctx.db));
-  app.use('/v1/webhook-endpoints', requireApiKey(ctx.db));
-  app.use('/v1/webhook-endpoints/*', requireApiKey(ctx.db));
-  app.use('/v1/events', requireApiKey(ctx.db));
-  app.use('/v1/events/*', requireApiKey(ctx.db));
+  // One instance for every authenticated path, so each key has one set of rate-limit buckets.
+  const authenticate = requireApiKey(ctx.db, createApiKeyLimiter(ctx.config.limits, ctx.clock));
+  app.use('/v1/invoices', authenticate);
+  app.use('/v1/invoices/*', authenticate);
+  app.use('/v1/webhook-endpoints', authenticate);
+  app.use('/v1/webhook-endpoints/*', authenticate);
+  app.use('/v1/events', authenticate);
+  app.use('/v1/events/*', authenticate);
 
   registerCreateInvoice(app, ctx);
   registerListInvoices(app, ctx);

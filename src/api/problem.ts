@@ -16,11 +16,14 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   webhook_endpoint_not_found: 404,
   invoice_not_cancelable: 409,
   idempotency_key_in_flight: 409,
+  webhook_endpoint_limit: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   address_space_exhausted: 422,
   too_many_streams: 429,
+  // RFC 6585 §4; the Retry-After comes from the token bucket (api/rate-limit.ts).
+  rate_limited: 429,
   database_busy: 503,
   // RFC 4918 §11.5: the server cannot store what the request needs; retrying after space is freed works.
   storage_full: 507,
@@ -31,6 +34,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   validation_failed: 'Invalid request',
   unauthorized: 'Unauthorized',
   payload_too_large: 'Payload too large',
+  rate_limited: 'Too many requests',
   database_busy: 'Service busy',
   storage_full: 'Insufficient storage',
   internal_error: 'Internal server error',

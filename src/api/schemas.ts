@@ -18,7 +18,8 @@ export const problemContent = { 'application/problem+json': { schema: ProblemSch
 
 /**
  * RFC 9110 §10.2.3 in delay-seconds. Every 503 problem says when to retry: `database_busy` is the
- * only code that maps to 503, and problemResponse always sends it with a Retry-After.
+ * only code that maps to 503, and problemResponse always sends it with a Retry-After. Every 429
+ * (`rate_limited`) carries the seconds until its token bucket has a token again.
  */
 export const RetryAfterHeaders = z.object({
   'Retry-After': z
@@ -31,7 +32,7 @@ export const RetryAfterHeaders = z.object({
 /**
  * Problem responses for an operation's `responses`. An operation that reads SQLite (every one
  * behind an API key: the key is looked up there) lists 503 `database_busy`; one that writes also
- * lists 507 `storage_full`.
+ * lists 507 `storage_full` and 429 `rate_limited` (every authenticated write spends a token).
  */
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(
@@ -40,7 +41,7 @@ export const errorResponses = (...statuses: number[]) =>
       {
         description: 'Problem',
         content: problemContent,
-        ...(status === 503 ? { headers: RetryAfterHeaders } : {}),
+        ...(status === 503 || status === 429 ? { headers: RetryAfterHeaders } : {}),
       },
     ]),
   );

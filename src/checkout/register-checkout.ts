@@ -1,5 +1,8 @@
-import type { Context, Env, Hono } from 'hono';
+import type { Context, Env, Hono, MiddlewareHandler } from 'hono';
+import { clientKey } from '../api/client-address.ts';
 import { problemResponse } from '../api/problem.ts';
+import { rateLimitedResponse } from '../api/rate-limit.ts';
+import { createTokenBuckets } from '../api/token-buckets.ts';
 import { isId } from '../domain/ids.ts';
 import type { AppContext } from '../runtime/context.ts';
 import { type InvoiceWithTransfers, loadInvoice } from '../store/invoices.ts';
@@ -10,6 +13,7 @@ import { renderCheckoutPage, renderNotFoundPage } from './checkout-page.tsx';
 import { type CheckoutStatus, toCheckoutStatus } from './checkout-status.ts';
 import { toCheckoutView } from './checkout-view.ts';
 import { negotiateLanguage } from './i18n.ts';
+import { createQrCache } from './qr-cache.ts';
 import { renderQrSvg } from './qr-code.ts';
 import { createInvoiceVersionReader } from './read-invoice-version.ts';
 import { streamCheckoutStatus } from './status-stream.ts';
@@ -27,12 +31,30 @@ const STREAM_RETRY_AFTER_S = 30;
  * - `GET /pay/:id` the page (HTML), `GET /pay/:id/status` its status (JSON),
  * - `GET /pay/:id/events` the status as Server-Sent Events, `GET /pay/:id/qr.svg` the QR code of
  *   what is still due, `GET /pay/assets/:name` the page's script and stylesheet.
+ *
+ * Every route but the static assets spends a token of its client address's bucket
+ * (`RATE_LIMIT_PAY_*`); streams are capped per client, per invoice and per process as well.
  */
 export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): void {
   const assets = createCheckoutAssets();
   const resolveAddChain = createWalletChainResolver();
   const readVersion = createInvoiceVersionReader(ctx.db);
-  const streamLimits = createStreamLimits();
+  const { limits, trustProxyHops } = ctx.config;
+  const streamLimits = createStreamLimits(limits.streams);
+  const clientOf = (c: Context) => clientKey(c, trustProxyHops);
+  const payBuckets = createTokenBuckets(limits.pay, { clock: ctx.clock });
+  const limitClient: MiddlewareHandler<E> = async (c, next) => {
+    const taken = payBuckets.take(clientOf(c));
+    if (!taken.ok) return rateLimitedResponse(c, taken.retryAfterS, 'Too many requests from this address.');
+    await next();
+    return undefined;
+  };
+  const qrCodes = createQrCache({
+    render: (text) => {
+      ctx.metrics.checkoutQrRenders.inc();
+      return renderQrSvg(text);
+    },
+  });
   const chainOf = (chainId: number) => ctx.config.chains.find((chain) => chain.chainId === chainId);
 
   const load = (id: string): InvoiceWithTransfers | null =>
@@ -51,7 +73,7 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
     return served ?? c.html(await renderNotFoundPage(languageOf(c), assets.urls.style), 404);
   });
 
-  app.get('/pay/:id', async (c) => {
+  app.get('/pay/:id', limitClient, async (c) => {
     const language = languageOf(c);
     // The page shows live state and is chosen by Accept-Language: never cache it shared.
     c.header('cache-control', 'no-store');
@@ -72,19 +94,19 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
     return c.html(await renderCheckoutPage(view), 200);
   });
 
-  app.get('/pay/:id/status', (c) => {
+  app.get('/pay/:id/status', limitClient, (c) => {
     const found = load(c.req.param('id'));
     if (!found) return notFoundJson(c, c.req.param('id'));
     return c.json(statusOf(found), 200, { 'cache-control': 'no-store' });
   });
 
-  app.get('/pay/:id/events', (c) => {
+  app.get('/pay/:id/events', limitClient, (c) => {
     const id = c.req.param('id');
     if (!load(id)) return notFoundJson(c, id);
     // HEAD is answered by this GET handler with the body dropped: a stream nobody reads would
     // never end, and would hold its slot for good.
     if (c.req.method === 'HEAD') return c.body(null, 200, { 'content-type': 'text/event-stream' });
-    const release = streamLimits.acquire(id);
+    const release = streamLimits.acquire(id, clientOf(c));
     if (!release) {
       c.header('retry-after', String(STREAM_RETRY_AFTER_S));
       return problemResponse(
@@ -106,11 +128,12 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
     );
   });
 
-  app.get('/pay/:id/qr.svg', async (c) => {
+  app.get('/pay/:id/qr.svg', limitClient, async (c) => {
     const found = load(c.req.param('id'));
     if (!found) return notFoundJson(c, c.req.param('id'));
-    // Always the EIP-681 request for what is due now; the page's `?due=` only busts caches.
-    const svg = await renderQrSvg(statusOf(found).paymentUri);
+    // Always the EIP-681 request for what is due now; the page's `?due=` only busts caches. The
+    // request names the invoice's deposit address and the amount due, so it is the cache key.
+    const svg = await qrCodes.get(found.invoice.id, statusOf(found).paymentUri);
     return c.body(svg, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'no-cache' });
   });
 }

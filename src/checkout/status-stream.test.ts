@@ -85,6 +85,18 @@ describe('streamCheckoutStatus', () => {
     await ended;
   });
 
+  it('sends the final status, then ends, when the invoice expires while the stream is open', async () => {
+    const { app, row, ended } = createStream();
+    const reader = (await app.request('/events')).body?.getReader();
+    if (!reader) throw new Error('no body');
+    await readUntil(reader, '\n\n');
+    row.version = 2;
+    row.status = statusWith('expired');
+    expect(await readUntil(reader, '\n\n')).toMatch(/^event: status\ndata: \{"status":"expired"/);
+    expect(await reader.read()).toMatchObject({ done: true });
+    await ended;
+  });
+
   it('ends when the invoice disappears', async () => {
     const { app, row, ended } = createStream();
     const reader = (await app.request('/events')).body?.getReader();

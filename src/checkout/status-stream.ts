@@ -17,9 +17,13 @@ export type StatusStreamSource = {
   readStatus(): CheckoutStatus | null;
 };
 
-/** `paid` and `canceled` are terminal (domain/invoice-state.ts); `expired` can still turn paid late. */
+/**
+ * The statuses that end a stream. `paid` and `canceled` are terminal (domain/invoice-state.ts);
+ * `expired` can still turn paid late, but rarely and not soon, so it ends the stream too rather
+ * than hold a slot and poll SQLite for days: the page then polls the status JSON (checkout.js).
+ */
 export function isFinalStatus(status: CheckoutStatus): boolean {
-  return status.status === 'paid' || status.status === 'canceled';
+  return status.status === 'paid' || status.status === 'canceled' || status.status === 'expired';
 }
 
 /** The status as compared between polls: the server time alone is not a change worth sending. */

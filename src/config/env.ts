@@ -5,6 +5,15 @@ import { readChainsFile } from './chains.ts';
 
 /** The only reader of process.env: every other module receives a validated `Config`. */
 
+/** A positive whole number from the environment, with its production default. */
+const count = (defaultValue: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000_000, 'must be at most 1000000000')
+    .default(defaultValue);
+
 const EnvSchema = z.object({
   DATABASE_PATH: z.string().min(1).default('./data/stablegate.db'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -37,7 +46,37 @@ const EnvSchema = z.object({
     )
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Quotas and rate limits (README, "Quotas and rate limits"): per API key, per merchant, per client IP.
+  RATE_LIMIT_WRITES_PER_MINUTE: count(600),
+  RATE_LIMIT_WRITES_BURST: count(100),
+  RATE_LIMIT_REDELIVERIES_PER_MINUTE: count(10),
+  RATE_LIMIT_REDELIVERIES_BURST: count(5),
+  RATE_LIMIT_PAY_PER_MINUTE: count(300),
+  RATE_LIMIT_PAY_BURST: count(60),
+  MAX_WEBHOOK_ENDPOINTS: count(16),
+  MAX_PAY_STREAMS: count(1000),
+  MAX_PAY_STREAMS_PER_INVOICE: count(16),
+  MAX_PAY_STREAMS_PER_IP: count(10),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[0-9])$/, 'must be true, false or a number of proxy hops (0-9)')
+    .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value)))
+    .default(0),
 });
+
+export type RateLimitConfig = { perMinute: number; burst: number };
+
+/** Every quota and rate limit; production defaults above, generous ones in `stablegate dev`. */
+export type Limits = {
+  /** Per API key: every authenticated POST/PUT/PATCH/DELETE except redeliveries. */
+  writes: RateLimitConfig;
+  /** Per API key: `POST /v1/events/:id/redeliver`, each a burst of webhook traffic. */
+  redeliveries: RateLimitConfig;
+  /** Per client IP: the public `/pay/:id…` routes (page, status, QR, stream). */
+  pay: RateLimitConfig;
+  webhookEndpointsPerMerchant: number;
+  streams: { total: number; perInvoice: number; perClient: number };
+};
 
 export type Config = {
   databasePath: string;
@@ -53,6 +92,12 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** Seals webhook secrets; absent: a key file beside the database (runtime/secret-key.ts). */
   secretKey: string | undefined;
+  limits: Limits;
+  /**
+   * Reverse proxies in front of the server: 0 keys clients on the socket's address; N takes the
+   * N-th `X-Forwarded-For` entry from the right, the first one no trusted proxy wrote for itself.
+   */
+  trustProxyHops: number;
 };
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -95,6 +140,25 @@ export function loadConfig(
       allowPrivateWebhookUrls: values.ALLOW_PRIVATE_WEBHOOK_URLS,
       logLevel: values.LOG_LEVEL,
       secretKey: values.STABLEGATE_SECRET_KEY,
+      limits: limitsFrom(values),
+      trustProxyHops: values.TRUST_PROXY,
+    },
+  };
+}
+
+function limitsFrom(values: z.infer<typeof EnvSchema>): Limits {
+  return {
+    writes: { perMinute: values.RATE_LIMIT_WRITES_PER_MINUTE, burst: values.RATE_LIMIT_WRITES_BURST },
+    redeliveries: {
+      perMinute: values.RATE_LIMIT_REDELIVERIES_PER_MINUTE,
+      burst: values.RATE_LIMIT_REDELIVERIES_BURST,
+    },
+    pay: { perMinute: values.RATE_LIMIT_PAY_PER_MINUTE, burst: values.RATE_LIMIT_PAY_BURST },
+    webhookEndpointsPerMerchant: values.MAX_WEBHOOK_ENDPOINTS,
+    streams: {
+      total: values.MAX_PAY_STREAMS,
+      perInvoice: values.MAX_PAY_STREAMS_PER_INVOICE,
+      perClient: values.MAX_PAY_STREAMS_PER_IP,
     },
   };
 }

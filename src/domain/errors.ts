@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'webhook_url_unresolvable'
   | 'address_space_exhausted'
   | 'too_many_streams'
+  | 'rate_limited'
+  | 'webhook_endpoint_limit'
   | 'database_busy'
   | 'storage_full'
   | 'internal_error';
@@ -86,5 +88,15 @@ export class IdempotencyKeyInFlightError extends BaseError {
 export class DatabaseBusyError extends BaseError {
   constructor(cause: unknown) {
     super('database_busy', 'The database is busy; try again shortly.', { retryable: true, cause });
+  }
+}
+
+/** A merchant already has as many webhook endpoints as the operator allows (deleted ones excluded). */
+export class WebhookEndpointLimitError extends BaseError {
+  constructor(max: number) {
+    super(
+      'webhook_endpoint_limit',
+      `A merchant can have at most ${max} webhook endpoints; delete one before adding another.`,
+    );
   }
 }

@@ -18,6 +18,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
+    checkoutQrRenders: new Counter({
+      name: 'stablegate_checkout_qr_renders_total',
+      help: 'QR codes rendered for checkout pages (each invoice and amount due once, then cached)',
+      registers,
+    }),
     chainHeadLag: new Gauge({
       name: 'stablegate_chain_head_lag_blocks',
       help: "Blocks between the node's head and the watcher's cursor",

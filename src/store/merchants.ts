@@ -50,15 +50,22 @@ function insertApiKey(db: Db, merchantId: string, apiKey: string, now: Date): vo
   ).run(newId('key', now.getTime()), merchantId, hashApiKey(apiKey), apiKey.slice(0, 7), now.toISOString());
 }
 
-/** Resolves a presented API key to its merchant, or null for an unknown or revoked key. */
-export function findMerchantByApiKey(db: Db, apiKey: string): Merchant | null {
+/** Resolves a presented API key to its merchant and the key's own id, or null for an unknown or revoked key. */
+export function findMerchantByApiKey(
+  db: Db,
+  apiKey: string,
+): { merchant: Merchant; apiKeyId: string } | null {
   const row = db
     .prepare(
-      `SELECT m.id, m.name, m.created_at FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
+      `SELECT k.id AS key_id, m.id, m.name, m.created_at FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
        WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
     )
-    .get(hashApiKey(apiKey)) as { id: string; name: string; created_at: string } | undefined;
-  return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at) } : null;
+    .get(hashApiKey(apiKey)) as { key_id: string; id: string; name: string; created_at: string } | undefined;
+  if (!row) return null;
+  return {
+    merchant: { id: row.id, name: row.name, createdAt: new Date(row.created_at) },
+    apiKeyId: row.key_id,
+  };
 }
 
 export function getMerchant(db: Db, id: string): Merchant | null {

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, WebhookEndpointLimitError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { generateWebhookSecret } from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
@@ -36,28 +36,45 @@ const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
   createdAt: new Date(row.created_at),
 });
 
-/** Registers an endpoint; the secret is returned here once and never served again. */
+/**
+ * Registers an endpoint; the secret is returned here once and never served again. With
+ * `maxPerMerchant`, the merchant's endpoints (deleted ones excluded) are counted inside the same
+ * `BEGIN IMMEDIATE` transaction as the insert, so concurrent requests, even from other processes,
+ * cannot together pass the limit.
+ */
 export function createWebhookEndpoint(
   db: Db,
-  input: { merchantId: string; url: string; events: EventType[] | null; now: Date; secrets: SecretBox },
+  input: {
+    merchantId: string;
+    url: string;
+    events: EventType[] | null;
+    now: Date;
+    secrets: SecretBox;
+    maxPerMerchant?: number;
+  },
 ): { endpoint: WebhookEndpoint; secret: string } {
   const secret = generateWebhookSecret();
   const id = newId('whe', input.now.getTime());
   const createdAt = input.now.toISOString();
-  writeTransaction(db, () =>
-    db
-      .prepare(
-        'INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        id,
-        input.merchantId,
-        input.url,
-        input.events ? JSON.stringify(input.events) : null,
-        input.secrets.seal(secret, id),
-        createdAt,
-      ),
-  );
+  writeTransaction(db, () => {
+    if (input.maxPerMerchant !== undefined) {
+      const existing = db
+        .prepare('SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL')
+        .pluck()
+        .get(input.merchantId) as number;
+      if (existing >= input.maxPerMerchant) throw new WebhookEndpointLimitError(input.maxPerMerchant);
+    }
+    db.prepare(
+      'INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      id,
+      input.merchantId,
+      input.url,
+      input.events ? JSON.stringify(input.events) : null,
+      input.secrets.seal(secret, id),
+      createdAt,
+    );
+  });
   return {
     endpoint: {
       id,

@@ -44,6 +44,18 @@ describe('/openapi.json', () => {
     expect(writesWithout507.map(([name]) => name)).toEqual([]);
   });
 
+  // Every authenticated write spends a token of its API key's bucket (api/rate-limit.ts).
+  it('lists 429 with a required Retry-After on every authenticated write', async () => {
+    const writes = (await operations()).filter(
+      ([name, operation]) => operation.security?.length && !name.startsWith('GET '),
+    );
+    expect(writes.length).toBeGreaterThan(3);
+    const without429 = writes.filter(
+      ([, operation]) => operation.responses['429']?.headers?.['Retry-After']?.required !== true,
+    );
+    expect(without429.map(([name]) => name)).toEqual([]);
+  });
+
   it('documents the Retry-After of an Idempotency-Key still in flight (409) on invoice creation', async () => {
     const create = (await operations()).find(([name]) => name === 'POST /v1/invoices')?.[1];
     expect(create?.responses['409']?.headers?.['Retry-After']).toMatchObject({ required: false });

@@ -126,6 +126,27 @@ describe('the checkout page in Chromium', () => {
     expect(await page.getAttribute('#open-wallet', 'href')).toMatch(/uint256=15500000$/);
   });
 
+  it('follows an expired invoice by polling once its stream ends, and shows a late payment', async () => {
+    const { invoice } = harness.fixture.invoice();
+    const page = await harness.openPage();
+    await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
+    const polled = page.waitForRequest((request) => request.url().endsWith(`/pay/${invoice.id}/status`));
+    harness.fixture.setInvoice(invoice.id, { status: 'expired' });
+    await waitForText(page, '#status', 'This invoice has expired. Do not send a payment.');
+    await polled;
+    harness.fixture.setTransfer(invoice.id, { amount: 25_500_000n, status: 'confirmed', confirmations: 2 });
+    harness.fixture.setInvoice(invoice.id, {
+      status: 'paid',
+      exception: 'paid_late',
+      amount_paid: '25500000',
+      amount_detected: '25500000',
+      paid_at: new Date().toISOString(),
+    });
+    await waitForText(page, '#status', 'Paid, after the invoice had expired. Thank you!');
+    // The server ended the stream; the page did not reopen it.
+    expect(harness.requested.filter((path) => path.endsWith('/events'))).toHaveLength(1);
+  });
+
   it('shows the canceled state live', async () => {
     const { invoice } = harness.fixture.invoice();
     const page = await harness.openPage('zh-TW');

@@ -2,7 +2,9 @@ import { keccak256, toHex } from 'viem';
 import { createApp } from '../../src/api/app.ts';
 import { registerCheckout } from '../../src/checkout/register-checkout.ts';
 import type { ChainConfig } from '../../src/config/chains.ts';
+import type { Config } from '../../src/config/env.ts';
 import type { TokenRef, TransferStatus } from '../../src/domain/invoice.ts';
+import type { Clock } from '../../src/runtime/clock.ts';
 import { createInvoice, type NewInvoice } from '../../src/store/invoices.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
 
@@ -24,9 +26,15 @@ export type CheckoutFixture = {
 };
 
 /** The real API app with the checkout mounted, on a fresh SQLite file, as create-api.ts wires it. */
-export function createCheckoutFixture(options: { chain?: ChainConfig; merchantName?: string } = {}) {
+export function createCheckoutFixture(
+  options: { chain?: ChainConfig; merchantName?: string; config?: Partial<Config>; clock?: Clock } = {},
+) {
   const chain = options.chain ?? TEST_CHAIN;
-  const ctx = createTestContext({ chains: [chain] });
+  const ctx = createTestContext({
+    chains: [chain],
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const app = createApp(ctx, { checkWebhookUrl: allowAll, mount: (api) => registerCheckout(api, ctx) });
   const { merchant } = addMerchant(ctx, options.merchantName ?? 'Teahouse & Co <script>');
   const token = chain.tokens[0] as TokenRef;

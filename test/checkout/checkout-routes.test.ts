@@ -203,6 +203,22 @@ describe('GET /pay/:id/events', () => {
     expect(await stream.next()).toBeNull();
   });
 
+  it('sends expired and ends the stream when the invoice expires, and at once when it already has', async () => {
+    const { invoice } = fixture.invoice();
+    const stream = openEventStream(await fixture.app.request(`/pay/${invoice.id}/events`));
+    try {
+      expect(JSON.parse((await stream.next())?.data ?? '{}')).toMatchObject({ status: 'pending' });
+      fixture.setInvoice(invoice.id, { status: 'expired' });
+      expect(JSON.parse((await stream.next())?.data ?? '{}')).toMatchObject({ status: 'expired' });
+      expect(await stream.next()).toBeNull();
+    } finally {
+      await stream.close();
+    }
+    const again = openEventStream(await fixture.app.request(`/pay/${invoice.id}/events`));
+    expect(JSON.parse((await again.next())?.data ?? '{}')).toMatchObject({ status: 'expired' });
+    expect(await again.next()).toBeNull();
+  });
+
   it('is a JSON 404 for an unknown invoice', async () => {
     const response = await fixture.app.request(`/pay/${UNKNOWN_ID}/events`);
     expect(response.status).toBe(404);
@@ -264,6 +280,29 @@ describe('GET /pay/:id/qr.svg and /pay/assets', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/svg+xml');
     expect(await response.text()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  });
+
+  it('renders each (invoice, amount due) QR code once, and anew when the amount due changes', async () => {
+    const renders = async () => (await fixture.ctx.metrics.checkoutQrRenders.get()).values[0]?.value ?? 0;
+    const { invoice } = fixture.invoice();
+    const qr = async () => {
+      const response = await fixture.app.request(`/pay/${invoice.id}/qr.svg`);
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const first = await qr();
+    expect(await qr()).toBe(first);
+    expect(await renders()).toBe(1);
+    fixture.setTransfer(invoice.id, { amount: 10_000_000n, status: 'confirmed', confirmations: 3 });
+    fixture.setInvoice(invoice.id, { amount_paid: '10000000', amount_detected: '10000000' });
+    expect(await (await fixture.app.request(`/pay/${invoice.id}/status`)).json()).toMatchObject({
+      amountRemaining: '15.5',
+    });
+    const partlyPaid = await qr();
+    expect(partlyPaid).not.toBe(first);
+    expect(await renders()).toBe(2);
+    expect(await qr()).toBe(partlyPaid);
+    expect(await renders()).toBe(2);
   });
 
   it('serves the script and stylesheet with long cache headers for the versioned URL', async () => {

@@ -13,7 +13,7 @@ const route = createRoute({
   request: { params: IdParamSchema('inv') },
   responses: {
     200: { description: 'The canceled invoice', content: { 'application/json': { schema: InvoiceSchema } } },
-    ...errorResponses(400, 401, 404, 409, 413, 503, 507),
+    ...errorResponses(400, 401, 404, 409, 413, 429, 503, 507),
   },
 });
 

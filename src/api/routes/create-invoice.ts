@@ -32,7 +32,7 @@ const route = createRoute({
   },
   responses: {
     201: { description: 'Created', content: { 'application/json': { schema: InvoiceSchema } } },
-    ...errorResponses(400, 401, 413, 415, 422, 503, 507),
+    ...errorResponses(400, 401, 413, 415, 422, 429, 503, 507),
     ...idempotentConflict,
   },
 });

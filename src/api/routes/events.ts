@@ -153,7 +153,7 @@ const redeliverRoute = createRoute({
       description: 'The new deliveries, queued',
       content: { 'application/json': { schema: DeliveryListSchema } },
     },
-    ...errorResponses(400, 401, 404, 413, 503, 507),
+    ...errorResponses(400, 401, 404, 413, 429, 503, 507),
   },
 });
 

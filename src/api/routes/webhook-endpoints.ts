@@ -12,6 +12,7 @@ import {
   CreateWebhookEndpointSchema,
   errorResponses,
   IdParamSchema,
+  problemContent,
   WebhookEndpointSchema,
 } from '../schemas.ts';
 
@@ -52,7 +53,11 @@ const createEndpointRoute = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 413, 415, 503, 507),
+    409: {
+      description: 'Problem: `webhook_endpoint_limit`, the merchant has the most endpoints allowed',
+      content: problemContent,
+    },
+    ...errorResponses(400, 401, 413, 415, 429, 503, 507),
   },
 });
 
@@ -81,7 +86,7 @@ const deleteEndpointRoute = createRoute({
       description: 'Deleted',
       content: { 'application/json': { schema: z.object({ id: z.string(), deleted: z.literal(true) }) } },
     },
-    ...errorResponses(400, 401, 404, 413, 503, 507),
+    ...errorResponses(400, 401, 404, 413, 429, 503, 507),
   },
 });
 
@@ -100,6 +105,7 @@ export function registerWebhookEndpoints(app: ApiApp, ctx: AppContext, checkUrl:
       events: body.events ?? null,
       now: ctx.clock.now(),
       secrets: ctx.secrets,
+      maxPerMerchant: ctx.config.limits.webhookEndpointsPerMerchant,
     });
     return c.json({ ...toResource(endpoint), secret }, 201);
   });

@@ -144,6 +144,12 @@
     source.addEventListener('status', (event) => {
       accept(JSON.parse(event.data));
       if (final) source.close();
+      else if (status.status === 'expired') {
+        // The server ends an expired invoice's stream (status-stream.ts), yet a late payment can
+        // still make it paid: poll for that instead of letting EventSource reconnect.
+        source.close();
+        setTimeout(poll, POLL_INTERVAL_MS);
+      }
     });
     source.addEventListener('error', () => {
       if (final || source.readyState !== EventSource.CLOSED) return;

@@ -25,6 +25,21 @@ const PAYER_COUNT = 4;
 /** After a failed start, time for main() to print the error before anything left open is cut. */
 const FAILED_START_EXIT_MS = 1_000;
 
+/**
+ * The devnet is one developer, its scripts and its browser tests on loopback: production's quotas
+ * would only get in the way, so they are generous here unless the environment sets them.
+ */
+const DEV_LIMITS_ENV = {
+  RATE_LIMIT_WRITES_PER_MINUTE: '100000',
+  RATE_LIMIT_WRITES_BURST: '10000',
+  RATE_LIMIT_REDELIVERIES_PER_MINUTE: '10000',
+  RATE_LIMIT_REDELIVERIES_BURST: '1000',
+  RATE_LIMIT_PAY_PER_MINUTE: '100000',
+  RATE_LIMIT_PAY_BURST: '10000',
+  MAX_WEBHOOK_ENDPOINTS: '1000',
+  MAX_PAY_STREAMS_PER_IP: '1000',
+};
+
 function positiveInt(
   flag: string,
   value: string | undefined,
@@ -94,6 +109,7 @@ export async function devCommand(args: string[]): Promise<number> {
 
     const config = loadConfigOrExit({
       env: {
+        ...DEV_LIMITS_ENV,
         ...process.env,
         PORT: String(port),
         // The devnet's API key and funded payers are for this machine only (SPEC: HOST).

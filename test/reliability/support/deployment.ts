@@ -65,6 +65,12 @@ export function createDeployment(options: {
     // Receivers that fail come back quickly in these tests; the SPEC's three days would not end.
     WEBHOOK_RETRY_SCHEDULE: '0,1,1,2,2,3,5,5,10,10,30,30,60',
     LOG_LEVEL: 'info',
+    // These processes are loaded on purpose by one API key from one address: production's rate
+    // limits would answer 429 (they are tested in test/api/rate-limits.test.ts and the checkout's).
+    RATE_LIMIT_WRITES_PER_MINUTE: '10000000',
+    RATE_LIMIT_WRITES_BURST: '1000000',
+    RATE_LIMIT_PAY_PER_MINUTE: '10000000',
+    RATE_LIMIT_PAY_BURST: '1000000',
     ...options.env,
   };
   return {
