@@ -77,11 +77,11 @@ export function parseIntegerFlag(
 ): number {
   if (value === undefined) return range.fallback;
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(number) || number < range.min || number > range.max)
-    throw new UsageExit(
-      usage,
-      `${flag}: expected a whole number from ${range.min} to ${range.max}, got "${value}"`,
-    );
+  if (!Number.isSafeInteger(number) || number < range.min || number > range.max) {
+    const expected =
+      range.max === Number.MAX_SAFE_INTEGER ? `at least ${range.min}` : `from ${range.min} to ${range.max}`;
+    throw new UsageExit(usage, `${flag}: expected a whole number ${expected}, got "${value}"`);
+  }
   return number;
 }
 

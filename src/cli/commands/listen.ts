@@ -56,14 +56,15 @@ async function unregister(registration: Registration): Promise<void> {
   if (response?.ok) console.log(`webhook endpoint ${id} deleted`);
 }
 
+/** Refused up front, so a typo is one line now rather than every delivery refused later. */
 function checkSecret(secret: string): string {
+  const problem = '--secret: not a Standard Webhooks secret (whsec_ then base64)';
+  if (!secret.startsWith('whsec_')) throw new UsageExit(LISTEN_USAGE, problem);
   try {
     new Webhook(secret);
   } catch {
-    throw new UsageExit(LISTEN_USAGE, '--secret: not a Standard Webhooks secret (whsec_ then base64)');
+    throw new UsageExit(LISTEN_USAGE, problem);
   }
-  if (!secret.startsWith('whsec_'))
-    throw new UsageExit(LISTEN_USAGE, '--secret: not a Standard Webhooks secret (whsec_ then base64)');
   return secret;
 }
 
