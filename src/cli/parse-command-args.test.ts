@@ -86,8 +86,9 @@ describe('runSubcommand', () => {
     [['frob'], 'unknown subcommand "frob"'],
     [['--frob'], 'unknown option --frob'],
     [['toString'], 'unknown subcommand "toString"'],
-  ])('%j prints the command usage (problem: %s)', (args, problem) => {
-    const exit = usageExit(() => runSubcommand(USAGE, args, subcommands));
+  ])('%j prints the command usage (problem: %s)', async (args, problem) => {
+    const exit = await runSubcommand(USAGE, args, subcommands).catch((error: unknown) => error);
+    expect(exit).toBeInstanceOf(UsageExit);
     expect(exit).toMatchObject({ usage: USAGE, problem });
   });
 });

@@ -96,7 +96,7 @@ export type Subcommand = (args: string[]) => Promise<number>;
  * subcommand prints the command's usage, an unknown one is a usage error, and the rest of the
  * arguments go to the subcommand, which parses them with its own usage.
  */
-export function runSubcommand(
+export async function runSubcommand(
   usage: string,
   args: readonly string[],
   subcommands: Record<string, Subcommand>,
