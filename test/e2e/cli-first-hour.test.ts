@@ -108,7 +108,9 @@ describe('stablegate CLI, one-shot', () => {
       }),
     ]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^stablegate: --xpub: refused: depth 3, expected 4 .*; pass --allow-depth if this is intended\n$/);
+    expect(refused.stderr).toMatch(
+      /^stablegate: --xpub: refused: depth 3, expected 4 .*; pass --allow-depth if this is intended\n$/,
+    );
     expect(allowed.code).toBe(0);
     expect(fromStdin).toMatchObject({ code: 0, stderr: '' });
     const created = JSON.parse(fromStdin.stdout) as {
