@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.ts';
+import { UsageExit } from './parse-command-args.ts';
 
 type Command = (args: string[]) => Promise<number | undefined>;
 
@@ -12,9 +12,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
   merchant: async () => (await import('./commands/merchant.ts')).merchantCommand,
   pay: async () => (await import('./commands/pay.ts')).payCommand,
+  listen: async () => (await import('./commands/listen.ts')).listenCommand,
 };
 
-const USAGE = `Usage: stablegate <command> [options]
+const USAGE = `Usage: stablegate <command> [options]      (stablegate <command> --help for its flags)
 
 Commands:
   dev                     API + watcher + workers on a local anvil devnet, in one process
@@ -22,24 +23,22 @@ Commands:
   watch --chain <id>      the chain watcher for one configured chain
   work                    settlement + webhook workers
   migrate                 apply database migrations
-  merchant create --name <n> --xpub <xpub> [--json]
+  merchant create --name <n> --xpub <xpub|-> [--allow-depth] [--json]
+  key create|list|revoke --merchant <id>   a merchant's API keys
   pay <invoiceId> [--amount <a>]   pay an invoice from a devnet payer
+  listen [--port 9000] [--secret whsec_…] [--register]   print verified webhooks
 
 Configuration comes from the environment (DATABASE_PATH, REDIS_URL, PORT, PUBLIC_URL,
 STABLEGATE_CONFIG, WEBHOOK_RETRY_SCHEDULE, ALLOW_PRIVATE_WEBHOOK_URLS, LOG_LEVEL); see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
-  const name = positionals[0];
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
-    console.log(USAGE);
-    return name ? 0 : 1;
-  }
-  const load = COMMANDS[name];
-  if (!load) {
-    console.error(`stablegate: unknown command "${name}"\n\n${USAGE}`);
-    return 1;
-  }
+  const name = argv[0];
+  // Bare `stablegate` is misuse (exit 2, usage on stderr); asking for help is not (exit 0).
+  if (name === undefined) throw new UsageExit(USAGE, 'a command is required');
+  if (name === 'help' || name === '--help' || name === '-h') throw new UsageExit(USAGE);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load)
+    throw new UsageExit(USAGE, name.startsWith('-') ? `unknown option ${name}` : `unknown command "${name}"`);
   const command = await load();
   return (await command(argv.slice(1))) ?? 0;
 }
@@ -49,11 +48,16 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof CliError) {
+    if (error instanceof UsageExit) {
+      if (error.problem === undefined) console.log(error.usage);
+      else console.error(`stablegate: ${error.problem}\n\n${error.usage}`);
+      process.exitCode = error.exitCode;
+    } else if (error instanceof CliError) {
       for (const line of error.lines) console.error(`stablegate: ${line}`);
+      process.exitCode = 1;
     } else {
       console.error('stablegate: unexpected error:', error);
+      process.exitCode = 1;
     }
-    process.exitCode = 1;
   },
 );

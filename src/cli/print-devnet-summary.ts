@@ -1,5 +1,9 @@
 import type { DevnetFile } from '../devnet/devnet-file.ts';
 
+/** The last line of the summary: the one to look for (and to wait for in scripts). */
+export const readyLine = (apiUrl: string, publicUrl: string) =>
+  `stablegate dev is ready: API ${apiUrl}  checkout ${publicUrl}/pay/<invoiceId>  docs ${apiUrl}/docs`;
+
 /** What a newcomer needs after `npm start`: where things are, a key, and a request to paste. */
 export function printDevnetSummary(
   devnet: DevnetFile,
@@ -23,12 +27,14 @@ export function printDevnetSummary(
     ...devnet.payers.map((p) => `    ${p.address}  key ${p.privateKey}`),
     '',
     '  Try it:',
+    `    npx stablegate listen --register --data-dir ${options.dataDir}   # in another terminal: prints webhooks`,
     `    curl -s ${devnet.apiUrl}/v1/invoices -H 'Authorization: Bearer ${devnet.apiKey}' \\`,
     `      -H 'Content-Type: application/json' -d '{"amount":"25.5","currency":"${token?.symbol ?? 'USDC'}","chainId":${devnet.chainId}}'`,
     `    npx stablegate pay <invoiceId> --data-dir ${options.dataDir}`,
     '',
     `  These facts are also in ${options.dataDir}/devnet.json. Stop with Ctrl-C.`,
     '',
+    readyLine(devnet.apiUrl, options.publicUrl),
   ];
   console.log(lines.join('\n'));
 }

@@ -139,6 +139,32 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv): P
   return stdout;
 }
 
+export type CliResult = { code: number | null; stdout: string; stderr: string };
+
+/**
+ * Runs a one-shot command to its end whatever its exit code (usage errors, refusals), with
+ * `input` written to its stdin and stdin then closed.
+ */
+export function runCliResult(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: PROJECT_DIR, env, timeout: options.timeoutMs ?? 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (error as { code?: unknown }).code : 0;
+        if (error && typeof code !== 'number') reject(error);
+        else resolve({ code: code as number, stdout, stderr });
+      },
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
 /** Waits for `condition`; on timeout or an early exit the error quotes the process's output. */
 export async function waitForProcess(
   cli: CliProcess,

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createPublicClient, http } from 'viem';
 import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
+import { acquireDataDirLock, DataDirInUseError } from '../../devnet/data-dir-lock.ts';
 import { deployStablecoins, findDeployedStablecoins } from '../../devnet/deploy-stablecoins.ts';
 import { readDevnetFile, writeDevnetFile } from '../../devnet/devnet-file.ts';
 import { devnetMerchantXpub } from '../../devnet/devnet-merchant.ts';
@@ -18,6 +18,7 @@ import { type Gateway, startGateway } from '../../runtime/start-gateway.ts';
 import { createMerchant, findMerchantByApiKey, getMerchant } from '../../store/merchants.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
+import { parseCommandArgs, parseIntegerFlag, parsePortFlag } from '../parse-command-args.ts';
 import { printDevnetSummary } from '../print-devnet-summary.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
 
@@ -40,25 +41,25 @@ const DEV_LIMITS_ENV = {
   MAX_PAY_STREAMS_PER_IP: '1000',
 };
 
-function positiveInt(
-  flag: string,
-  value: string | undefined,
-  fallback: number | undefined,
-): number | undefined {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0)
-    throw new CliError(`${flag}: must be a whole number, got "${value}"`);
-  return number;
-}
+export const DEV_USAGE = `Usage: stablegate dev [options]
+
+API + watcher + workers on a local devnet, in one process (\`npm start\`). Starts anvil unless
+--rpc-url is given, and a private redis-server unless REDIS_URL is set.
+
+Options:
+  --port <port>            HTTP port (default 3000)
+  --data-dir <dir>         chain state, database and devnet.json (default ./data); one dev per dir
+  --rpc-url <url>          use this node instead of starting anvil
+  --confirmations <n>      confirmations before an invoice is paid (default 1)
+  --block-time <seconds>   anvil mines every n seconds (default: a block per transaction)
+  -h, --help               this help`;
 
 /**
  * `stablegate dev`: everything on one machine (SPEC "Commands"). Restarted on the same data dir it
  * reuses the chain state, the deployment, the merchant, its key and the database.
  */
 export async function devCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+  const { values } = parseCommandArgs(DEV_USAGE, args, {
     options: {
       port: { type: 'string' },
       'data-dir': { type: 'string', default: './data' },
@@ -67,13 +68,28 @@ export async function devCommand(args: string[]): Promise<number> {
       'block-time': { type: 'string' },
     },
   });
-  const port = positiveInt('--port', values.port, 3000) ?? 3000;
-  const confirmations = positiveInt('--confirmations', values.confirmations, 1) ?? 1;
-  if (confirmations < 1) throw new CliError('--confirmations: must be at least 1');
-  const blockTime = positiveInt('--block-time', values['block-time'], undefined);
+  const port = parsePortFlag(DEV_USAGE, '--port', values.port, 3000);
+  const confirmations = parseIntegerFlag(DEV_USAGE, '--confirmations', values.confirmations, {
+    min: 1,
+    max: 1_000,
+    fallback: 1,
+  });
+  const blockTime =
+    parseIntegerFlag(DEV_USAGE, '--block-time', values['block-time'], { min: 0, max: 3_600, fallback: 0 }) ||
+    undefined;
   const dataDir = resolve(values['data-dir'] ?? './data');
   // Owner-only: it holds the database, its key file and the devnet's API key.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Before anything touches the data dir: a second devnet on the same chain state and database
+  // would fight the first over both. The exit handler also covers the process.exit() calls below.
+  let lock: ReturnType<typeof acquireDataDirLock>;
+  try {
+    lock = acquireDataDirLock(dataDir);
+  } catch (error) {
+    if (error instanceof DataDirInUseError) throw new CliError(error.message);
+    throw error;
+  }
+  process.once('exit', lock.release);
   const previous = readDevnetFile(dataDir);
 
   let redis: RedisServer | null = null;

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createPublicClient, createWalletClient, erc20Abi, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { readDevnetFile } from '../../devnet/devnet-file.ts';
@@ -8,11 +7,36 @@ import { formatAmount, parseAmount } from '../../domain/money.ts';
 import { openDatabase } from '../../store/db.ts';
 import { loadInvoice } from '../../store/invoices.ts';
 import { CliError } from '../cli-error.ts';
+import { parseCommandArgs, parseIntegerFlag, UsageExit } from '../parse-command-args.ts';
+
+export const PAY_USAGE = `Usage: stablegate pay <invoiceId> [options]
+
+Pays an invoice of a running devnet (\`npm start\`) with an ERC-20 transfer from a devnet payer.
+
+Options:
+  --amount <a>       send this amount instead of what is due (e.g. 10.5, to underpay)
+  --payer <n>        which devnet payer sends it (default 0)
+  --data-dir <dir>   the devnet's data dir (default ./data)
+  -h, --help         this help`;
+
+/** A devnet on this machine answers at once; a refused connection should not wait for retries. */
+const RPC_CHECK_TIMEOUT_MS = 5_000;
+
+/** One line instead of viem's stack when nothing answers at the devnet's RPC URL. */
+async function assertDevnetReachable(rpcUrl: string): Promise<void> {
+  const client = createPublicClient({
+    transport: http(rpcUrl, { retryCount: 0, timeout: RPC_CHECK_TIMEOUT_MS }),
+  });
+  try {
+    await client.getChainId();
+  } catch {
+    throw new CliError(`devnet at ${rpcUrl} not reachable — is \`npm start\` running?`);
+  }
+}
 
 /** `stablegate pay <invoiceId> [--amount <a>]`: an ERC-20 transfer from the first devnet payer. */
 export async function payCommand(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
+  const { positionals, values } = parseCommandArgs(PAY_USAGE, args, {
     allowPositionals: true,
     options: {
       amount: { type: 'string' },
@@ -21,11 +45,18 @@ export async function payCommand(args: string[]): Promise<number> {
     },
   });
   const invoiceId = positionals[0];
-  if (!invoiceId) throw new CliError('usage: stablegate pay <invoiceId> [--amount <a>] [--data-dir ./data]');
+  if (!invoiceId) throw new UsageExit(PAY_USAGE, '<invoiceId>: required');
+  if (positionals.length > 1) throw new UsageExit(PAY_USAGE, `unexpected argument "${positionals[1]}"`);
+  const payerIndex = parseIntegerFlag(PAY_USAGE, '--payer', values.payer, {
+    min: 0,
+    max: 1_000,
+    fallback: 0,
+  });
   const dataDir = resolve(values['data-dir'] ?? './data');
   const devnet = readDevnetFile(dataDir);
   if (!devnet)
     throw new CliError(`no devnet in ${dataDir}: start one with "npx stablegate dev" (or pass --data-dir)`);
+  await assertDevnetReachable(devnet.rpcUrl);
   const db = openDatabase(devnet.databasePath);
   const found = loadInvoice(db, invoiceId);
   db.close();
@@ -38,7 +69,7 @@ export async function payCommand(args: string[]): Promise<number> {
     amount = parsed.value;
   }
   if (amount === 0n) throw new CliError(`invoice ${invoiceId} has nothing due; pass --amount to send anyway`);
-  const payer = devnet.payers[Number(values.payer)];
+  const payer = devnet.payers[payerIndex];
   if (!payer)
     throw new CliError(`--payer: there are ${devnet.payers.length} payers (0-${devnet.payers.length - 1})`);
   const account = privateKeyToAccount(payer.privateKey as `0x${string}`);

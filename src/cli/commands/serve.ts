@@ -1,15 +1,20 @@
-import { parseArgs } from 'node:util';
 import { createApi } from '../../runtime/create-api.ts';
 import { createContext } from '../../runtime/create-context.ts';
 import { createReadiness } from '../../runtime/readiness.ts';
 import { startHttpServer } from '../../runtime/start-http-server.ts';
 import { startMetricsServer } from '../../runtime/start-metrics-server.ts';
 import { loadConfigOrExit } from '../load-config.ts';
+import { parseCommandArgs } from '../parse-command-args.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
+
+export const SERVE_USAGE = `Usage: stablegate serve
+
+The HTTP API and checkout pages, for production. No flags: configured by the environment
+(DATABASE_PATH, REDIS_URL, PORT, PUBLIC_URL, STABLEGATE_CONFIG, …; see README.md).`;
 
 /** The HTTP API alone, for production: `stablegate serve`. */
 export async function serveCommand(args: string[]): Promise<number> {
-  parseArgs({ args, options: {} });
+  parseCommandArgs(SERVE_USAGE, args, {});
   const config = loadConfigOrExit();
   const ctx = createContext(config, { name: 'stablegate-api' });
   const readiness = createReadiness(ctx, { redisUrl: config.redisUrl });

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { createWatcher, type Watcher } from '../../chain/watcher.ts';
 import { createWorkerConnection } from '../../queue/connections.ts';
 import { createContext } from '../../runtime/create-context.ts';
@@ -6,22 +5,36 @@ import { createLeaderLock } from '../../runtime/leader-lock.ts';
 import { startMetricsServer } from '../../runtime/start-metrics-server.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
+import { parseCommandArgs, parseIntegerFlag, UsageExit } from '../parse-command-args.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
 
 const QUIT_TIMEOUT_MS = 2_000;
+
+export const WATCH_USAGE = `Usage: stablegate watch --chain <id>
+
+The chain watcher for one chain of STABLEGATE_CONFIG; start two for a hot standby.
+
+Options:
+  --chain <id>   the chain id to watch (required), e.g. 1 or 8453
+  -h, --help     this help`;
 
 /**
  * `stablegate watch --chain <id>`: the watcher for one chain. With several processes for one chain,
  * a Redis lock lets one scan while the others stand by.
  */
 export async function watchCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { chain: { type: 'string' } } });
+  const { values } = parseCommandArgs(WATCH_USAGE, args, { options: { chain: { type: 'string' } } });
+  if (values.chain === undefined) throw new UsageExit(WATCH_USAGE, '--chain: required');
+  const chainId = parseIntegerFlag(WATCH_USAGE, '--chain', values.chain, {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    fallback: 0,
+  });
   const config = loadConfigOrExit();
-  const chainId = Number(values.chain);
   const chain = config.chains.find((candidate) => candidate.chainId === chainId);
   if (!chain) {
     throw new CliError(
-      `--chain: ${values.chain ?? '(missing)'} is not configured; configured: ${config.chains.map((c) => c.chainId).join(', ')}`,
+      `--chain: ${chainId} is not configured; configured: ${config.chains.map((c) => c.chainId).join(', ')}`,
     );
   }
   if (!config.redisUrl)
