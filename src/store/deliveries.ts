@@ -99,8 +99,8 @@ function insertDelivery(db: Db, eventId: string, endpointId: string, now: Date):
   const id = newId('dlv', now.getTime());
   const at = now.toISOString();
   db.prepare(
-    `INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
-     VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
+    `INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at, seq)
+     VALUES (?, ?, ?, 'pending', ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
   ).run(id, eventId, endpointId, at, at, at);
   return { id, eventId, endpointId, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now };
 }
@@ -119,7 +119,7 @@ export function fanOutEvents(db: Db, now: Date, limit: number): { events: number
   return writeTransaction(db, () => {
     const events = db
       .prepare(
-        'SELECT id, merchant_id, type, created_at FROM events WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?',
+        'SELECT id, merchant_id, type, created_at FROM events WHERE fanned_out_at IS NULL ORDER BY seq LIMIT ?',
       )
       .all(limit) as { id: string; merchant_id: string; type: string; created_at: string }[];
     const endpointsOf = db.prepare(`${SUBSCRIBED_ENDPOINTS} AND created_at <= ? ORDER BY id`);
@@ -165,11 +165,12 @@ export function listOverdueDeliveries(db: Db, dueBefore: Date, limit: number): D
 
 /** Pending deliveries due by `until` that also match `extra` (a constant SQL condition), soonest first. */
 function selectDue(db: Db, extra: string, until: Date, limit: number): DueDelivery[] {
+  // Then by seq: the deliveries of one transaction's events are queued in the events' order.
   const rows = db
     .prepare(
       `SELECT id, schedule_version, next_attempt_at FROM deliveries
        WHERE status = 'pending' AND next_attempt_at <= ? ${extra}
-       ORDER BY next_attempt_at, id LIMIT ?`,
+       ORDER BY next_attempt_at, seq LIMIT ?`,
     )
     .all(until.toISOString(), limit) as { id: string; schedule_version: number; next_attempt_at: string }[];
   return rows.map((row) => ({
@@ -403,7 +404,7 @@ export function listDeliveries(db: Db, merchantId: string, eventId: string): Del
   const rows = db
     .prepare(
       `SELECT d.* FROM deliveries d JOIN events e ON e.id = d.event_id
-       WHERE d.event_id = ? AND e.merchant_id = ? ORDER BY d.id`,
+       WHERE d.event_id = ? AND e.merchant_id = ? ORDER BY d.seq`,
     )
     .all(eventId, merchantId) as DeliveryRow[];
   const attempts = db

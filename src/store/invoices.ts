@@ -8,6 +8,7 @@ import {
   type TransferRecord,
   toInvoiceResource,
 } from '../domain/invoice.ts';
+import { cursorSeq } from './cursor-seq.ts';
 import { type Db, writeTransaction } from './db.ts';
 import { insertEvent } from './events.ts';
 import { type InvoiceRow, type TransferRow, toInvoiceRecord, toTransferRecord } from './invoice-rows.ts';
@@ -57,8 +58,9 @@ export function createInvoice(
     db.prepare('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(index + 1, input.merchantId);
     db.prepare(
       `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
-         address_index, deposit_address, watch_from_block, order_id, description, metadata, created_at, expires_at, updated_at)
-       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         address_index, deposit_address, watch_from_block, order_id, description, metadata, created_at, expires_at, updated_at, seq)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+         (SELECT coalesce(max(seq), 0) + 1 FROM invoices))`,
     ).run(
       id,
       input.merchantId,
@@ -108,7 +110,10 @@ export function getInvoice(db: Db, merchantId: string, id: string): InvoiceWithT
   return found;
 }
 
-/** Newest first; `startingAfter` is the id of the last invoice of the previous page. */
+/**
+ * Newest first by `seq` (creation order, also within a millisecond); `startingAfter` is the id of
+ * the last invoice of the previous page.
+ */
 export function listInvoices(
   db: Db,
   merchantId: string,
@@ -121,11 +126,11 @@ export function listInvoices(
     params.push(filter.status);
   }
   if (filter.startingAfter) {
-    where.push('id < ?');
-    params.push(filter.startingAfter);
+    where.push('seq < ?');
+    params.push(cursorSeq(db, 'invoices', merchantId, filter.startingAfter));
   }
   const rows = db
-    .prepare(`SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+    .prepare(`SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
     .all(...params, filter.limit + 1) as { id: string }[];
   const data = rows
     .slice(0, filter.limit)
