@@ -1,7 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Merchant } from '../store/merchants.ts';
 
-/** Hono's per-request variables: the authenticated merchant, set by requireApiKey. */
-export type ApiEnv = { Variables: { merchant: Merchant } };
+/**
+ * Hono's per-request variables, set by requireApiKey: the authenticated merchant, and the id of
+ * the API key that authenticated it (what per-key limits and revocation checks key on).
+ */
+export type ApiEnv = { Variables: { merchant: Merchant; apiKeyId: string } };
 
 export type ApiApp = OpenAPIHono<ApiEnv>;

@@ -1,22 +1,24 @@
 import type { MiddlewareHandler } from 'hono';
+import { authenticateApiKey } from '../store/api-keys.ts';
 import type { Db } from '../store/db.ts';
-import { findMerchantByApiKey } from '../store/merchants.ts';
 import type { ApiEnv } from './api-env.ts';
 import { problemResponse } from './problem.ts';
 
 /**
  * `Authorization: Bearer sk_…` (RFC 6750). The key is looked up by its SHA-256, so comparing
- * never touches the stored secret itself and timing reveals nothing about other keys.
+ * never touches the stored secret itself and timing reveals nothing about other keys. Every request
+ * is looked up, with no cache: a revoked key is refused from the request after its revocation.
  */
 export function requireApiKey(db: Db): MiddlewareHandler<ApiEnv> {
   return async function requireApiKey(c, next) {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(sk_[A-Za-z0-9_-]{1,200})\s*$/i.exec(header);
-    const merchant = match?.[1] ? findMerchantByApiKey(db, match[1]) : null;
-    if (!merchant) {
+    const found = match?.[1] ? authenticateApiKey(db, match[1]) : null;
+    if (!found) {
       return problemResponse(c, 'unauthorized', 'Send a valid API key as "Authorization: Bearer sk_…".');
     }
-    c.set('merchant', merchant);
+    c.set('merchant', found.merchant);
+    c.set('apiKeyId', found.apiKeyId);
     await next();
     return undefined;
   };

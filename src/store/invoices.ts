@@ -47,6 +47,15 @@ export function createInvoice(
       throw new BaseError('address_space_exhausted', 'This xpub has no non-hardened child index left.');
     }
     const depositAddress = deriveDepositAddress(merchant.xpub, index);
+    // Merchants' keys are unique (store/merchants.ts), but a collision must still be a clear 409
+    // rather than the UNIQUE constraint's 500: a merchant that shared its key with another before
+    // migration 002, or a hand-edited database. The index stays unspent: nothing is written.
+    if (db.prepare('SELECT 1 FROM invoices WHERE deposit_address = ?').get(depositAddress)) {
+      throw new BaseError(
+        'deposit_address_in_use',
+        `Deposit address #${index} of this merchant's xpub is already another invoice's: another merchant uses the same key. Register a dedicated xpub for each merchant.`,
+      );
+    }
     // Scanning starts at the watcher's cursor: the address is unknown to anyone before this
     // response, so no payment to it can be in an earlier block.
     const cursor = db
