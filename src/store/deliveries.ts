@@ -48,6 +48,8 @@ export type AttemptTarget = {
   url: string;
   /** Sealed (store/secret-box.ts): open with the context's SecretBox just before signing; never log either form. */
   secret: string;
+  /** The secret before the last roll (sealed the same way) while it still signs; see rollWebhookSecret. */
+  previousSecret: { sealed: string; expiresAt: Date } | null;
   endpointStatus: 'enabled' | 'disabled' | 'deleted';
 };
 
@@ -224,7 +226,7 @@ export function loadDeliveryForAttempt(
   const row = db
     .prepare(
       `SELECT d.id, d.schedule_version, d.attempts, e.id AS event_id, e.payload, w.id AS endpoint_id, w.url,
-              w.secret, w.status AS endpoint_status, w.deleted_at
+              w.secret, w.previous_secret, w.previous_secret_expires_at, w.status AS endpoint_status, w.deleted_at
        FROM deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
        WHERE d.id = ? AND d.status = 'pending' AND d.schedule_version = ?`,
     )
@@ -238,6 +240,8 @@ export function loadDeliveryForAttempt(
         endpoint_id: string;
         url: string;
         secret: string;
+        previous_secret: string | null;
+        previous_secret_expires_at: string | null;
         endpoint_status: 'enabled' | 'disabled';
         deleted_at: string | null;
       }
@@ -252,6 +256,10 @@ export function loadDeliveryForAttempt(
     endpointId: row.endpoint_id,
     url: row.url,
     secret: row.secret,
+    previousSecret:
+      row.previous_secret === null || row.previous_secret_expires_at === null
+        ? null
+        : { sealed: row.previous_secret, expiresAt: new Date(row.previous_secret_expires_at) },
     endpointStatus: row.deleted_at !== null ? 'deleted' : row.endpoint_status,
   };
 }
