@@ -112,8 +112,9 @@ export function deleteWebhookEndpoint(db: Db, merchantId: string, id: string, no
 export function rollWebhookSecret(
   db: Db,
   input: { merchantId: string; id: string; now: Date; secrets: SecretBox },
-): { endpoint: WebhookEndpoint; secret: string } {
+): { endpoint: WebhookEndpoint; secret: string; previousSecretExpiresAt: Date } {
   const secret = generateWebhookSecret();
+  const previousSecretExpiresAt = new Date(input.now.getTime() + WEBHOOK_SECRET_OVERLAP_MS);
   const row = writeTransaction(db, () => {
     const current = db
       .prepare('SELECT * FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL')
@@ -123,11 +124,11 @@ export function rollWebhookSecret(
       input.secrets.open(current.secret, input.id),
       previousSecretRowId(input.id),
     );
-    const expiresAt = new Date(input.now.getTime() + WEBHOOK_SECRET_OVERLAP_MS).toISOString();
+    const expiresAt = previousSecretExpiresAt.toISOString();
     db.prepare(
       'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE id = ?',
     ).run(input.secrets.seal(secret, input.id), previous, expiresAt, input.id);
     return { ...current, previous_secret_expires_at: expiresAt };
   });
-  return { endpoint: toEndpoint(row), secret };
+  return { endpoint: toEndpoint(row), secret, previousSecretExpiresAt };
 }

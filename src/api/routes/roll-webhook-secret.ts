@@ -35,11 +35,11 @@ export function registerRollWebhookSecret(app: ApiApp, ctx: AppContext): void {
     const { id } = c.req.valid('param');
     const merchantId = c.get('merchant').id;
     const now = ctx.clock.now();
-    const { endpoint, secret } = await ctx.writes.run(() =>
+    const rolled = await ctx.writes.run(() =>
       rollWebhookSecret(ctx.db, { merchantId, id, now, secrets: ctx.secrets }),
     );
     return c.json(
-      { id, secret, previousSecretExpiresAt: endpoint.previousSecretExpiresAt?.toISOString() ?? '' },
+      { id, secret: rolled.secret, previousSecretExpiresAt: rolled.previousSecretExpiresAt.toISOString() },
       200,
     );
   });
