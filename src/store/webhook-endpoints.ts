@@ -84,7 +84,10 @@ export function createWebhookEndpoint(
 
 export function listWebhookEndpoints(db: Db, merchantId: string): WebhookEndpoint[] {
   const rows = db
-    .prepare('SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY id')
+    // Creation order; ids do not order within a millisecond (domain/ids.ts).
+    .prepare(
+      'SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, rowid',
+    )
     .all(merchantId) as EndpointRow[];
   return rows.map(toEndpoint);
 }
