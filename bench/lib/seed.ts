@@ -77,8 +77,8 @@ export function insertInvoices(
   const expiresAt = new Date(now.getTime() + (args.expiresInSeconds ?? 86_400) * 1000).toISOString();
   const insert = db.prepare(
     `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
-       address_index, deposit_address, watch_from_block, metadata, created_at, expires_at, updated_at)
-     VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?)`,
+       address_index, deposit_address, watch_from_block, metadata, created_at, expires_at, updated_at, seq)
+     VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM invoices))`,
   );
   const seeded: SeededInvoice[] = [];
   const batchSize = args.batchSize ?? 50_000;

@@ -3,7 +3,7 @@ import type { Merchant } from '../store/merchants.ts';
 
 /**
  * Hono's per-request variables, set by requireApiKey: the authenticated merchant, and the id of
- * the API key it presented (`key_…`), which rate limits are keyed on.
+ * the API key that authenticated it, which per-key rate limits are keyed on.
  */
 export type ApiEnv = { Variables: { merchant: Merchant; apiKeyId: string } };
 

@@ -12,13 +12,17 @@ import { registerDocs } from './docs.ts';
 import { problemResponse } from './problem.ts';
 import { createApiKeyLimiter } from './rate-limit.ts';
 import { registerCancelInvoice } from './routes/cancel-invoice.ts';
+import { registerCreateApiKey } from './routes/create-api-key.ts';
 import { registerCreateInvoice } from './routes/create-invoice.ts';
 import { registerEvents } from './routes/events.ts';
 import { registerGetInvoice } from './routes/get-invoice.ts';
 import { type ReadinessCheck, registerHealth } from './routes/health.ts';
+import { registerListApiKeys } from './routes/list-api-keys.ts';
 import { registerListChains } from './routes/list-chains.ts';
 import { registerListInvoices } from './routes/list-invoices.ts';
 import { registerMetrics } from './routes/metrics.ts';
+import { registerRevokeApiKey } from './routes/revoke-api-key.ts';
+import { registerRollWebhookSecret } from './routes/roll-webhook-secret.ts';
 import { registerWebhookEndpoints, type WebhookUrlCheck } from './routes/webhook-endpoints.ts';
 
 /** SPEC: bodies over 64 KiB are refused with 413 before they are read whole. */
@@ -85,12 +89,18 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.use('/v1/webhook-endpoints/*', authenticate);
   app.use('/v1/events', authenticate);
   app.use('/v1/events/*', authenticate);
+  app.use('/v1/api-keys', authenticate);
+  app.use('/v1/api-keys/*', authenticate);
 
   registerCreateInvoice(app, ctx);
   registerListInvoices(app, ctx);
   registerGetInvoice(app, ctx);
   registerCancelInvoice(app, ctx);
   registerWebhookEndpoints(app, ctx, deps.checkWebhookUrl);
+  registerRollWebhookSecret(app, ctx);
+  registerCreateApiKey(app, ctx);
+  registerListApiKeys(app, ctx);
+  registerRevokeApiKey(app, ctx);
   registerEvents(app, ctx);
   registerListChains(app, ctx);
   registerHealth(app, deps.readiness);

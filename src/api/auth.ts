@@ -1,13 +1,14 @@
 import type { MiddlewareHandler } from 'hono';
+import { authenticateApiKey } from '../store/api-keys.ts';
 import type { Db } from '../store/db.ts';
-import { findMerchantByApiKey } from '../store/merchants.ts';
 import type { ApiEnv } from './api-env.ts';
 import { problemResponse } from './problem.ts';
 import type { ApiKeyLimiter } from './rate-limit.ts';
 
 /**
  * `Authorization: Bearer sk_…` (RFC 6750). The key is looked up by its SHA-256, so comparing
- * never touches the stored secret itself and timing reveals nothing about other keys.
+ * never touches the stored secret itself and timing reveals nothing about other keys. Every request
+ * is looked up, with no cache: a revoked key is refused from the request after its revocation.
  *
  * The key's rate limits are applied here, right after it is known, so that every authenticated
  * route is limited by method, whichever route file declares it (api/rate-limit.ts).
@@ -22,7 +23,7 @@ export function requireApiKey(db: Db, limit: ApiKeyLimiter): MiddlewareHandler<A
     }
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(sk_[A-Za-z0-9_-]{1,200})\s*$/i.exec(header);
-    const found = match?.[1] ? findMerchantByApiKey(db, match[1]) : null;
+    const found = match?.[1] ? authenticateApiKey(db, match[1]) : null;
     if (!found) {
       return problemResponse(c, 'unauthorized', 'Send a valid API key as "Authorization: Bearer sk_…".');
     }

@@ -14,7 +14,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   invoice_not_found: 404,
   event_not_found: 404,
   webhook_endpoint_not_found: 404,
+  api_key_not_found: 404,
   invoice_not_cancelable: 409,
+  // Another invoice (of another merchant holding the same key) already has the address.
+  deposit_address_in_use: 409,
+  last_api_key: 409,
   idempotency_key_in_flight: 409,
   webhook_endpoint_limit: 409,
   payload_too_large: 413,

@@ -52,7 +52,8 @@ export const errorResponses = (...statuses: number[]) =>
  */
 export const idempotentConflict = {
   409: {
-    description: 'Problem; `idempotency_key_in_flight` carries Retry-After',
+    description:
+      "Problem: `idempotency_key_in_flight` (carries Retry-After) or `deposit_address_in_use` (the next deposit address is another invoice's)",
     content: problemContent,
     headers: RetryAfterHeaders.partial(),
   },

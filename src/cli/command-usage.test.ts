@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { devCommand } from './commands/dev.ts';
+import { keyCommand } from './commands/key.ts';
 import { listenCommand } from './commands/listen.ts';
 import { merchantCommand } from './commands/merchant.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -20,6 +21,10 @@ const COMMANDS: [name: string, command: Command, prefix: string[], flags: string
   ['migrate', migrateCommand, [], []],
   ['merchant', merchantCommand, [], []],
   ['merchant create', merchantCommand, ['create'], ['--name', '--xpub', '--allow-depth', '--json']],
+  ['key', keyCommand, [], []],
+  ['key create', keyCommand, ['create'], ['--merchant', '--name', '--json']],
+  ['key list', keyCommand, ['list'], ['--merchant', '--json']],
+  ['key revoke', keyCommand, ['revoke'], ['--merchant']],
   ['pay', payCommand, [], ['--amount', '--payer', '--data-dir']],
   ['listen', listenCommand, [], ['--port', '--secret', '--register', '--data-dir']],
 ];

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   work: async () => (await import('./commands/work.ts')).workCommand,
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
   merchant: async () => (await import('./commands/merchant.ts')).merchantCommand,
+  key: async () => (await import('./commands/key.ts')).keyCommand,
   pay: async () => (await import('./commands/pay.ts')).payCommand,
   listen: async () => (await import('./commands/listen.ts')).listenCommand,
 };
@@ -24,7 +25,7 @@ Commands:
   work                    settlement + webhook workers
   migrate                 apply database migrations
   merchant create --name <n> --xpub <xpub|-> [--allow-depth] [--json]
-  key create|list|revoke --merchant <id>   a merchant's API keys
+  key create|list|revoke [<keyId>] --merchant <id> [--name <n>] [--json]   a merchant's API keys
   pay <invoiceId> [--amount <a>]   pay an invoice from a devnet payer
   listen [--port 9000] [--secret whsec_…] [--register]   print verified webhooks
 

@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'invoice_not_found'
   | 'event_not_found'
   | 'webhook_endpoint_not_found'
+  | 'api_key_not_found'
   | 'invoice_not_cancelable'
+  | 'deposit_address_in_use'
+  | 'last_api_key'
   | 'idempotency_key_reused'
   | 'idempotency_key_in_flight'
   | 'webhook_url_invalid'
@@ -55,7 +58,12 @@ export class ValidationError extends BaseError {
 
 export class NotFoundError extends BaseError {
   constructor(
-    code: 'invoice_not_found' | 'event_not_found' | 'webhook_endpoint_not_found' | 'route_not_found',
+    code:
+      | 'invoice_not_found'
+      | 'event_not_found'
+      | 'webhook_endpoint_not_found'
+      | 'api_key_not_found'
+      | 'route_not_found',
     message: string,
   ) {
     super(code, message);

@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 export type IdPrefix = 'inv' | 'evt' | 'whe' | 'mch' | 'key' | 'dlv';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+const TIME_CHARS = 10;
+/** 16 Crockford characters: exactly 80 bits. */
 const RANDOM_CHARS = 16;
+const RANDOM_BYTES = 10;
 
 function encode(value: bigint, length: number): string {
   let text = '';
@@ -16,24 +19,17 @@ function encode(value: bigint, length: number): string {
   return text;
 }
 
-let lastTime = 0;
-let lastRandom = 0n;
-
 /**
- * `<prefix>_` + 10 chars of millisecond time + 16 chars (80 bits) of randomness, Crockford base32
- * in lower case (the ULID layout): URL-safe, and ids sort by creation as strings. Within one
- * millisecond the random part counts up (ULID's monotonic mode), so two events written in one
- * transaction keep their order.
+ * `<prefix>_` + 10 chars of millisecond time + 16 chars (80 bits) of fresh randomness from the
+ * OS CSPRNG, Crockford base32 in lower case (the ULID layout): URL-safe, and sorted by creation
+ * to the millisecond. There is deliberately no counter (ULID's monotonic mode): an id that is its
+ * neighbour + 1 lets anyone holding one invoice id open the next payer's checkout page. So ids
+ * made in one millisecond are in no particular order; where that order matters (events of one
+ * transaction, newest-first lists, deliveries) the store orders by its own `seq` column instead.
  */
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
-  if (now <= lastTime) {
-    lastRandom += 1n;
-  } else {
-    lastTime = now;
-    // Leave headroom below 2^80 so counting up within a millisecond never overflows the width.
-    lastRandom = BigInt(`0x${randomBytes(10).toString('hex')}`) >> 1n;
-  }
-  return `${prefix}_${encode(BigInt(lastTime), 10)}${encode(lastRandom, RANDOM_CHARS)}`;
+  const random = BigInt(`0x${randomBytes(RANDOM_BYTES).toString('hex')}`);
+  return `${prefix}_${encode(BigInt(now), TIME_CHARS)}${encode(random, RANDOM_CHARS)}`;
 }
 
 export function isId(prefix: IdPrefix, value: string): boolean {

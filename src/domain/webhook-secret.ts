@@ -13,3 +13,14 @@ const SECRET_BYTES = 32;
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(SECRET_BYTES).toString('base64')}`;
 }
+
+/**
+ * After a roll, the previous secret keeps signing beside the new one for this long, so a merchant
+ * can deploy the new secret without dropping a webhook (Standard Webhooks allows several
+ * signatures in one `webhook-signature` header). A second roll within it keeps only the latest
+ * previous secret.
+ */
+export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+/** The associated data a previous secret is sealed under: never opens as the current one. */
+export const previousSecretRowId = (endpointId: string) => `${endpointId}#previous`;

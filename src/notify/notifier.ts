@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BaseError, DatabaseBusyError } from '../domain/errors.ts';
+import { previousSecretRowId } from '../domain/webhook-secret.ts';
 import { type DeliverJob, QUEUE_NAMES } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
 import { isDatabaseBusy } from '../store/db.ts';
@@ -66,8 +67,14 @@ export function createNotifier(args: {
     // the schedule then bounds it and the merchant sees why, instead of a lease retried forever.
     let failure: unknown;
     try {
+      const previous = target.previousSecret;
       const headers = signWebhook({
         secret: ctx.secrets.open(target.secret, target.endpointId),
+        // Both sign until the overlap after a roll ends (store/webhook-endpoints.ts rollWebhookSecret).
+        previousSecret:
+          previous && previous.expiresAt > ctx.clock.now()
+            ? ctx.secrets.open(previous.sealed, previousSecretRowId(target.endpointId))
+            : undefined,
         eventId: target.eventId,
         timestamp: ctx.clock.now(),
         body: target.payload,

@@ -34,28 +34,37 @@ export class WebhookSigningError extends Error {
  */
 export function signWebhook(args: {
   secret: string;
+  /**
+   * During the overlap after a roll, the secret before it: its signature follows the current one,
+   * space-separated, as Standard Webhooks allows ("Signature scheme"), so a receiver still holding
+   * either secret verifies.
+   */
+  previousSecret?: string | undefined;
   eventId: string;
   timestamp: Date;
   body: string;
 }): WebhookSignatureHeaders {
-  const { secret, eventId, timestamp, body } = args;
+  const { eventId, timestamp, body } = args;
   // Standard Webhooks: the id must not contain `.`, the separator of the signed content.
   if (eventId === '' || eventId.includes('.')) {
     throw new WebhookSigningError('webhook_id_invalid', 'webhook id must be non-empty and contain no "."');
   }
-  let webhook: Webhook;
+  const secrets = args.previousSecret === undefined ? [args.secret] : [args.secret, args.previousSecret];
+  return {
+    'webhook-id': eventId,
+    // An integer count of seconds since the epoch, as the library truncates it when signing.
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': secrets.map((secret) => webhookOf(secret).sign(eventId, timestamp, body)).join(' '),
+  };
+}
+
+function webhookOf(secret: string): Webhook {
   try {
-    webhook = new Webhook(secret);
+    return new Webhook(secret);
   } catch (error) {
     // The message names the problem only: a secret must never reach logs or errors (SPEC, Data safety).
     throw new WebhookSigningError('webhook_secret_invalid', 'webhook secret is not whsec_ + base64', {
       cause: error,
     });
   }
-  return {
-    'webhook-id': eventId,
-    // An integer count of seconds since the epoch, as the library truncates it when signing.
-    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-    'webhook-signature': webhook.sign(eventId, timestamp, body),
-  };
 }

@@ -48,6 +48,8 @@ export type AttemptTarget = {
   url: string;
   /** Sealed (store/secret-box.ts): open with the context's SecretBox just before signing; never log either form. */
   secret: string;
+  /** The secret before the last roll (sealed the same way) while it still signs; see rollWebhookSecret. */
+  previousSecret: { sealed: string; expiresAt: Date } | null;
   endpointStatus: 'enabled' | 'disabled' | 'deleted';
 };
 
@@ -99,8 +101,8 @@ function insertDelivery(db: Db, eventId: string, endpointId: string, now: Date):
   const id = newId('dlv', now.getTime());
   const at = now.toISOString();
   db.prepare(
-    `INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
-     VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
+    `INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at, seq)
+     VALUES (?, ?, ?, 'pending', ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
   ).run(id, eventId, endpointId, at, at, at);
   return { id, eventId, endpointId, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now };
 }
@@ -119,7 +121,7 @@ export function fanOutEvents(db: Db, now: Date, limit: number): { events: number
   return writeTransaction(db, () => {
     const events = db
       .prepare(
-        'SELECT id, merchant_id, type, created_at FROM events WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?',
+        'SELECT id, merchant_id, type, created_at FROM events WHERE fanned_out_at IS NULL ORDER BY seq LIMIT ?',
       )
       .all(limit) as { id: string; merchant_id: string; type: string; created_at: string }[];
     const endpointsOf = db.prepare(`${SUBSCRIBED_ENDPOINTS} AND created_at <= ? ORDER BY id`);
@@ -165,11 +167,12 @@ export function listOverdueDeliveries(db: Db, dueBefore: Date, limit: number): D
 
 /** Pending deliveries due by `until` that also match `extra` (a constant SQL condition), soonest first. */
 function selectDue(db: Db, extra: string, until: Date, limit: number): DueDelivery[] {
+  // Then by seq: the deliveries of one transaction's events are queued in the events' order.
   const rows = db
     .prepare(
       `SELECT id, schedule_version, next_attempt_at FROM deliveries
        WHERE status = 'pending' AND next_attempt_at <= ? ${extra}
-       ORDER BY next_attempt_at, id LIMIT ?`,
+       ORDER BY next_attempt_at, seq LIMIT ?`,
     )
     .all(until.toISOString(), limit) as { id: string; schedule_version: number; next_attempt_at: string }[];
   return rows.map((row) => ({
@@ -223,7 +226,7 @@ export function loadDeliveryForAttempt(
   const row = db
     .prepare(
       `SELECT d.id, d.schedule_version, d.attempts, e.id AS event_id, e.payload, w.id AS endpoint_id, w.url,
-              w.secret, w.status AS endpoint_status, w.deleted_at
+              w.secret, w.previous_secret, w.previous_secret_expires_at, w.status AS endpoint_status, w.deleted_at
        FROM deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
        WHERE d.id = ? AND d.status = 'pending' AND d.schedule_version = ?`,
     )
@@ -237,6 +240,8 @@ export function loadDeliveryForAttempt(
         endpoint_id: string;
         url: string;
         secret: string;
+        previous_secret: string | null;
+        previous_secret_expires_at: string | null;
         endpoint_status: 'enabled' | 'disabled';
         deleted_at: string | null;
       }
@@ -251,6 +256,10 @@ export function loadDeliveryForAttempt(
     endpointId: row.endpoint_id,
     url: row.url,
     secret: row.secret,
+    previousSecret:
+      row.previous_secret === null || row.previous_secret_expires_at === null
+        ? null
+        : { sealed: row.previous_secret, expiresAt: new Date(row.previous_secret_expires_at) },
     endpointStatus: row.deleted_at !== null ? 'deleted' : row.endpoint_status,
   };
 }
@@ -403,7 +412,7 @@ export function listDeliveries(db: Db, merchantId: string, eventId: string): Del
   const rows = db
     .prepare(
       `SELECT d.* FROM deliveries d JOIN events e ON e.id = d.event_id
-       WHERE d.event_id = ? AND e.merchant_id = ? ORDER BY d.id`,
+       WHERE d.event_id = ? AND e.merchant_id = ? ORDER BY d.seq`,
     )
     .all(eventId, merchantId) as DeliveryRow[];
   const attempts = db

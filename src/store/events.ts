@@ -1,5 +1,6 @@
 import { newId } from '../domain/ids.ts';
 import type { InvoiceResource } from '../domain/invoice.ts';
+import { cursorSeq } from './cursor-seq.ts';
 import type { Db } from './db.ts';
 
 export const EVENT_TYPES = [
@@ -53,8 +54,10 @@ export function insertEvent(
   const id = newId('evt', input.now.getTime());
   const createdAt = input.now.toISOString();
   const payload = JSON.stringify({ id, type: input.type, createdAt, data: { invoice: input.invoice } });
+  // seq: the order of events, also of those written in one millisecond (migrations/002).
   db.prepare(
-    'INSERT INTO events (id, merchant_id, invoice_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    `INSERT INTO events (id, merchant_id, invoice_id, type, payload, created_at, seq)
+     VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM events))`,
   ).run(id, input.merchantId, input.invoice.id, input.type, payload, createdAt);
   return {
     id,
@@ -73,7 +76,10 @@ export function getEvent(db: Db, merchantId: string, id: string): EventRecord | 
   return row ? toEvent(row) : null;
 }
 
-/** Newest first, cursor after `startingAfter` (an event id), like the invoice list. */
+/**
+ * Newest first by `seq` (ids are not ordered within a millisecond), cursor after `startingAfter`
+ * (an event id of this merchant), like the invoice list.
+ */
 export function listEvents(
   db: Db,
   merchantId: string,
@@ -95,11 +101,11 @@ export function listEvents(
     params.push(filter.type);
   }
   if (filter.startingAfter) {
-    where.push('id < ?');
-    params.push(filter.startingAfter);
+    where.push('seq < ?');
+    params.push(cursorSeq(db, 'events', merchantId, filter.startingAfter));
   }
   const rows = db
-    .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+    .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
     .all(...params, filter.limit + 1) as EventRow[];
   return { data: rows.slice(0, filter.limit).map(toEvent), hasMore: rows.length > filter.limit };
 }

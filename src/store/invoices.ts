@@ -8,6 +8,7 @@ import {
   type TransferRecord,
   toInvoiceResource,
 } from '../domain/invoice.ts';
+import { cursorSeq } from './cursor-seq.ts';
 import { type Db, writeTransaction } from './db.ts';
 import { insertEvent } from './events.ts';
 import { type InvoiceRow, type TransferRow, toInvoiceRecord, toTransferRecord } from './invoice-rows.ts';
@@ -46,6 +47,15 @@ export function createInvoice(
       throw new BaseError('address_space_exhausted', 'This xpub has no non-hardened child index left.');
     }
     const depositAddress = deriveDepositAddress(merchant.xpub, index);
+    // Merchants' keys are unique (store/merchants.ts), but a collision must still be a clear 409
+    // rather than the UNIQUE constraint's 500: a merchant that shared its key with another before
+    // migration 002, or a hand-edited database. The index stays unspent: nothing is written.
+    if (db.prepare('SELECT 1 FROM invoices WHERE deposit_address = ?').get(depositAddress)) {
+      throw new BaseError(
+        'deposit_address_in_use',
+        `Deposit address #${index} of this merchant's xpub is already another invoice's: another merchant uses the same key. Register a dedicated xpub for each merchant.`,
+      );
+    }
     // Scanning starts at the watcher's cursor: the address is unknown to anyone before this
     // response, so no payment to it can be in an earlier block.
     const cursor = db
@@ -57,8 +67,9 @@ export function createInvoice(
     db.prepare('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(index + 1, input.merchantId);
     db.prepare(
       `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
-         address_index, deposit_address, watch_from_block, order_id, description, metadata, created_at, expires_at, updated_at)
-       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         address_index, deposit_address, watch_from_block, order_id, description, metadata, created_at, expires_at, updated_at, seq)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+         (SELECT coalesce(max(seq), 0) + 1 FROM invoices))`,
     ).run(
       id,
       input.merchantId,
@@ -108,7 +119,10 @@ export function getInvoice(db: Db, merchantId: string, id: string): InvoiceWithT
   return found;
 }
 
-/** Newest first; `startingAfter` is the id of the last invoice of the previous page. */
+/**
+ * Newest first by `seq` (creation order, also within a millisecond); `startingAfter` is the id of
+ * the last invoice of the previous page.
+ */
 export function listInvoices(
   db: Db,
   merchantId: string,
@@ -121,11 +135,11 @@ export function listInvoices(
     params.push(filter.status);
   }
   if (filter.startingAfter) {
-    where.push('id < ?');
-    params.push(filter.startingAfter);
+    where.push('seq < ?');
+    params.push(cursorSeq(db, 'invoices', merchantId, filter.startingAfter));
   }
   const rows = db
-    .prepare(`SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+    .prepare(`SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
     .all(...params, filter.limit + 1) as { id: string }[];
   const data = rows
     .slice(0, filter.limit)

@@ -1,6 +1,10 @@
 import { NotFoundError, WebhookEndpointLimitError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import { generateWebhookSecret } from '../domain/webhook-secret.ts';
+import {
+  generateWebhookSecret,
+  previousSecretRowId,
+  WEBHOOK_SECRET_OVERLAP_MS,
+} from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
 import type { EventType } from './events.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -14,6 +18,8 @@ export type WebhookEndpoint = {
   status: 'enabled' | 'disabled';
   disabledReason: string | null;
   createdAt: Date;
+  /** While set and in the future, the previous secret still signs beside the current one. */
+  previousSecretExpiresAt: Date | null;
 };
 
 type EndpointRow = {
@@ -24,6 +30,7 @@ type EndpointRow = {
   status: 'enabled' | 'disabled';
   disabled_reason: string | null;
   created_at: string;
+  previous_secret_expires_at: string | null;
 };
 
 const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
@@ -34,6 +41,8 @@ const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
   status: row.status,
   disabledReason: row.disabled_reason,
   createdAt: new Date(row.created_at),
+  previousSecretExpiresAt:
+    row.previous_secret_expires_at === null ? null : new Date(row.previous_secret_expires_at),
 });
 
 /**
@@ -84,6 +93,7 @@ export function createWebhookEndpoint(
       status: 'enabled',
       disabledReason: null,
       createdAt: input.now,
+      previousSecretExpiresAt: null,
     },
     secret,
   };
@@ -91,7 +101,10 @@ export function createWebhookEndpoint(
 
 export function listWebhookEndpoints(db: Db, merchantId: string): WebhookEndpoint[] {
   const rows = db
-    .prepare('SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY id')
+    // Creation order; ids do not order within a millisecond (domain/ids.ts).
+    .prepare(
+      'SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, rowid',
+    )
     .all(merchantId) as EndpointRow[];
   return rows.map(toEndpoint);
 }
@@ -108,4 +121,34 @@ export function deleteWebhookEndpoint(db: Db, merchantId: string, id: string, no
         .run(now.toISOString(), id, merchantId).changes,
   );
   if (changes === 0) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);
+}
+
+/**
+ * Replaces an endpoint's signing secret; the new one is returned here once. The current secret
+ * becomes the previous one and signs beside the new one for WEBHOOK_SECRET_OVERLAP_MS from now;
+ * an older previous secret is dropped. Both are sealed (store/secret-box.ts), the previous one
+ * under its own associated data.
+ */
+export function rollWebhookSecret(
+  db: Db,
+  input: { merchantId: string; id: string; now: Date; secrets: SecretBox },
+): { endpoint: WebhookEndpoint; secret: string; previousSecretExpiresAt: Date } {
+  const secret = generateWebhookSecret();
+  const previousSecretExpiresAt = new Date(input.now.getTime() + WEBHOOK_SECRET_OVERLAP_MS);
+  const row = writeTransaction(db, () => {
+    const current = db
+      .prepare('SELECT * FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL')
+      .get(input.id, input.merchantId) as (EndpointRow & { secret: string }) | undefined;
+    if (!current) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${input.id}.`);
+    const previous = input.secrets.seal(
+      input.secrets.open(current.secret, input.id),
+      previousSecretRowId(input.id),
+    );
+    const expiresAt = previousSecretExpiresAt.toISOString();
+    db.prepare(
+      'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE id = ?',
+    ).run(input.secrets.seal(secret, input.id), previous, expiresAt, input.id);
+    return { ...current, previous_secret_expires_at: expiresAt };
+  });
+  return { endpoint: toEndpoint(row), secret, previousSecretExpiresAt };
 }

@@ -199,7 +199,7 @@ describe('reading and canceling', () => {
     const again = await call(`/v1/invoices/${id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect((await again.json()).code).toBe('invoice_not_cancelable');
-    const types = ctx.db.prepare('SELECT type FROM events WHERE invoice_id = ? ORDER BY id').all(id);
+    const types = ctx.db.prepare('SELECT type FROM events WHERE invoice_id = ? ORDER BY seq').all(id);
     expect(types).toEqual([{ type: 'invoice.created' }, { type: 'invoice.canceled' }]);
   });
 });

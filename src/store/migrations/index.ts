@@ -1,4 +1,6 @@
+import type { Migration } from '../migrate.ts';
 import { initialSchema } from './001-initial.ts';
+import { keysAndIds } from './002-keys-and-ids.ts';
 
 /** Ordered; a migration is never edited once released, only followed by a new one. */
-export const migrations: readonly string[] = [initialSchema];
+export const migrations: readonly Migration[] = [initialSchema, keysAndIds];

@@ -1,0 +1,37 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppContext } from '../../runtime/context.ts';
+import { createApiKey } from '../../store/api-keys.ts';
+import type { ApiApp } from '../api-env.ts';
+import { ApiKeySchema, CreateApiKeySchema, toApiKeyResource } from '../api-key-schema.ts';
+import { errorResponses } from '../schemas.ts';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/api-keys',
+  summary: 'Create another API key for this merchant; the key is shown only in this response',
+  security: [{ bearer: [] }],
+  request: {
+    body: { required: false, content: { 'application/json': { schema: CreateApiKeySchema } } },
+  },
+  responses: {
+    201: {
+      description: 'Created',
+      content: {
+        'application/json': {
+          schema: ApiKeySchema.extend({ key: z.string().openapi({ example: 'sk_…' }) }),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 413, 415, 503, 507),
+  },
+});
+
+export function registerCreateApiKey(app: ApiApp, ctx: AppContext): void {
+  app.openapi(route, async (c) => {
+    const { name } = c.req.valid('json');
+    const merchantId = c.get('merchant').id;
+    const now = ctx.clock.now();
+    const created = await ctx.writes.run(() => createApiKey(ctx.db, { merchantId, name: name ?? null, now }));
+    return c.json({ ...toApiKeyResource(created.apiKey), key: created.secret }, 201);
+  });
+}

@@ -1,0 +1,26 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppContext } from '../../runtime/context.ts';
+import { listApiKeys } from '../../store/api-keys.ts';
+import type { ApiApp } from '../api-env.ts';
+import { ApiKeySchema, toApiKeyResource } from '../api-key-schema.ts';
+import { errorResponses } from '../schemas.ts';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/api-keys',
+  summary: "List this merchant's active API keys, oldest first (the keys themselves are never shown again)",
+  security: [{ bearer: [] }],
+  responses: {
+    200: {
+      description: 'Active keys',
+      content: { 'application/json': { schema: z.object({ data: z.array(ApiKeySchema) }) } },
+    },
+    ...errorResponses(401, 503),
+  },
+});
+
+export function registerListApiKeys(app: ApiApp, ctx: AppContext): void {
+  app.openapi(route, (c) =>
+    c.json({ data: listApiKeys(ctx.db, c.get('merchant').id).map(toApiKeyResource) }, 200),
+  );
+}

@@ -1,0 +1,21 @@
+import { ValidationError } from '../domain/errors.ts';
+import type { Db } from './db.ts';
+
+/**
+ * The `seq` of a list cursor: pages are cut by seq (creation order, also within a millisecond),
+ * not by id, whose random part orders nothing. The cursor must be one of the merchant's own rows;
+ * anything else is named as a bad `startingAfter`, never treated as "before everything".
+ */
+export function cursorSeq(db: Db, table: 'events' | 'invoices', merchantId: string, id: string): number {
+  const seq = db
+    .prepare(`SELECT seq FROM ${table} WHERE id = ? AND merchant_id = ?`)
+    .pluck()
+    .get(id, merchantId) as number | undefined;
+  if (seq === undefined) {
+    throw new ValidationError(
+      [{ field: 'startingAfter', message: `no ${table === 'events' ? 'event' : 'invoice'} with this id` }],
+      'startingAfter must be the id of an object in the list.',
+    );
+  }
+  return seq;
+}
