@@ -40,7 +40,7 @@ describe('/docs in Chromium', () => {
         [...document.querySelectorAll<HTMLElement>('[data-operation]')].map((section) => [
           section.dataset.operation,
           {
-            text: section.innerText,
+            text: section.textContent ?? '',
             statuses: [...section.querySelectorAll<HTMLElement>('[data-status]')].map(
               (item) => item.dataset.status,
             ),
