@@ -1,8 +1,10 @@
 import type { ApiApp } from './api-env.ts';
+import { DOCS_STYLE_HASH, type OpenApiDocument, renderDocsPage } from './docs/render-docs-page.ts';
 
 /**
  * `/openapi.json` is generated from the same zod schemas that validate requests. `/docs` renders it
- * as plain HTML on the server: no script or stylesheet from another host, like every page we serve.
+ * on the server (src/api/docs/): operations, webhook events, error codes (`/docs#error-<code>`, the
+ * `type` of every problem body) and schemas, with no script, stylesheet or font from anywhere.
  */
 export function registerDocs(app: ApiApp): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -20,22 +22,15 @@ export function registerDocs(app: ApiApp): void {
   };
   app.doc31('/openapi.json', documentConfig);
 
+  // Rendered once, on first request: every route is registered by then and the document is fixed.
+  let page: string | undefined;
   app.get('/docs', (c) => {
-    const document = app.getOpenAPI31Document(documentConfig);
-    const sections = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
-      Object.entries(item ?? {}).map(([method, operation]) => {
-        const op = operation as { summary?: string; description?: string; security?: unknown[] };
-        return `<section><h2><code>${method.toUpperCase()} ${escapeHtml(path)}</code></h2><p>${escapeHtml(op.summary ?? '')}${
-          op.security ? ' <em>(API key)</em>' : ''
-        }</p>${op.description ? `<p>${escapeHtml(op.description)}</p>` : ''}</section>`;
-      }),
+    page ??= renderDocsPage(app.getOpenAPI31Document(documentConfig) as unknown as OpenApiDocument);
+    // Nothing but its own inline stylesheet may load (CSP Level 3 hash source).
+    c.header(
+      'content-security-policy',
+      `default-src 'none'; style-src '${DOCS_STYLE_HASH}'; base-uri 'none'; frame-ancestors 'none'`,
     );
-    return c.html(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>stablegate API</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#111}code{background:#f3f3f3;padding:.1rem .3rem;border-radius:4px}h2{font-size:1.05rem;margin-bottom:.2rem}</style></head><body><h1>stablegate API</h1><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer sk_…</code>. Errors are <code>application/problem+json</code> (RFC 9457) with <code>errors[].field</code>.</p>${sections.join('')}</body></html>`,
-    );
+    return c.html(page);
   });
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

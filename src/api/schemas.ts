@@ -102,6 +102,10 @@ export const InvoiceSchema = z
     orderId: z.string().nullable(),
     description: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
+    returnUrl: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Where the checkout\'s "Back to <merchant>" button leads once paid' }),
     payments: z.array(PaymentSchema),
     createdAt: z.string(),
     expiresAt: z.string(),
@@ -121,6 +125,11 @@ export const CreateInvoiceSchema = z
     orderId: z.string().max(200).optional(),
     description: z.string().max(1000).optional(),
     metadata: MetadataSchema.optional(),
+    returnUrl: z.string().max(2048).optional().openapi({
+      example: 'https://shop.example/orders/42',
+      description:
+        'Shown as a "Back to <merchant>" button on the checkout page once paid. https; http only where the operator sets ALLOW_PRIVATE_WEBHOOK_URLS=true (the devnet does)',
+    }),
   })
   .openapi('CreateInvoice');
 

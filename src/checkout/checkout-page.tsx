@@ -81,6 +81,45 @@ function LanguageSwitcher({ view }: { view: CheckoutView }) {
   );
 }
 
+/** A transaction hash, linked to the chain's explorer when the operator configured one. */
+function TxHash(props: { hash: string; href: string | null }) {
+  const code = <code class="hash">{props.hash}</code>;
+  return props.href ? (
+    <a class="tx" href={props.href} rel="noopener noreferrer" target="_blank">
+      {code}
+    </a>
+  ) : (
+    code
+  );
+}
+
+/** A paid invoice leads with this: a tick, "Paid 25.5 USDC", when, and the way back to the shop. */
+function Receipt({ view }: { view: CheckoutView }) {
+  const { receipt } = view;
+  return (
+    <section id="receipt" class="receipt" hidden={receipt === null} aria-labelledby="receipt-title">
+      <svg class="tick" viewBox="0 0 24 24" width="48" height="48" aria-hidden="true">
+        <circle cx="12" cy="12" r="11" />
+        <path d="M6.5 12.5l3.5 3.5 7.5-8" />
+      </svg>
+      <h2 id="receipt-title">{receipt?.title ?? ''}</h2>
+      <p class="muted">
+        <time id="paid-at" datetime={receipt?.paidAt?.datetime}>
+          {receipt?.paidAt?.text ?? ''}
+        </time>
+      </p>
+      <a
+        id="return-link"
+        class="button primary"
+        href={receipt?.returnLink?.href}
+        hidden={!receipt?.returnLink}
+      >
+        {receipt?.returnLink?.label ?? ''}
+      </a>
+    </section>
+  );
+}
+
 export function CheckoutPage({ view }: { view: CheckoutView }) {
   const t = (key: Parameters<typeof translate>[1], params?: Parameters<typeof translate>[2]) =>
     translate(view.language, key, params);
@@ -89,9 +128,18 @@ export function CheckoutPage({ view }: { view: CheckoutView }) {
   return (
     <Layout language={view.language} title={view.title} style={view.urls.style} script={view.urls.script}>
       <header class="top">
+        {view.testnetBadge ? (
+          <p id="testnet-badge" class="badge">
+            {view.testnetBadge}
+          </p>
+        ) : null}
         <LanguageSwitcher view={view} />
       </header>
       <main class="card" id="checkout">
+        <Receipt view={view} />
+        <p id="lead" class="lead" hidden={view.lead === null}>
+          {view.lead ?? ''}
+        </p>
         <section class="summary" aria-labelledby="merchant">
           <p class="eyebrow">{t('page.payTo')}</p>
           <h1 id="merchant">{view.merchantName}</h1>
@@ -99,7 +147,7 @@ export function CheckoutPage({ view }: { view: CheckoutView }) {
             <p class="description">{t('page.description', { description: view.description })}</p>
           ) : null}
           <dl class="facts">
-            <div>
+            <div id="due-row" hidden={view.receipt !== null || view.lead !== null}>
               <dt>{t('page.amountDue')}</dt>
               <dd class="amount">
                 <span id="amount-remaining">{status.amountRemaining}</span> <span>{symbol}</span>
@@ -182,7 +230,7 @@ export function CheckoutPage({ view }: { view: CheckoutView }) {
           <ul id="payment-list">
             {view.paymentLines.map((line) => (
               <li>
-                <span>{line.text}</span> <code class="hash">{line.txHash}</code>
+                <span>{line.text}</span> <TxHash hash={line.txHash} href={line.explorerUrl} />
               </li>
             ))}
           </ul>

@@ -25,6 +25,7 @@ function invoice(overrides: Partial<InvoiceRecord> = {}): InvoiceRecord {
     orderId: 'order-secret',
     description: 'Tea',
     metadata: { email: 'secret@example.com' },
+    returnUrl: 'https://shop.example/secret-return',
     createdAt: new Date('2026-01-01T00:00:00.000Z'),
     expiresAt: new Date('2026-01-01T01:00:00.000Z'),
     paidAt: null,

@@ -24,6 +24,9 @@ export type CheckoutPhase =
   | 'expired'
   | 'canceled';
 
+/** Phases that end in a receipt: the payer's money arrived. */
+export const PAID_PHASES: ReadonlySet<CheckoutPhase> = new Set(['paid', 'paid_late', 'overpaid']);
+
 /** Phases in which the page asks for money: only these carry a transaction to send. */
 export const PAYABLE_PHASES: ReadonlySet<CheckoutPhase> = new Set([
   'awaiting_payment',
@@ -61,12 +64,30 @@ export type CheckoutStatus = {
   confirmationsRequired: number;
   /** The fewest confirmations among payments still being confirmed (0 when there are none). */
   confirmationsSeen: number;
-  payments: { txHash: Hex; amount: string; confirmations: number; status: TransferStatus }[];
+  /** `explorerUrl` is `<chain explorerUrl>/tx/<txHash>`, or null when the chain has no explorer. */
+  payments: {
+    txHash: Hex;
+    amount: string;
+    confirmations: number;
+    status: TransferStatus;
+    explorerUrl: string | null;
+  }[];
+  paidAt: string | null;
+  /** The merchant's return URL, only once paid: before that the payer has no reason to leave. */
+  returnUrl: string | null;
+  /** A devnet or testnet (chain config `testnet`): nothing paid here is real money. */
+  testnet: boolean;
   /** eth_sendTransaction parameters for an ERC-20 `transfer` of `amountRemaining`, or null. */
   transaction: { to: Address; data: Hex } | null;
 };
 
-export type CheckoutChain = { chainId: number; name: string; confirmations: number };
+export type CheckoutChain = {
+  chainId: number;
+  name: string;
+  confirmations: number;
+  explorerUrl?: string | undefined;
+  testnet?: boolean | undefined;
+};
 
 function decidePhase(
   invoice: InvoiceRecord,
@@ -132,7 +153,11 @@ export function toCheckoutStatus(
       amount: formatAmount(transfer.amount, decimals),
       confirmations: transfer.confirmations,
       status: transfer.status,
+      explorerUrl: chain?.explorerUrl ? `${chain.explorerUrl}/tx/${transfer.txHash}` : null,
     })),
+    paidAt: invoice.paidAt?.toISOString() ?? null,
+    returnUrl: PAID_PHASES.has(phase) ? invoice.returnUrl : null,
+    testnet: chain?.testnet === true,
     transaction:
       remaining > 0n && PAYABLE_PHASES.has(phase)
         ? {

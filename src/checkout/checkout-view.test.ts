@@ -20,6 +20,7 @@ const status: CheckoutStatus = toCheckoutStatus(
       orderId: null,
       description: null,
       metadata: {},
+      returnUrl: null,
       createdAt: new Date('2026-01-01T00:00:00Z'),
       expiresAt: new Date('2026-01-01T01:00:00Z'),
       paidAt: null,

@@ -1,4 +1,4 @@
-import type { CheckoutStatus } from './checkout-status.ts';
+import { type CheckoutStatus, PAID_PHASES } from './checkout-status.ts';
 import { formatMessage, type MessageParams, translate } from './i18n.ts';
 import { LANGUAGE_NAMES, LANGUAGES, type Language, MESSAGES, type Messages } from './messages.ts';
 import type { AddEthereumChainParameter } from './wallet-chain.ts';
@@ -17,7 +17,16 @@ export type CheckoutView = {
   countdown: { text: string; datetime: string } | null;
   payable: boolean;
   qrAlt: string;
-  paymentLines: { text: string; txHash: string }[];
+  paymentLines: { text: string; txHash: string; explorerUrl: string | null }[];
+  /** Once paid: what the page leads with instead of an amount due. */
+  receipt: {
+    title: string;
+    paidAt: { text: string; datetime: string } | null;
+    returnLink: { href: string; label: string } | null;
+  } | null;
+  /** An expired or canceled invoice leads with that word, not with an amount due. */
+  lead: string | null;
+  testnetBadge: string | null;
   languageLinks: { language: Language; name: string; href: string; current: boolean }[];
   urls: CheckoutUrls;
   /** The browser script's input, as JSON that is safe inside a `<script type="application/json">`. */
@@ -85,6 +94,47 @@ export function describePayment(
   return translate(language, 'page.paymentDetected', params);
 }
 
+/** BCP 47 tags Intl understands; the page's own tags are script subtags of zh. */
+const LOCALES: Record<Language, string> = { en: 'en-GB', 'zh-Hans': 'zh-Hans-CN', 'zh-Hant': 'zh-Hant-TW' };
+
+/** A paid time in the payer's language, in UTC (said so), identically on server and in checkout.js. */
+export function formatPaidTime(iso: string, language: Language): string {
+  const text = new Intl.DateTimeFormat(LOCALES[language], {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  }).format(new Date(iso));
+  return `${text} UTC`;
+}
+
+/** The receipt of a paid invoice; the Back button only where the merchant gave a returnUrl. */
+export function toReceipt(
+  status: CheckoutStatus,
+  language: Language,
+  merchant: string,
+): CheckoutView['receipt'] {
+  if (!PAID_PHASES.has(status.phase)) return null;
+  return {
+    title: translate(language, 'receipt.title', { amount: status.amountPaid, symbol: status.token.symbol }),
+    paidAt: status.paidAt
+      ? {
+          text: translate(language, 'receipt.paidAt', { time: formatPaidTime(status.paidAt, language) }),
+          datetime: status.paidAt,
+        }
+      : null,
+    returnLink: status.returnUrl
+      ? { href: status.returnUrl, label: translate(language, 'receipt.return', { merchant }) }
+      : null,
+  };
+}
+
+/** What a closed, unpaid invoice leads with; underpaid still asks for the rest, so it has none. */
+export function leadOf(status: CheckoutStatus, language: Language): string | null {
+  if (status.phase === 'expired') return translate(language, 'lead.expired');
+  if (status.phase === 'canceled') return translate(language, 'lead.canceled');
+  return null;
+}
+
 /** JSON for an HTML data block: `<` escaped so no `</script>` or `<!--` can end it early. */
 export function toScriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
@@ -139,7 +189,11 @@ export function toCheckoutView(input: {
     paymentLines: status.payments.map((payment) => ({
       text: describePayment(payment, status, language),
       txHash: payment.txHash,
+      explorerUrl: payment.explorerUrl,
     })),
+    receipt: toReceipt(status, language, merchantName),
+    lead: leadOf(status, language),
+    testnetBadge: status.testnet ? translate(language, 'page.testnet') : null,
     languageLinks: LANGUAGES.map((code) => ({
       language: code,
       name: LANGUAGE_NAMES[code],

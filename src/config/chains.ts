@@ -14,6 +14,20 @@ export const TokenConfigSchema = z.object({
 });
 export type TokenConfig = z.infer<typeof TokenConfigSchema>;
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A block explorer's base URL; a payment links to `<explorerUrl>/tx/<hash>`. https, or http for a
+ * loopback explorer (a local Otterscan next to anvil, say). Stored without a trailing slash.
+ */
+const ExplorerUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => {
+    const url = new URL(value);
+    return url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
+  }, 'must be an https URL (http only for a loopback host)')
+  .transform((value) => value.replace(/\/+$/, ''));
+
 export const ChainConfigSchema = z
   .object({
     chainId: z.number().int().positive(),
@@ -26,6 +40,9 @@ export const ChainConfigSchema = z
     /** Where a watcher with no cursor starts; default: the head at its first start. */
     startBlock: z.number().int().min(0).optional(),
     tokens: z.array(TokenConfigSchema).min(1),
+    explorerUrl: ExplorerUrlSchema.optional(),
+    /** A chain whose tokens are worth nothing (a devnet, a testnet): the checkout shows a badge. */
+    testnet: z.boolean().optional(),
   })
   .superRefine((chain, ctx) => {
     const seen = new Set<string>();

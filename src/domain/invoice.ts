@@ -23,6 +23,8 @@ export type InvoiceRecord = {
   orderId: string | null;
   description: string | null;
   metadata: Record<string, string>;
+  /** Where the payer goes back to once paid; validated at creation (https, or http on a devnet). */
+  returnUrl: string | null;
   createdAt: Date;
   expiresAt: Date;
   paidAt: Date | null;
@@ -83,6 +85,7 @@ export function toInvoiceResource(
     orderId: invoice.orderId,
     description: invoice.description,
     metadata: invoice.metadata,
+    returnUrl: invoice.returnUrl,
     payments: transfers
       .filter((transfer) => transfer.tokenAddress === invoice.token.address)
       .map((transfer) => ({

@@ -27,6 +27,7 @@ export type InvoiceRow = {
   order_id: string | null;
   description: string | null;
   metadata: string;
+  return_url: string | null;
   created_at: string;
   expires_at: string;
   paid_at: string | null;
@@ -70,6 +71,7 @@ export function toInvoiceRecord(row: InvoiceRow): InvoiceRecord {
     orderId: row.order_id,
     description: row.description,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    returnUrl: row.return_url ?? null,
     createdAt: new Date(row.created_at),
     expiresAt: new Date(row.expires_at),
     paidAt: date(row.paid_at),

@@ -22,6 +22,7 @@ export type NewInvoice = {
   orderId?: string | undefined;
   description?: string | undefined;
   metadata?: Record<string, string> | undefined;
+  returnUrl?: string | undefined;
 };
 
 export type InvoiceWithTransfers = { invoice: InvoiceRecord; transfers: TransferRecord[] };
@@ -67,8 +68,8 @@ export function createInvoice(
     db.prepare('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(index + 1, input.merchantId);
     db.prepare(
       `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
-         address_index, deposit_address, watch_from_block, order_id, description, metadata, created_at, expires_at, updated_at, seq)
-       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+         address_index, deposit_address, watch_from_block, order_id, description, metadata, return_url, created_at, expires_at, updated_at, seq)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
          (SELECT coalesce(max(seq), 0) + 1 FROM invoices))`,
     ).run(
       id,
@@ -84,6 +85,7 @@ export function createInvoice(
       input.orderId ?? null,
       input.description ?? null,
       JSON.stringify(input.metadata ?? {}),
+      input.returnUrl ?? null,
       createdAt,
       expiresAt,
       createdAt,

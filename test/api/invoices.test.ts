@@ -73,6 +73,36 @@ describe('POST /v1/invoices', () => {
     expect(JSON.parse(event.payload).data.invoice).toEqual(invoice);
   });
 
+  it('stores a returnUrl and returns it; refuses http unless private URLs are allowed, naming the field', async () => {
+    const created = await call('/v1/invoices', {
+      body: { ...validInvoice, returnUrl: 'https://shop.example/orders/42' },
+    });
+    expect(created.status).toBe(201);
+    const { id, returnUrl } = await created.json();
+    expect(returnUrl).toBe('https://shop.example/orders/42');
+    expect((await (await call(`/v1/invoices/${id}`)).json()).returnUrl).toBe(
+      'https://shop.example/orders/42',
+    );
+    expect((await (await call('/v1/invoices', { body: validInvoice })).json()).returnUrl).toBeNull();
+    // The test context allows private URLs, as the devnet does: http is accepted there…
+    const devnet = await call('/v1/invoices', {
+      body: { ...validInvoice, returnUrl: 'http://localhost:8080/' },
+    });
+    expect(devnet.status).toBe(201);
+    for (const bad of ['javascript:alert(1)', '/orders/42']) {
+      const refused = await call('/v1/invoices', { body: { ...validInvoice, returnUrl: bad } });
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).errors).toEqual([{ field: 'returnUrl', message: expect.any(String) }]);
+    }
+    // …and refused where they are not.
+    ctx.config.allowPrivateWebhookUrls = false;
+    const production = await call('/v1/invoices', {
+      body: { ...validInvoice, returnUrl: 'http://shop.example/' },
+    });
+    expect(production.status).toBe(400);
+    expect((await production.json()).errors[0]).toMatchObject({ field: 'returnUrl' });
+  });
+
   it('hands out consecutive address indexes and never reuses one', async () => {
     const addresses = new Set<string>();
     for (let i = 0; i < 5; i++) {

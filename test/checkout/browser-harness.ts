@@ -32,7 +32,7 @@ export const waitForText = (page: Page, selector: string, text: string) =>
  * the harness asserts that the page requested nothing from another host and logged no error
  * (a CSP violation is a console error, so this also proves the CSP holds).
  */
-export function useCheckoutBrowser() {
+export function useCheckoutBrowser(options: { chain?: Partial<ChainConfig> } = {}) {
   const state = {
     fixture: undefined as CheckoutFixture | undefined,
     server: undefined as ServerType | undefined,
@@ -56,6 +56,7 @@ export function useCheckoutBrowser() {
       confirmations: 2,
       pollIntervalMs: 100,
       tokens: inject('tokens'),
+      ...options.chain,
     };
     const fixture = createCheckoutFixture({ chain, merchantName: 'Teahouse' });
     state.fixture = fixture;

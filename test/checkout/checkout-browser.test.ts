@@ -23,6 +23,9 @@ describe('the checkout page in Chromium', () => {
     expect(await textOf(page, '#deposit-address')).toBe(invoice.depositAddress);
     expect(await textOf(page, '#token-address')).toBe(invoice.token.address);
     expect(await textOf(page, '#status')).toBe('Waiting for your payment.');
+    // Not a testnet chain: no badge, and nothing leads before the amount due.
+    expect(await page.locator('#testnet-badge').count()).toBe(0);
+    expect(await page.locator('#receipt').isHidden()).toBe(true);
     expect(await textOf(page, '#countdown')).toMatch(/^(59:[0-5]\d|1:00:00)$/);
     // The QR image loaded from the gateway and is a real picture.
     await page.waitForFunction(() => {

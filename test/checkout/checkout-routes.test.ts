@@ -111,7 +111,7 @@ describe('GET /pay/:id', () => {
 
 describe('GET /pay/:id/status', () => {
   it('shows only what the payer needs', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = fixture.invoice({ returnUrl: 'https://shop.example/orders/1' });
     const response = await fixture.app.request(`/pay/${invoice.id}/status`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -131,15 +131,20 @@ describe('GET /pay/:id/status', () => {
         'depositAddress',
         'exception',
         'expiresAt',
+        'paidAt',
         'payments',
         'paymentUri',
         'phase',
+        'returnUrl',
         'serverTime',
         'status',
+        'testnet',
         'token',
         'transaction',
       ].sort(),
     );
+    // The way back to the shop is shown only once paid.
+    expect(status).toMatchObject({ paidAt: null, returnUrl: null, testnet: false });
     expect(status).toMatchObject({
       status: 'pending',
       amount: '25.5',

@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ValidationError } from '../../domain/errors.ts';
 import { type InvoiceResource, toInvoiceResource } from '../../domain/invoice.ts';
 import { parseAmount } from '../../domain/money.ts';
+import { parseReturnUrl } from '../../domain/return-url.ts';
 import type { AppContext } from '../../runtime/context.ts';
 import { runIdempotent } from '../../store/idempotency.ts';
 import { createInvoice } from '../../store/invoices.ts';
@@ -57,6 +58,13 @@ export function registerCreateInvoice(app: ApiApp, ctx: AppContext): void {
     }
     const amount = parseAmount(body.amount, token.decimals);
     if (!amount.ok) throw new ValidationError([{ field: 'amount', message: amount.message }]);
+    const returnUrl =
+      body.returnUrl === undefined
+        ? undefined
+        : parseReturnUrl(body.returnUrl, { allowHttp: ctx.config.allowPrivateWebhookUrls });
+    if (returnUrl && !returnUrl.ok) {
+      throw new ValidationError([{ field: 'returnUrl', message: returnUrl.message }]);
+    }
 
     const now = ctx.clock.now();
     const create = () => {
@@ -71,6 +79,7 @@ export function registerCreateInvoice(app: ApiApp, ctx: AppContext): void {
           orderId: body.orderId,
           description: body.description,
           metadata: body.metadata,
+          returnUrl: returnUrl?.url,
         },
         { publicUrl: ctx.config.publicUrl, now },
       );

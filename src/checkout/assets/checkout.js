@@ -8,6 +8,9 @@
   const byId = (id) => document.getElementById(id);
   const POLL_INTERVAL_MS = 3000;
   const PAYABLE = ['awaiting_payment', 'partially_paid', 'confirming', 'underpaid'];
+  const PAID = ['paid', 'paid_late', 'overpaid'];
+  // Same locales and format as formatPaidTime in checkout-view.ts, so a live receipt reads as a served one.
+  const LOCALES = { en: 'en-GB', 'zh-Hans': 'zh-Hans-CN', 'zh-Hant': 'zh-Hant-TW' };
   const COUNTING = ['awaiting_payment', 'partially_paid', 'confirming'];
 
   let status = data.status;
@@ -66,14 +69,52 @@
       const hash = document.createElement('code');
       hash.className = 'hash';
       hash.textContent = p.txHash;
-      item.append(text, ' ', hash);
+      let shown = hash;
+      if (p.explorerUrl) {
+        shown = document.createElement('a');
+        shown.className = 'tx';
+        shown.href = p.explorerUrl;
+        shown.rel = 'noopener noreferrer';
+        shown.target = '_blank';
+        shown.append(hash);
+      }
+      item.append(text, ' ', shown);
       return item;
     });
     list.replaceChildren(...items);
     byId('payments').hidden = items.length === 0;
   }
 
+  const formatPaidTime = (iso) =>
+    `${new Intl.DateTimeFormat(LOCALES[data.language] || 'en-GB', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: 'UTC',
+    }).format(new Date(iso))} UTC`;
+
+  // A paid invoice leads with its receipt; an expired or canceled one with that word; neither
+  // shows an amount due any more.
+  function renderLead(s) {
+    const paid = PAID.includes(s.phase);
+    byId('receipt').hidden = !paid;
+    if (paid) {
+      setText('receipt-title', format('receipt.title', { amount: s.amountPaid, symbol: s.token.symbol }));
+      const time = byId('paid-at');
+      if (s.paidAt) time.setAttribute('datetime', s.paidAt);
+      setText('paid-at', s.paidAt ? format('receipt.paidAt', { time: formatPaidTime(s.paidAt) }) : '');
+      const back = byId('return-link');
+      if (s.returnUrl) back.setAttribute('href', s.returnUrl);
+      setText('return-link', format('receipt.return', { merchant: data.merchant }));
+      back.hidden = !s.returnUrl;
+    }
+    const lead = s.phase === 'expired' || s.phase === 'canceled' ? `lead.${s.phase}` : null;
+    byId('lead').hidden = !lead;
+    setText('lead', lead ? format(lead) : '');
+    byId('due-row').hidden = paid || lead !== null;
+  }
+
   function render(s) {
+    renderLead(s);
     const statusElement = byId('status');
     statusElement.dataset.phase = s.phase;
     setText('status', format(`phase.${s.phase}`, statusParams(s)));

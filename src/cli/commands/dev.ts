@@ -141,6 +141,8 @@ export async function devCommand(args: string[]): Promise<number> {
           rpcUrl,
           ...(wsUrl ? { wsUrl } : {}),
           confirmations,
+          // The checkout's "test network" badge: nothing paid on this chain is real money.
+          testnet: true,
           pollIntervalMs: blockTime ? Math.min(1000, blockTime * 250) : 200,
           tokens,
         },

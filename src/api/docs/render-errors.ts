@@ -1,0 +1,69 @@
+import type { ErrorCode } from '../../domain/errors.ts';
+import { STATUS_BY_CODE, toProblem } from '../problem.ts';
+import { escapeHtml, inlineMarkdown } from './html.ts';
+
+/** Where `/docs#error-<code>` lands: the `type` URI of every problem body (api/problem.ts). */
+export const errorAnchor = (code: string) => `error-${code}`;
+
+/**
+ * What each code means and what the client should do. Partial on purpose: a code added to
+ * STATUS_BY_CODE without a line here is still documented (status, title and the generic line
+ * below), so the reference never lags the table.
+ */
+const MEANINGS: Partial<Record<ErrorCode, string>> = {
+  validation_failed: 'A field is missing or invalid; `errors[].field` names each one. Fix the request.',
+  malformed_json: 'The body is not valid JSON.',
+  webhook_url_invalid: 'The webhook URL is not an absolute `https` (or `http`) URL.',
+  webhook_url_private:
+    'The webhook URL resolves to a loopback, private or link-local address, refused unless the operator sets `ALLOW_PRIVATE_WEBHOOK_URLS=true`.',
+  webhook_url_unresolvable: 'The webhook host name does not resolve.',
+  unauthorized: 'The `Authorization: Bearer sk_…` header is missing, unknown or revoked.',
+  route_not_found: 'No operation has this method and path.',
+  invoice_not_found: 'No invoice with this id belongs to your API key’s merchant.',
+  event_not_found: 'No event with this id belongs to your API key’s merchant.',
+  webhook_endpoint_not_found: 'No webhook endpoint with this id belongs to your API key’s merchant.',
+  invoice_not_cancelable: 'Only a `pending` invoice that has received nothing can be canceled.',
+  idempotency_key_in_flight:
+    'A request with the same `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its response.',
+  payload_too_large: 'The body is over 64 KiB.',
+  unsupported_media_type: 'Send the body as `application/json`.',
+  idempotency_key_reused: 'This `Idempotency-Key` was used with a different body; use a new key.',
+  address_space_exhausted: 'The merchant’s xpub has no non-hardened child index left for a deposit address.',
+  too_many_streams:
+    'Too many live status streams are open; poll the status JSON or retry after `Retry-After`.',
+  database_busy: 'The database is momentarily busy; nothing was written. Retry after `Retry-After` seconds.',
+  storage_full: 'The server is out of storage; nothing was written. Retry later.',
+  internal_error: 'A bug on the server; it has been logged. Retrying the same request may work.',
+};
+
+/** One row per code of the exhaustive table, sorted by status then code, each with its anchor. */
+export function renderErrors(): string {
+  const codes = (Object.keys(STATUS_BY_CODE) as ErrorCode[]).sort(
+    (a, b) => STATUS_BY_CODE[a] - STATUS_BY_CODE[b] || a.localeCompare(b),
+  );
+  const rows = codes.map((code) => {
+    const { title, status } = toProblem(code, '');
+    const meaning = MEANINGS[code] ?? `${title}.`;
+    return `<tr id="${errorAnchor(code)}"><td><a href="#${errorAnchor(code)}"><code>${escapeHtml(
+      code,
+    )}</code></a></td><td>${status}</td><td>${escapeHtml(title)}</td><td>${inlineMarkdown(meaning)}</td></tr>`;
+  });
+  const example = toProblem('validation_failed', 'The request body has invalid fields.', [
+    { field: 'amount', message: 'at most 6 decimals' },
+  ]);
+  return `<section id="errors"><h2>Errors</h2><p>Every error is an RFC 9457 <code>application/problem+json</code> body. Branch on <code>code</code>; <code>type</code> is <code>/docs#error-&lt;code&gt;</code>, a link to the row below; <code>errors[].field</code> names each bad field.</p><pre class="example"><code>${escapeHtml(
+    JSON.stringify(example, null, 2),
+  )}</code></pre><table class="errors"><thead><tr><th>code</th><th>status</th><th>title</th><th>meaning</th></tr></thead><tbody>${rows.join(
+    '',
+  )}</tbody></table></section>`;
+}
+
+/** The codes a response status can carry, as links: the bridge from an operation to the table. */
+export function codesForStatus(status: number): string {
+  const codes = (Object.keys(STATUS_BY_CODE) as ErrorCode[]).filter(
+    (code) => STATUS_BY_CODE[code] === status,
+  );
+  return codes
+    .map((code) => `<a href="#${errorAnchor(code)}"><code>${escapeHtml(code)}</code></a>`)
+    .join(', ');
+}

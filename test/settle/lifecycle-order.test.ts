@@ -1,0 +1,92 @@
+import type { Address } from 'viem';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { type Gateway, startGateway } from '../fixtures/gateway.ts';
+
+/**
+ * The event order README "Invoice lifecycle" and /docs promise, end to end on anvil. Every event
+ * carries the invoice as it is after the whole change that produced it, so with 1 confirmation the
+ * payment and its confirmation are one change: `invoice.payment_detected` already says `paid` and
+ * `invoice.processing` never fires.
+ */
+withSnapshot();
+
+let gateway: Gateway | undefined;
+afterEach(async () => {
+  await gateway?.stop();
+  gateway = undefined;
+});
+
+const usdc = () => inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
+const payer = () => inject('payers')[2]?.address as Address;
+
+/** `type:status` of every webhook received for the invoice, in delivery order. */
+function timeline(running: Gateway, invoiceId: string): string[] {
+  return running
+    .webhooks()
+    .filter((event) => event.data.invoice.id === invoiceId)
+    .map((event) => `${event.type}:${event.data.invoice.status}`);
+}
+
+async function payExactly(confirmations: number) {
+  const running = await startGateway({ confirmations });
+  gateway = running;
+  const invoice = running.createInvoice('7.25');
+  await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: 7_250_000n });
+  return { running, invoice };
+}
+
+describe('the order of invoice events', () => {
+  it('with 1 confirmation: created, payment_detected (already paid), paid — and no processing', async () => {
+    const { running, invoice } = await payExactly(1);
+    await running.waitFor(() =>
+      timeline(running, invoice.id).some((entry) => entry.startsWith('invoice.paid')),
+    );
+    // Let the chain move on: nothing else may fire for a paid invoice.
+    await mine(2);
+    await running.waitFor(async () => {
+      const cursor = running.ctx.db.prepare('SELECT block_number FROM chain_cursors').get() as
+        | { block_number: number }
+        | undefined;
+      return (cursor?.block_number ?? 0) >= Number(await createTestClients().publicClient.getBlockNumber());
+    });
+    expect(timeline(running, invoice.id)).toEqual([
+      'invoice.created:pending',
+      'invoice.payment_detected:paid',
+      'invoice.paid:paid',
+    ]);
+  });
+
+  it('with 3 confirmations: created, payment_detected and processing (processing), then paid', async () => {
+    const { running, invoice } = await payExactly(3);
+    await running.waitFor(() => timeline(running, invoice.id).length === 3);
+    expect(timeline(running, invoice.id)).toEqual([
+      'invoice.created:pending',
+      'invoice.payment_detected:processing',
+      'invoice.processing:processing',
+    ]);
+    await mine(2);
+    await running.waitFor(() => timeline(running, invoice.id).length === 4);
+    expect(timeline(running, invoice.id).at(-1)).toBe('invoice.paid:paid');
+  });
+
+  it('with 3 confirmations, a partial payment is detected while pending and fires no processing', async () => {
+    const running = await startGateway({ confirmations: 3 });
+    gateway = running;
+    const invoice = running.createInvoice('10');
+    await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: 4_000_000n });
+    await mine(3);
+    await running.waitFor(() => timeline(running, invoice.id).length === 2);
+    await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: 6_000_000n });
+    await running.waitFor(() => timeline(running, invoice.id).length === 4);
+    await mine(2);
+    await running.waitFor(() => timeline(running, invoice.id).length === 5);
+    expect(timeline(running, invoice.id)).toEqual([
+      'invoice.created:pending',
+      'invoice.payment_detected:pending',
+      'invoice.payment_detected:processing',
+      'invoice.processing:processing',
+      'invoice.paid:paid',
+    ]);
+  });
+});
