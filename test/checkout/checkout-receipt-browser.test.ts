@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { textOf, UI_TIMEOUT_MS, useCheckoutBrowser, waitForText } from './browser-harness.ts';
 
 /**
- * The receipt and the closed states (issue 13 item 11) on a devnet chain: `testnet` set, as
+ * The receipt and the closed states on a devnet chain: `testnet` set, as
  * `stablegate dev` writes it, and a loopback explorer (never opened: only its links are checked).
  */
 const EXPLORER = 'http://127.0.0.1:9/explorer';
