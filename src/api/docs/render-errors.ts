@@ -6,11 +6,10 @@ import { escapeHtml, inlineMarkdown } from './html.ts';
 export const errorAnchor = (code: string) => `error-${code}`;
 
 /**
- * What each code means and what the client should do. Partial on purpose: a code added to
- * STATUS_BY_CODE without a line here is still documented (status, title and the generic line
- * below), so the reference never lags the table.
+ * What each code means and what the client should do. Exhaustive like STATUS_BY_CODE: a new code
+ * does not compile without its line, so the reference never lags the table.
  */
-const MEANINGS: Partial<Record<ErrorCode, string>> = {
+const MEANINGS: Record<ErrorCode, string> = {
   validation_failed: 'A field is missing or invalid; `errors[].field` names each one. Fix the request.',
   malformed_json: 'The body is not valid JSON.',
   webhook_url_invalid: 'The webhook URL is not an absolute `https` (or `http`) URL.',
@@ -22,6 +21,10 @@ const MEANINGS: Partial<Record<ErrorCode, string>> = {
   invoice_not_found: 'No invoice with this id belongs to your API key’s merchant.',
   event_not_found: 'No event with this id belongs to your API key’s merchant.',
   webhook_endpoint_not_found: 'No webhook endpoint with this id belongs to your API key’s merchant.',
+  api_key_not_found: 'No active API key with this id belongs to your API key’s merchant.',
+  deposit_address_in_use:
+    'The deposit address this invoice would get already belongs to another invoice (two merchants registered the same key); nothing was written. Ask the operator.',
+  last_api_key: 'This is the merchant’s last active API key; create another before revoking it.',
   invoice_not_cancelable: 'Only a `pending` invoice that has received nothing can be canceled.',
   idempotency_key_in_flight:
     'A request with the same `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its response.',
@@ -29,6 +32,10 @@ const MEANINGS: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: 'Send the body as `application/json`.',
   idempotency_key_reused: 'This `Idempotency-Key` was used with a different body; use a new key.',
   address_space_exhausted: 'The merchant’s xpub has no non-hardened child index left for a deposit address.',
+  rate_limited:
+    'Too many requests for this API key or client address; retry after `Retry-After` seconds (`docs/security.md` lists the limits).',
+  webhook_endpoint_limit:
+    'The merchant has as many webhook endpoints as the operator allows (16 by default); delete one first.',
   too_many_streams:
     'Too many live status streams are open; poll the status JSON or retry after `Retry-After`.',
   database_busy: 'The database is momentarily busy; nothing was written. Retry after `Retry-After` seconds.',
@@ -43,7 +50,7 @@ export function renderErrors(): string {
   );
   const rows = codes.map((code) => {
     const { title, status } = toProblem(code, '');
-    const meaning = MEANINGS[code] ?? `${title}.`;
+    const meaning = MEANINGS[code];
     return `<tr id="${errorAnchor(code)}"><td><a href="#${errorAnchor(code)}"><code>${escapeHtml(
       code,
     )}</code></a></td><td>${status}</td><td>${escapeHtml(title)}</td><td>${inlineMarkdown(meaning)}</td></tr>`;
