@@ -5,7 +5,7 @@
 // of the whole tree takes about a second, so the tests can rebuild before every run.
 // A production install from a built tree (the Docker image builds dist/ in an earlier stage and
 // copies no src/) keeps the dist/ it was given instead of failing the install.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,15 +39,31 @@ const compilerOptions = {
   rewriteRelativeImportExtensions: true,
 };
 
-const sources = (dir) =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
-  });
+const filesUnder = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        return entry.isDirectory() ? filesUnder(path) : [path];
+      })
+    : [];
 
-rmSync(dist, { recursive: true, force: true });
-for (const file of [...sources(join(root, 'src')), join(root, 'contracts-abi/index.ts')]) {
+/**
+ * Writes only what changed, each file through a rename, so a CLI process that another test run
+ * starts meanwhile never reads a half-written or missing module.
+ */
+function writeIfChanged(path, text) {
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return;
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, path);
+}
+
+const built = new Set();
+const sources = filesUnder(join(root, 'src')).filter(
+  (path) => /\.tsx?$/.test(path) && !/\.test\.tsx?$/.test(path),
+);
+for (const file of [...sources, join(root, 'contracts-abi/index.ts')]) {
   const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), {
     compilerOptions,
     fileName: file,
@@ -64,8 +80,14 @@ for (const file of [...sources(join(root, 'src')), join(root, 'contracts-abi/ind
     process.exit(1);
   }
   const out = join(dist, relative(root, file)).replace(/\.tsx?$/, '.js');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, outputText);
+  writeIfChanged(out, outputText);
+  built.add(out);
 }
 // Files the code reads at run time beside itself (checkout-assets.ts).
-cpSync(join(root, 'src/checkout/assets'), join(dist, 'src/checkout/assets'), { recursive: true });
+for (const asset of filesUnder(join(root, 'src/checkout/assets'))) {
+  const out = join(dist, relative(root, asset));
+  writeIfChanged(out, readFileSync(asset, 'utf8'));
+  built.add(out);
+}
+// A module whose source was deleted must not linger where an import could still find it.
+for (const stale of filesUnder(dist).filter((path) => !built.has(path))) rmSync(stale);

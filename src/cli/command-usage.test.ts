@@ -5,6 +5,7 @@ import { listenCommand } from './commands/listen.ts';
 import { merchantCommand } from './commands/merchant.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { payCommand } from './commands/pay.ts';
+import { secretsCommand } from './commands/secrets.ts';
 import { serveCommand } from './commands/serve.ts';
 import { watchCommand } from './commands/watch.ts';
 import { workCommand } from './commands/work.ts';
@@ -25,6 +26,8 @@ const COMMANDS: [name: string, command: Command, prefix: string[], flags: string
   ['key create', keyCommand, ['create'], ['--merchant', '--name', '--json']],
   ['key list', keyCommand, ['list'], ['--merchant', '--json']],
   ['key revoke', keyCommand, ['revoke'], ['--merchant']],
+  ['secrets', secretsCommand, [], []],
+  ['secrets reseal', secretsCommand, ['reseal'], []],
   ['pay', payCommand, [], ['--amount', '--payer', '--data-dir']],
   ['listen', listenCommand, [], ['--port', '--secret', '--register', '--data-dir']],
 ];

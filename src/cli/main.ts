@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
   merchant: async () => (await import('./commands/merchant.ts')).merchantCommand,
   key: async () => (await import('./commands/key.ts')).keyCommand,
+  secrets: async () => (await import('./commands/secrets.ts')).secretsCommand,
   pay: async () => (await import('./commands/pay.ts')).payCommand,
   listen: async () => (await import('./commands/listen.ts')).listenCommand,
 };
@@ -26,6 +27,7 @@ Commands:
   migrate                 apply database migrations
   merchant create --name <n> --xpub <xpub|-> [--allow-depth] [--json]
   key create|list|revoke [<keyId>] --merchant <id> [--name <n>] [--json]   a merchant's API keys
+  secrets reseal          seal webhook secrets with a new STABLEGATE_SECRET_KEY
   pay <invoiceId> [--amount <a>]   pay an invoice from a devnet payer
   listen [--port 9000] [--secret whsec_…] [--register]   print verified webhooks
 

@@ -45,6 +45,13 @@ const EnvSchema = z.object({
       'must be base64 of 32 random bytes (openssl rand -base64 32)',
     )
     .optional(),
+  STABLEGATE_PREVIOUS_SECRET_KEY: z
+    .string()
+    .refine(
+      (value) => Buffer.from(value, 'base64').length === 32,
+      'must be base64 of 32 random bytes (openssl rand -base64 32)',
+    )
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Quotas and rate limits (README, "Quotas and rate limits"): per API key, per merchant, per client IP.
   RATE_LIMIT_WRITES_PER_MINUTE: count(600),
@@ -92,6 +99,8 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** Seals webhook secrets; absent: a key file beside the database (runtime/secret-key.ts). */
   secretKey: string | undefined;
+  /** While rotating the secret key: the old one, which opens what it sealed until a reseal. */
+  previousSecretKey: string | undefined;
   limits: Limits;
   /**
    * Reverse proxies in front of the server: 0 keys clients on the socket's address; N takes the
@@ -140,6 +149,7 @@ export function loadConfig(
       allowPrivateWebhookUrls: values.ALLOW_PRIVATE_WEBHOOK_URLS,
       logLevel: values.LOG_LEVEL,
       secretKey: values.STABLEGATE_SECRET_KEY,
+      previousSecretKey: values.STABLEGATE_PREVIOUS_SECRET_KEY,
       limits: limitsFrom(values),
       trustProxyHops: values.TRUST_PROXY,
     },

@@ -11,7 +11,11 @@ import { loadSecretBox } from './secret-key.ts';
 export function createContext(config: Config, options: { name?: string } = {}): AppContext {
   const logger = createLogger({ level: config.logLevel, name: options.name ?? 'stablegate' });
   const db = openDatabase(config.databasePath);
-  const secrets = loadSecretBox({ databasePath: config.databasePath, secretKey: config.secretKey });
+  const secrets = loadSecretBox({
+    databasePath: config.databasePath,
+    secretKey: config.secretKey,
+    previousSecretKey: config.previousSecretKey,
+  });
   return {
     config,
     logger,

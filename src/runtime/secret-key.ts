@@ -7,8 +7,14 @@ import { createSecretBox, SECRET_KEY_BYTES, type SecretBox } from '../store/secr
  * manager) when set, else `<DATABASE_PATH>.key`, created once with mode 0600. Every process that
  * shares the database (serve, work, dev) finds the same key the same way.
  */
-export function loadSecretBox(options: { databasePath: string; secretKey?: string | undefined }): SecretBox {
-  if (options.secretKey) return createSecretBox(Buffer.from(options.secretKey, 'base64'));
+export function loadSecretBox(options: {
+  databasePath: string;
+  secretKey?: string | undefined;
+  /** The key being rotated away from: still opens, never seals (docs/security.md). */
+  previousSecretKey?: string | undefined;
+}): SecretBox {
+  const previous = options.previousSecretKey ? [Buffer.from(options.previousSecretKey, 'base64')] : [];
+  if (options.secretKey) return createSecretBox(Buffer.from(options.secretKey, 'base64'), previous);
   const path = `${options.databasePath}.key`;
   if (!existsSync(path)) {
     // 'wx' fails if another process created it first; then read theirs.
@@ -18,5 +24,5 @@ export function loadSecretBox(options: { databasePath: string; secretKey?: strin
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  return createSecretBox(Buffer.from(readFileSync(path, 'utf8').trim(), 'base64'));
+  return createSecretBox(Buffer.from(readFileSync(path, 'utf8').trim(), 'base64'), previous);
 }

@@ -15,3 +15,17 @@ describe('createSecretBox', () => {
     expect(() => box.open('whsec_plain', 'whe_1')).toThrow(SecretBoxError);
   });
 });
+
+describe('createSecretBox with previous keys', () => {
+  it('opens what an old key sealed, but seals with the current key only', () => {
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const sealedOld = createSecretBox(oldKey).seal('whsec_old', 'whe_1');
+    const rotating = createSecretBox(newKey, [oldKey]);
+    expect(rotating.open(sealedOld, 'whe_1')).toBe('whsec_old');
+    const sealedNew = rotating.seal('whsec_new', 'whe_1');
+    expect(createSecretBox(newKey).open(sealedNew, 'whe_1')).toBe('whsec_new');
+    expect(() => createSecretBox(oldKey).open(sealedNew, 'whe_1')).toThrow(SecretBoxError);
+    expect(() => createSecretBox(newKey).open(sealedOld, 'whe_1')).toThrow(SecretBoxError);
+  });
+});

@@ -19,9 +19,17 @@ export class SecretBoxError extends Error {
   readonly retryable = false;
 }
 
-export function createSecretBox(key: Buffer): SecretBox {
-  if (key.length !== SECRET_KEY_BYTES)
-    throw new SecretBoxError(`the secret key must be ${SECRET_KEY_BYTES} bytes`);
+/**
+ * Seals with `key`; opens with `key`, else with each of `previousKeys` in turn, so that while the
+ * operator rotates the key (docs/security.md) secrets sealed under the old one still sign until
+ * `stablegate secrets reseal` has sealed them all anew.
+ */
+export function createSecretBox(key: Buffer, previousKeys: readonly Buffer[] = []): SecretBox {
+  for (const candidate of [key, ...previousKeys]) {
+    if (candidate.length !== SECRET_KEY_BYTES)
+      throw new SecretBoxError(`the secret key must be ${SECRET_KEY_BYTES} bytes`);
+  }
+  const keys = [key, ...previousKeys];
   return {
     seal(plaintext, rowId) {
       const iv = randomBytes(12);
@@ -36,18 +44,22 @@ export function createSecretBox(key: Buffer): SecretBox {
       const [version, iv, tag, ciphertext] = sealed.split('.');
       if (version !== VERSION || !iv || !tag || ciphertext === undefined)
         throw new SecretBoxError('not a sealed secret');
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-        decipher.setAAD(Buffer.from(rowId));
-        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-        return Buffer.concat([
-          decipher.update(Buffer.from(ciphertext, 'base64url')),
-          decipher.final(),
-        ]).toString('utf8');
-      } catch (error) {
-        // Wrong key (STABLEGATE_SECRET_KEY changed, key file replaced) or a tampered value.
-        throw new SecretBoxError('the secret cannot be decrypted with this key', { cause: error });
+      let failure: unknown;
+      for (const candidate of keys) {
+        try {
+          const decipher = createDecipheriv('aes-256-gcm', candidate, Buffer.from(iv, 'base64url'));
+          decipher.setAAD(Buffer.from(rowId));
+          decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+          return Buffer.concat([
+            decipher.update(Buffer.from(ciphertext, 'base64url')),
+            decipher.final(),
+          ]).toString('utf8');
+        } catch (error) {
+          failure = error;
+        }
       }
+      // Wrong key (STABLEGATE_SECRET_KEY changed, key file replaced) or a tampered value.
+      throw new SecretBoxError('the secret cannot be decrypted with this key', { cause: failure });
     },
   };
 }
