@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HDKey } from '@scure/bip32';
@@ -23,7 +23,7 @@ import {
 const START_TIMEOUT_MS = 60_000;
 const EVENT_TIMEOUT_MS = 45_000;
 /** `dev` as a newcomer runs it: its own anvil and redis-server, none of the test run's settings. */
-const DEV_ENV = childEnv({}, ['REDIS_URL', 'DATABASE_PATH', 'STABLEGATE_CONFIG', 'PORT']);
+const DEV_ENV = childEnv({}, ['REDIS_URL', 'DATABASE_PATH', 'STABLEGATE_CONFIG', 'PORT', 'HOST']);
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -125,7 +125,8 @@ describe('stablegate CLI, one-shot', () => {
 });
 
 describe('one stablegate dev process', () => {
-  const dataDir = tempDir();
+  // A folder dev creates itself, so its mode is dev's doing (mkdtemp's are 0700 already).
+  const dataDir = join(tempDir(), 'data');
   let dev: CliProcess;
   let devnet: DevnetFile;
   let port: number;
@@ -154,6 +155,24 @@ describe('one stablegate dev process', () => {
     const docs = await fetch(`${base}/docs`);
     await docs.body?.cancel();
     expect(docs.status).toBe(200);
+  });
+
+  test('listens on loopback only, and keeps its data dir and database private', () => {
+    // /proc/net/tcp{,6}: "sl local_address rem_address st …", addresses as hex ip:port, 0A = LISTEN.
+    const listening = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
+      readFileSync(table, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        .filter(
+          (fields) =>
+            fields[3] === '0A' && fields[1]?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`),
+        )
+        .map((fields) => fields[1]?.split(':')[0]),
+    );
+    expect(listening).toEqual(['0100007F']);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'stablegate.db')).mode & 0o777).toBe(0o600);
   });
 
   test('a second dev on the same data dir refuses to start, naming the running one', async () => {

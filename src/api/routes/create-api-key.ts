@@ -22,7 +22,7 @@ const route = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 413, 415, 503, 507),
+    ...errorResponses(400, 401, 413, 415, 429, 503, 507),
   },
 });
 

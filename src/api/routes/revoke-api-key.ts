@@ -16,7 +16,7 @@ const route = createRoute({
       description: 'Revoked',
       content: { 'application/json': { schema: z.object({ id: z.string(), revoked: z.literal(true) }) } },
     },
-    ...errorResponses(400, 401, 404, 409, 413, 503, 507),
+    ...errorResponses(400, 401, 404, 409, 413, 429, 503, 507),
   },
 });
 

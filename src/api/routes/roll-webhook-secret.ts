@@ -26,7 +26,7 @@ const route = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 404, 413, 503, 507),
+    ...errorResponses(400, 401, 404, 413, 429, 503, 507),
   },
 });
 
