@@ -2,7 +2,7 @@
 // Compiles contracts/*.sol with the npm `solc` package (pinned in package.json, so every machine
 // produces the same bytecode) and writes contracts-abi/<Name>.json plus a typed index.ts for viem.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import solc from 'solc';
@@ -33,12 +33,24 @@ const input = {
   },
 };
 
-const output = JSON.parse(solc.compile(JSON.stringify(input)));
+/** Resolves `@openzeppelin/contracts/…` imports from node_modules (the pinned npm package). */
+function findImports(path) {
+  try {
+    return { contents: readFileSync(join(root, 'node_modules', path), 'utf8') };
+  } catch {
+    return { error: `not found: ${path}` };
+  }
+}
+
+const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
 const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
 for (const message of output.errors ?? []) console.error(message.formattedMessage);
 if (errors.length > 0) process.exit(1);
 
+// `--check` (npm run check, so CI): compile and compare with the checked-in artifacts, write nothing.
+const checkOnly = process.argv.includes('--check');
 mkdirSync(outDir, { recursive: true });
+const stale = [];
 
 /** @type {{ name: string, abi: unknown[], bytecode: string, deployedBytecode: string }[]} */
 const artifacts = [];
@@ -53,10 +65,18 @@ for (const file of Object.keys(sources)) {
     deployedBytecode: `0x${contract.evm.deployedBytecode.object}`,
   };
   artifacts.push(artifact);
-  writeFileSync(
-    join(outDir, `${name}.json`),
-    `${JSON.stringify({ abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode }, null, 2)}\n`,
-  );
+  const path = join(outDir, `${name}.json`);
+  const text = `${JSON.stringify({ abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode }, null, 2)}\n`;
+  if (!checkOnly) writeFileSync(path, text);
+  else if (!existsSync(path) || readFileSync(path, 'utf8') !== text) stale.push(`${name}.json`);
+}
+if (checkOnly) {
+  if (stale.length > 0) {
+    console.error(`contracts-abi is out of date (${stale.join(', ')}): run \`npm run compile-contracts\``);
+    process.exit(1);
+  }
+  console.error(`contracts-abi is up to date with contracts/ (${artifacts.length} contracts)`);
+  process.exit(0);
 }
 
 const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);

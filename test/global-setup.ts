@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createPublicClient, createWalletClient, http } from 'viem';
 import type { TestProject } from 'vitest/node';
-import { getAnvilAccounts } from '../src/devnet/anvil-accounts.ts';
+import { ANVIL_DEPLOYER, getAnvilAccounts } from '../src/devnet/anvil-accounts.ts';
+import { deployForwarderFactory } from '../src/devnet/deploy-forwarder-factory.ts';
 import { deployStablecoins } from '../src/devnet/deploy-stablecoins.ts';
 import { type Anvil, startAnvil } from '../src/devnet/start-anvil.ts';
 import {
@@ -50,6 +52,12 @@ export default async function setup(project: TestProject) {
     [anvil, redis] = await Promise.all([startAnvil(), startPrivateRedis()]);
     const payers = getAnvilAccounts({ count: PAYER_COUNT, from: 1 });
     const tokens = await deployStablecoins({ rpcUrl: anvil.rpcUrl, payers: payers.map((p) => p.address) });
+    // After the stablecoins, so their addresses (the deployer's first nonces) stay as they were.
+    const transport = http(anvil.rpcUrl);
+    await deployForwarderFactory({
+      publicClient: createPublicClient({ transport, pollingInterval: 50 }),
+      walletClient: createWalletClient({ account: ANVIL_DEPLOYER, transport, pollingInterval: 50 }),
+    });
 
     // Code under test that reads REDIS_URL from the environment (workers inherit it) gets ours too.
     process.env.REDIS_URL = redis.url;
