@@ -31,6 +31,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   database_busy: 503,
   // RFC 4918 §11.5: the server cannot store what the request needs; retrying after space is freed works.
   storage_full: 507,
+  // RFC 9110 §15.6.3: the upstream (the chain's node) failed; nothing was written.
+  chain_unavailable: 502,
   internal_error: 500,
 };
 

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'webhook_endpoint_limit'
   | 'database_busy'
   | 'storage_full'
+  | 'chain_unavailable'
   | 'internal_error';
 
 export type FieldError = { field: string; message: string };
@@ -106,5 +107,15 @@ export class WebhookEndpointLimitError extends BaseError {
       'webhook_endpoint_limit',
       `A merchant can have at most ${max} webhook endpoints; delete one before adding another.`,
     );
+  }
+}
+
+/** The chain's node did not answer (a read the request needs, e.g. balances to plan a sweep). */
+export class ChainUnavailableError extends BaseError {
+  constructor(chainId: number, cause: unknown) {
+    super('chain_unavailable', `The node of chain ${chainId} did not answer; try again shortly.`, {
+      retryable: true,
+      cause,
+    });
   }
 }

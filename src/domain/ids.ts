@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Prefixes of every public id: the prefix names the kind of object, as Stripe's do. */
-export type IdPrefix = 'inv' | 'evt' | 'whe' | 'mch' | 'key' | 'dlv';
+export type IdPrefix = 'inv' | 'evt' | 'whe' | 'mch' | 'key' | 'dlv' | 'swp';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 const TIME_CHARS = 10;

@@ -1,5 +1,6 @@
 import { newId } from '../domain/ids.ts';
 import type { InvoiceResource } from '../domain/invoice.ts';
+import type { SweepResource } from '../domain/sweep.ts';
 import { cursorSeq } from './cursor-seq.ts';
 import type { Db } from './db.ts';
 
@@ -11,13 +12,20 @@ export const EVENT_TYPES = [
   'invoice.payment_reverted',
   'invoice.expired',
   'invoice.canceled',
+  'sweep.submitted',
+  'sweep.confirmed',
+  'sweep.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+export type InvoiceEventType = Extract<EventType, `invoice.${string}`>;
+export type SweepEventType = Extract<EventType, `sweep.${string}`>;
 
 export type EventRecord = {
   id: string;
   merchantId: string;
-  invoiceId: string;
+  /** The invoice an `invoice.*` event is about; null for a merchant's sweep events. */
+  invoiceId: string | null;
+  sweepId: string | null;
   type: EventType;
   /** The exact JSON body every endpoint receives for this event. */
   payload: string;
@@ -27,7 +35,8 @@ export type EventRecord = {
 type EventRow = {
   id: string;
   merchant_id: string;
-  invoice_id: string;
+  invoice_id: string | null;
+  sweep_id: string | null;
   type: EventType;
   payload: string;
   created_at: string;
@@ -37,6 +46,7 @@ const toEvent = (row: EventRow): EventRecord => ({
   id: row.id,
   merchantId: row.merchant_id,
   invoiceId: row.invoice_id,
+  sweepId: row.sweep_id,
   type: row.type,
   payload: row.payload,
   createdAt: new Date(row.created_at),
@@ -49,24 +59,34 @@ const toEvent = (row: EventRow): EventRecord => ({
  */
 export function insertEvent(
   db: Db,
-  input: { merchantId: string; type: EventType; invoice: InvoiceResource; now: Date },
+  input: { merchantId: string; type: InvoiceEventType; invoice: InvoiceResource; now: Date },
+): EventRecord {
+  return writeEvent(db, input, { invoiceId: input.invoice.id, sweepId: null }, { invoice: input.invoice });
+}
+
+/** A sweep's event (store/sweeps.ts), the merchant's; same outbox, same delivery, same rules. */
+export function insertSweepEvent(
+  db: Db,
+  input: { merchantId: string; type: SweepEventType; sweep: SweepResource; now: Date },
+): EventRecord {
+  return writeEvent(db, input, { invoiceId: null, sweepId: input.sweep.id }, { sweep: input.sweep });
+}
+
+function writeEvent(
+  db: Db,
+  input: { merchantId: string; type: EventType; now: Date },
+  subject: { invoiceId: string | null; sweepId: string | null },
+  data: { invoice: InvoiceResource } | { sweep: SweepResource },
 ): EventRecord {
   const id = newId('evt', input.now.getTime());
   const createdAt = input.now.toISOString();
-  const payload = JSON.stringify({ id, type: input.type, createdAt, data: { invoice: input.invoice } });
+  const payload = JSON.stringify({ id, type: input.type, createdAt, data });
   // seq: the order of events, also of those written in one millisecond (migrations/002).
   db.prepare(
-    `INSERT INTO events (id, merchant_id, invoice_id, type, payload, created_at, seq)
-     VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM events))`,
-  ).run(id, input.merchantId, input.invoice.id, input.type, payload, createdAt);
-  return {
-    id,
-    merchantId: input.merchantId,
-    invoiceId: input.invoice.id,
-    type: input.type,
-    payload,
-    createdAt: input.now,
-  };
+    `INSERT INTO events (id, merchant_id, invoice_id, sweep_id, type, payload, created_at, seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM events))`,
+  ).run(id, input.merchantId, subject.invoiceId, subject.sweepId, input.type, payload, createdAt);
+  return { id, merchantId: input.merchantId, ...subject, type: input.type, payload, createdAt: input.now };
 }
 
 export function getEvent(db: Db, merchantId: string, id: string): EventRecord | null {

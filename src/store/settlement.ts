@@ -1,7 +1,7 @@
 import { type InvoiceRecord, type TransferStatus, toInvoiceResource } from '../domain/invoice.ts';
 import { computeInvoiceState } from '../domain/invoice-state.ts';
 import { type Db, writeTransaction } from './db.ts';
-import { type EventType, insertEvent } from './events.ts';
+import { type InvoiceEventType as EventType, insertEvent } from './events.ts';
 import { type InvoiceWithTransfers, loadInvoice } from './invoices.ts';
 
 export type SettleOptions = { publicUrl: string; now: Date };

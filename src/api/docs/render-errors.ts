@@ -40,6 +40,8 @@ const MEANINGS: Record<ErrorCode, string> = {
     'Too many live status streams are open; poll the status JSON or retry after `Retry-After`.',
   database_busy: 'The database is momentarily busy; nothing was written. Retry after `Retry-After` seconds.',
   storage_full: 'The server is out of storage; nothing was written. Retry later.',
+  chain_unavailable:
+    "The chain's node did not answer a read the request needs (e.g. balances to plan a sweep); nothing was written. Retry later.",
   internal_error: 'A bug on the server; it has been logged. Retrying the same request may work.',
 };
 

@@ -32,6 +32,18 @@ const WHEN: Record<EventType, { when: string; status: string }> = {
     when: 'The merchant canceled it (`POST /v1/invoices/{id}/cancel`).',
     status: 'canceled',
   },
+  'sweep.submitted': {
+    when: 'The gateway’s gas wallet signed and sent a sweep transaction that moves the balances of paid forwarder deposit addresses to the payout (README “Sweeps”). Carries `data.sweep`, not an invoice. A fee bump of the same transaction does not fire it again.',
+    status: 'submitted',
+  },
+  'sweep.confirmed': {
+    when: 'The sweep transaction has the chain’s confirmations. `data.sweep.totals` are what its receipt’s `Flushed` logs moved, per token; `depositAddresses` are the addresses it emptied. Once per sweep; a reorged sweep is re-checked before it fires.',
+    status: 'confirmed',
+  },
+  'sweep.failed': {
+    when: 'The sweep was not mined and will not be: the gas wallet has no ETH for the fee, its nonce was taken by another transaction, or it reverted. `data.sweep.failureReason` says which; its addresses are swept by a later sweep.',
+    status: 'failed',
+  },
 };
 
 const ORDER = `<h3 id="event-order">Order</h3><p>Every event carries the invoice as it is after the whole change that produced it. For an exact, on-time payment, with N the chain's <code>confirmations</code> (<code>GET /v1/chains</code>):</p><ul>
@@ -43,28 +55,32 @@ const ENVELOPE = `<table class="fields"><thead><tr><th>field</th><th>type</th><t
 <tr><td><code>id</code></td><td>string</td><td>required</td><td><code>evt_…</code>; equal to the <code>webhook-id</code> header, stable across retries and redeliveries</td></tr>
 <tr><td><code>type</code></td><td>string</td><td>required</td><td>one of the types below</td></tr>
 <tr><td><code>createdAt</code></td><td>string</td><td>required</td><td>ISO-8601 UTC time of the change</td></tr>
-<tr><td><code>data.invoice</code></td><td><a href="#${schemaAnchor('Invoice')}"><code>Invoice</code></a></td><td>required</td><td>the invoice right after the change, as <code>GET /v1/invoices/{id}</code> shows it</td></tr>
+<tr><td><code>data.invoice</code></td><td><a href="#${schemaAnchor('Invoice')}"><code>Invoice</code></a></td><td><code>invoice.*</code></td><td>the invoice right after the change, as <code>GET /v1/invoices/{id}</code> shows it</td></tr>
+<tr><td><code>data.sweep</code></td><td><a href="#${schemaAnchor('Sweep')}"><code>Sweep</code></a></td><td><code>sweep.*</code></td><td>the sweep right after the change</td></tr>
 </tbody></table>`;
 
 /** The webhook reference: signature headers, the envelope, each type with an example payload. */
 export function renderEvents(components: Components): string {
   const invoice = exampleOf({ $ref: '#/components/schemas/Invoice' }, components) as Record<string, unknown>;
+  const sweep = exampleOf({ $ref: '#/components/schemas/Sweep' }, components) as Record<string, unknown>;
   const sections = EVENT_TYPES.map((type) => {
     const { when, status } = WHEN[type];
+    const first = status.split(/,| or /)[0]?.trim() ?? status;
+    const isSweep = type.startsWith('sweep.');
     const example = {
       id: 'evt_01jd3x9q8a4f2m7c0k5n3r9t6w',
       type,
       createdAt: '2026-01-01T12:00:00.000Z',
-      data: { invoice: { ...invoice, status: status.split(/,| or /)[0]?.trim() ?? status } },
+      data: isSweep ? { sweep: { ...sweep, status: first } } : { invoice: { ...invoice, status: first } },
     };
     return `<section id="${eventAnchor(type)}" class="event"><h3><code>${escapeHtml(type)}</code></h3><p>${inlineMarkdown(
       when,
-    )}</p><p>Invoice status carried: ${escapeHtml(status)}.</p><details><summary>Example payload</summary>${jsonBlock(
+    )}</p><p>${isSweep ? 'Sweep' : 'Invoice'} status carried: ${escapeHtml(status)}.</p><details><summary>Example payload</summary>${jsonBlock(
       example,
       `${type} payload`,
     )}</details></section>`;
   });
-  return `<section id="events"><h2>Webhook events</h2><p>Each event is POSTed as JSON to every enabled endpoint subscribed to its type, signed per Standard Webhooks: headers <code>webhook-id</code>, <code>webhook-timestamp</code> and <code>webhook-signature: v1,&lt;base64 HMAC-SHA256&gt;</code>. Verify with the endpoint's <code>whsec_</code> secret (the <code>standardwebhooks</code> package does it). Answer 2xx within 15 s; failures are retried with jitter for about three days.</p><h3 id="event-envelope">Envelope</h3><p><code>{ id, type, createdAt, data: { invoice } }</code></p>${ENVELOPE}${ORDER}${sections.join(
+  return `<section id="events"><h2>Webhook events</h2><p>Each event is POSTed as JSON to every enabled endpoint subscribed to its type, signed per Standard Webhooks: headers <code>webhook-id</code>, <code>webhook-timestamp</code> and <code>webhook-signature: v1,&lt;base64 HMAC-SHA256&gt;</code>. Verify with the endpoint's <code>whsec_</code> secret (the <code>standardwebhooks</code> package does it). Answer 2xx within 15 s; failures are retried with jitter for about three days.</p><h3 id="event-envelope">Envelope</h3><p><code>{ id, type, createdAt, data: { invoice } }</code> (<code>data: { sweep }</code> for <code>sweep.*</code> events)</p>${ENVELOPE}${ORDER}${sections.join(
     '',
   )}</section>`;
 }

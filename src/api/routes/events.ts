@@ -17,6 +17,7 @@ import {
   ListQuerySchema,
   listOf,
 } from '../schemas.ts';
+import { SweepSchema } from '../sweep-schemas.ts';
 
 /** Events (the outbox merchants can read back) and their webhook deliveries. */
 
@@ -26,8 +27,10 @@ const EventSchema = z
     object: z.literal('event'),
     type: EventTypeSchema,
     createdAt: z.string(),
-    invoiceId: z.string(),
-    data: z.object({ invoice: InvoiceSchema }),
+    /** The invoice of an `invoice.*` event; null for `sweep.*` events. */
+    invoiceId: z.string().nullable(),
+    sweepId: z.string().nullable(),
+    data: z.union([z.object({ invoice: InvoiceSchema }), z.object({ sweep: SweepSchema })]),
   })
   .openapi('Event');
 
@@ -58,14 +61,15 @@ const DeliveryListSchema = z.object({ data: z.array(DeliverySchema) });
 
 /** The stored payload is the exact body endpoints receive; the API shows it with its envelope. */
 function toEventResource(event: EventRecord) {
-  const payload = JSON.parse(event.payload) as { data: { invoice: z.infer<typeof InvoiceSchema> } };
+  const payload = JSON.parse(event.payload) as { data: z.infer<typeof EventSchema>['data'] };
   return {
     id: event.id,
     object: 'event' as const,
     type: event.type,
     createdAt: event.createdAt.toISOString(),
     invoiceId: event.invoiceId,
-    data: { invoice: payload.data.invoice },
+    sweepId: event.sweepId,
+    data: payload.data,
   };
 }
 

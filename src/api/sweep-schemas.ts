@@ -1,0 +1,71 @@
+import { z } from '@hono/zod-openapi';
+import { TokenSchema } from './schemas.ts';
+
+/** The zod schemas of sweeps and balances (README "Sweeps"); api/schemas.ts has the rest. */
+
+const DecimalString = z.string().openapi({ example: '25.5', description: 'Exact decimal in token units' });
+const AddressString = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+const BaseUnits = z.string().regex(/^\d+$/).openapi({ description: 'Integer in wei' });
+
+export const SweepSchema = z
+  .object({
+    id: z.string().openapi({ example: 'swp_01jd3x9q0000000000000000000' }),
+    object: z.literal('sweep'),
+    chainId: z.number().int(),
+    payout: AddressString.openapi({
+      description: 'Where every swept unit went (the forwarders can pay nowhere else)',
+    }),
+    status: z.enum(['submitted', 'confirmed', 'failed']),
+    from: AddressString.nullable().openapi({ description: 'The gas wallet that paid the fees' }),
+    nonce: z.number().int().nullable(),
+    txHash: z.string().nullable(),
+    depositAddresses: z.array(AddressString),
+    totals: z
+      .array(z.object({ token: TokenSchema, amount: DecimalString }))
+      .openapi({
+        description: "Per token, from the confirmed receipt's Flushed logs; empty until confirmed",
+      }),
+    blockNumber: z.number().int().nullable(),
+    gasUsed: BaseUnits.nullable().openapi({ description: 'Gas units' }),
+    effectiveGasPrice: BaseUnits.nullable(),
+    failureReason: z.string().nullable(),
+    createdAt: z.string(),
+    confirmedAt: z.string().nullable(),
+  })
+  .openapi('Sweep');
+
+export const UnsignedSweepSchema = z
+  .object({
+    chainId: z.number().int(),
+    to: AddressString.openapi({ description: 'The ForwarderFactory' }),
+    data: z.string().openapi({ description: 'ForwarderFactory.sweep(payout, salts, tokens) calldata' }),
+    gas: z.string().regex(/^\d+$/).optional().openapi({ description: 'Suggested gas limit' }),
+    payout: AddressString,
+    depositAddresses: z.array(AddressString),
+    tokens: z.array(z.object({ token: TokenSchema, amount: DecimalString })),
+  })
+  .openapi('UnsignedSweep');
+
+export const CreateSweepsSchema = z
+  .strictObject({
+    chainId: z.number().int().positive().optional().openapi({ example: 31337 }),
+    min: z
+      .string()
+      .max(100)
+      .optional()
+      .openapi({
+        example: '10',
+        description: 'Skip addresses holding less than this of every token (token units)',
+      }),
+  })
+  .openapi('CreateSweeps');
+
+export const BalanceSchema = z
+  .object({
+    chainId: z.number().int(),
+    token: TokenSchema,
+    received: DecimalString.openapi({ description: 'Confirmed payments into forwarder deposit addresses' }),
+    swept: DecimalString.openapi({ description: 'Moved to the payout by confirmed sweeps' }),
+    inDepositAddresses: DecimalString.openapi({ description: 'Received and not swept yet' }),
+  })
+  .openapi('Balance');

@@ -1,0 +1,129 @@
+import type { Address, Hex } from 'viem';
+import type { Db } from './db.ts';
+
+/**
+ * Forwarder deposit addresses that may hold money to sweep, and the merchant balances
+ * (README "Sweeps"). Sums are taken in code: amounts are TEXT base units, which SQL's SUM would
+ * turn into floats.
+ */
+
+export type OutstandingAddress = {
+  merchantId: string;
+  payout: Address;
+  depositAddress: Address;
+  salt: Hex;
+  /** A confirmed sweep deployed its forwarder already. */
+  deployed: boolean;
+  /** Per token: confirmed payments minus what confirmed sweeps took out (may be ≤ 0). */
+  outstanding: Map<Address, bigint>;
+};
+
+type AmountRow = { deposit_address: Address; token_address: Address; amount: string };
+
+function sumBy(rows: AmountRow[]): Map<string, bigint> {
+  const sums = new Map<string, bigint>();
+  for (const row of rows) {
+    const key = `${row.deposit_address}:${row.token_address}`;
+    sums.set(key, (sums.get(key) ?? 0n) + BigInt(row.amount));
+  }
+  return sums;
+}
+
+/**
+ * Every forwarder invoice of the chain with confirmed money not yet swept out, whatever the
+ * invoice's status (an underpaid or late payment is the merchant's money too), except addresses a
+ * sweep still in flight covers. The chain's balances decide in the end (sweep/read-balances.ts).
+ */
+export function listOutstandingAddresses(
+  db: Db,
+  filter: { chainId: number; merchantId?: string | undefined },
+): OutstandingAddress[] {
+  const merchant = filter.merchantId ?? null;
+  const invoices = db
+    .prepare(
+      `SELECT i.merchant_id, i.forwarder_payout, i.deposit_address, i.forwarder_salt,
+         EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
+                 WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'confirmed') AS deployed
+       FROM invoices i
+       WHERE i.chain_id = ?1 AND i.deposit_mode = 'forwarder' AND (?2 IS NULL OR i.merchant_id = ?2)
+         AND EXISTS (SELECT 1 FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'confirmed')
+         AND NOT EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
+                 WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'submitted')`,
+    )
+    .all(filter.chainId, merchant) as {
+    merchant_id: string;
+    forwarder_payout: Address;
+    deposit_address: Address;
+    forwarder_salt: Hex;
+    deployed: number;
+  }[];
+  if (invoices.length === 0) return [];
+  const received = sumBy(
+    db
+      .prepare(
+        `SELECT t.to_address AS deposit_address, t.token_address, t.amount FROM transfers t
+         JOIN invoices i ON i.id = t.invoice_id
+         WHERE t.chain_id = ?1 AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (?2 IS NULL OR i.merchant_id = ?2)`,
+      )
+      .all(filter.chainId, merchant) as AmountRow[],
+  );
+  const swept = sumBy(sweptRows(db, filter.chainId, merchant));
+  const result: OutstandingAddress[] = [];
+  for (const invoice of invoices) {
+    const outstanding = new Map<Address, bigint>();
+    let any = false;
+    for (const [key, amount] of received) {
+      const [address, token] = key.split(':') as [Address, Address];
+      if (address !== invoice.deposit_address) continue;
+      const left = amount - (swept.get(key) ?? 0n);
+      outstanding.set(token, left);
+      if (left > 0n) any = true;
+    }
+    if (!any) continue;
+    result.push({
+      merchantId: invoice.merchant_id,
+      payout: invoice.forwarder_payout,
+      depositAddress: invoice.deposit_address,
+      salt: invoice.forwarder_salt,
+      deployed: invoice.deployed === 1,
+      outstanding,
+    });
+  }
+  return result;
+}
+
+function sweptRows(db: Db, chainId: number | null, merchantId: string | null): AmountRow[] {
+  return db
+    .prepare(
+      `SELECT f.deposit_address, f.token_address, f.amount, s.chain_id FROM sweep_flushes f
+       JOIN sweeps s ON s.id = f.sweep_id
+       WHERE s.status = 'confirmed' AND (?1 IS NULL OR s.chain_id = ?1) AND (?2 IS NULL OR s.merchant_id = ?2)`,
+    )
+    .all(chainId, merchantId) as AmountRow[];
+}
+
+export type BalanceRow = { chainId: number; token: Address; received: bigint; swept: bigint };
+
+/**
+ * A merchant's forwarder money per chain and token: received (confirmed payments into its
+ * forwarder deposit addresses) and swept (the Flushed amounts of its confirmed sweeps).
+ */
+export function readMerchantBalances(db: Db, merchantId: string): BalanceRow[] {
+  const balances = new Map<string, BalanceRow>();
+  const add = (chainId: number, token: Address, field: 'received' | 'swept', amount: bigint) => {
+    const key = `${chainId}:${token}`;
+    const row = balances.get(key) ?? { chainId, token, received: 0n, swept: 0n };
+    row[field] += amount;
+    balances.set(key, row);
+  };
+  const received = db
+    .prepare(
+      `SELECT t.chain_id, t.token_address, t.amount FROM transfers t JOIN invoices i ON i.id = t.invoice_id
+       WHERE i.merchant_id = ? AND i.deposit_mode = 'forwarder' AND t.status = 'confirmed'`,
+    )
+    .all(merchantId) as { chain_id: number; token_address: Address; amount: string }[];
+  for (const row of received) add(row.chain_id, row.token_address, 'received', BigInt(row.amount));
+  const swept = sweptRows(db, null, merchantId) as (AmountRow & { chain_id: number })[];
+  for (const row of swept) add(row.chain_id, row.token_address, 'swept', BigInt(row.amount));
+  return [...balances.values()];
+}

@@ -1,0 +1,309 @@
+import type { Address, Hex } from 'viem';
+import { newId } from '../domain/ids.ts';
+import type { TokenRef } from '../domain/invoice.ts';
+import { type SweepFlush, type SweepRecord, type SweepStatus, toSweepResource } from '../domain/sweep.ts';
+import { type Db, writeTransaction } from './db.ts';
+import { type EventRecord, insertSweepEvent, type SweepEventType } from './events.ts';
+
+/**
+ * Sweep transactions and what they moved (migrations/005-sweeps.ts). Invariants: an address is in
+ * at most one `submitted` sweep at a time (nothing is swept twice in parallel); amounts are
+ * recorded only from a receipt with the chain's confirmations, once (nothing is counted twice);
+ * each state change commits with its `sweep.*` event.
+ */
+
+type SweepRow = {
+  id: string;
+  merchant_id: string;
+  chain_id: number;
+  payout: Address;
+  status: SweepStatus;
+  from_address: Address | null;
+  nonce: number | null;
+  gas_limit: string | null;
+  max_fee_per_gas: string | null;
+  max_priority_fee_per_gas: string | null;
+  tx_hash: Hex | null;
+  tx_hashes: string;
+  raw_tx: Hex | null;
+  tokens: string;
+  block_number: number | null;
+  gas_used: string | null;
+  effective_gas_price: string | null;
+  failure_reason: string | null;
+  submitted_at: string;
+  updated_at: string;
+  confirmed_at: string | null;
+};
+
+/** A sweep with what the executor needs to follow its transaction. */
+export type OpenSweep = SweepRecord & {
+  txHashes: Hex[];
+  rawTx: Hex | null;
+  gasLimit: bigint | null;
+  maxFeePerGas: bigint | null;
+  maxPriorityFeePerGas: bigint | null;
+  /** The last broadcast (or state change): a transaction pending longer than allowed gets a fee bump. */
+  updatedAt: Date;
+};
+
+export type TokenLookup = (address: Address) => TokenRef;
+
+const big = (value: string | null) => (value === null ? null : BigInt(value));
+
+function toSweep(db: Db, row: SweepRow): OpenSweep {
+  const addresses = db
+    .prepare('SELECT deposit_address FROM sweep_addresses WHERE sweep_id = ? ORDER BY deposit_address')
+    .pluck()
+    .all(row.id) as Address[];
+  const flushes = (
+    db
+      .prepare(
+        'SELECT deposit_address, token_address, amount FROM sweep_flushes WHERE sweep_id = ? ORDER BY log_index',
+      )
+      .all(row.id) as { deposit_address: Address; token_address: Address; amount: string }[]
+  ).map((f) => ({ depositAddress: f.deposit_address, token: f.token_address, amount: BigInt(f.amount) }));
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    chainId: row.chain_id,
+    payout: row.payout,
+    status: row.status,
+    from: row.from_address,
+    nonce: row.nonce,
+    txHash: row.tx_hash,
+    tokens: JSON.parse(row.tokens) as Address[],
+    depositAddresses: addresses,
+    flushes,
+    blockNumber: row.block_number,
+    gasUsed: big(row.gas_used),
+    effectiveGasPrice: big(row.effective_gas_price),
+    failureReason: row.failure_reason,
+    createdAt: new Date(row.submitted_at),
+    confirmedAt: row.confirmed_at === null ? null : new Date(row.confirmed_at),
+    txHashes: JSON.parse(row.tx_hashes) as Hex[],
+    rawTx: row.raw_tx,
+    gasLimit: big(row.gas_limit),
+    maxFeePerGas: big(row.max_fee_per_gas),
+    maxPriorityFeePerGas: big(row.max_priority_fee_per_gas),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+function loadSweep(db: Db, id: string): OpenSweep | null {
+  const row = db.prepare('SELECT * FROM sweeps WHERE id = ?').get(id) as SweepRow | undefined;
+  return row ? toSweep(db, row) : null;
+}
+
+function emit(
+  db: Db,
+  sweep: SweepRecord,
+  type: SweepEventType,
+  tokenOf: TokenLookup,
+  now: Date,
+): EventRecord {
+  return insertSweepEvent(db, {
+    merchantId: sweep.merchantId,
+    type,
+    sweep: toSweepResource(sweep, tokenOf),
+    now,
+  });
+}
+
+export type NewSweep = {
+  merchantId: string;
+  chainId: number;
+  payout: Address;
+  tokens: Address[];
+  addresses: { depositAddress: Address; salt: Hex }[];
+  /** The signed transaction; absent when the sweep failed before one could be sent. */
+  transaction?: {
+    from: Address;
+    nonce: number;
+    gasLimit: bigint;
+    maxFeePerGas: bigint;
+    maxPriorityFeePerGas: bigint;
+    hash: Hex;
+    raw: Hex;
+  };
+  /** Set for a sweep that failed before it was sent (e.g. the gas wallet has no ETH). */
+  failureReason?: string;
+};
+
+export class AddressAlreadySweepingError extends Error {
+  constructor(address: Address) {
+    super(`deposit address ${address} is in a sweep that is still in flight`);
+  }
+}
+
+/**
+ * Records a sweep before its transaction is broadcast (a crash after this rebroadcasts the stored
+ * raw transaction; a crash before it sent nothing), with `sweep.submitted` — or, with a
+ * `failureReason`, a sweep that could not be sent, with `sweep.failed`.
+ */
+export function recordSweep(
+  db: Db,
+  input: NewSweep,
+  options: { now: Date; tokenOf: TokenLookup },
+): OpenSweep {
+  const { now } = options;
+  const id = newId('swp', now.getTime());
+  const tx = input.transaction;
+  const status: SweepStatus = input.failureReason === undefined ? 'submitted' : 'failed';
+  return writeTransaction(db, () => {
+    const inFlight = db.prepare(
+      `SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
+       WHERE a.deposit_address = ? AND s.chain_id = ? AND s.status = 'submitted'`,
+    );
+    if (status === 'submitted') {
+      for (const { depositAddress } of input.addresses) {
+        if (inFlight.get(depositAddress, input.chainId))
+          throw new AddressAlreadySweepingError(depositAddress);
+      }
+    }
+    db.prepare(
+      `INSERT INTO sweeps (id, merchant_id, chain_id, payout, status, from_address, nonce, gas_limit,
+         max_fee_per_gas, max_priority_fee_per_gas, tx_hash, tx_hashes, raw_tx, tokens, failure_reason,
+         submitted_at, updated_at, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM sweeps))`,
+    ).run(
+      id,
+      input.merchantId,
+      input.chainId,
+      input.payout,
+      status,
+      tx?.from ?? null,
+      tx?.nonce ?? null,
+      tx?.gasLimit.toString() ?? null,
+      tx?.maxFeePerGas.toString() ?? null,
+      tx?.maxPriorityFeePerGas.toString() ?? null,
+      tx?.hash ?? null,
+      JSON.stringify(tx ? [tx.hash] : []),
+      tx?.raw ?? null,
+      JSON.stringify(input.tokens),
+      input.failureReason ?? null,
+      now.toISOString(),
+      now.toISOString(),
+    );
+    const insertAddress = db.prepare(
+      'INSERT INTO sweep_addresses (sweep_id, deposit_address, salt) VALUES (?, ?, ?)',
+    );
+    for (const { depositAddress, salt } of input.addresses) insertAddress.run(id, depositAddress, salt);
+    const sweep = loadSweep(db, id) as OpenSweep;
+    emit(db, sweep, status === 'submitted' ? 'sweep.submitted' : 'sweep.failed', options.tokenOf, now);
+    return sweep;
+  });
+}
+
+/** A fee bump (or a rebroadcast): the same nonce, a new signed transaction. No event. */
+export function replaceSweepTransaction(
+  db: Db,
+  id: string,
+  tx: { hash: Hex; raw: Hex; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+  now: Date,
+): void {
+  writeTransaction(db, () => {
+    const sweep = loadSweep(db, id);
+    if (!sweep || sweep.status !== 'submitted') return;
+    const hashes = sweep.txHashes.includes(tx.hash) ? sweep.txHashes : [...sweep.txHashes, tx.hash];
+    db.prepare(
+      `UPDATE sweeps SET tx_hash = ?, tx_hashes = ?, raw_tx = ?, max_fee_per_gas = ?, max_priority_fee_per_gas = ?,
+         updated_at = ? WHERE id = ?`,
+    ).run(
+      tx.hash,
+      JSON.stringify(hashes),
+      tx.raw,
+      tx.maxFeePerGas.toString(),
+      tx.maxPriorityFeePerGas.toString(),
+      now.toISOString(),
+      id,
+    );
+  });
+}
+
+/**
+ * The sweep's receipt has the chain's confirmations: its Flushed logs are what moved. Applied once:
+ * a sweep that is no longer `submitted` is left as it is (null).
+ */
+export function confirmSweep(
+  db: Db,
+  id: string,
+  receipt: {
+    txHash: Hex;
+    blockNumber: number;
+    blockHash: Hex;
+    gasUsed: bigint;
+    effectiveGasPrice: bigint;
+    flushes: (SweepFlush & { logIndex: number })[];
+  },
+  options: { now: Date; tokenOf: TokenLookup },
+): OpenSweep | null {
+  return writeTransaction(db, () => {
+    const before = loadSweep(db, id);
+    if (!before || before.status !== 'submitted') return null;
+    db.prepare(
+      `UPDATE sweeps SET status = 'confirmed', tx_hash = ?, block_number = ?, block_hash = ?, gas_used = ?,
+         effective_gas_price = ?, confirmed_at = ?, updated_at = ? WHERE id = ?`,
+    ).run(
+      receipt.txHash,
+      receipt.blockNumber,
+      receipt.blockHash,
+      receipt.gasUsed.toString(),
+      receipt.effectiveGasPrice.toString(),
+      options.now.toISOString(),
+      options.now.toISOString(),
+      id,
+    );
+    const insert = db.prepare(
+      'INSERT INTO sweep_flushes (sweep_id, deposit_address, token_address, amount, log_index) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const f of receipt.flushes)
+      insert.run(id, f.depositAddress, f.token, f.amount.toString(), f.logIndex);
+    const sweep = loadSweep(db, id) as OpenSweep;
+    emit(db, sweep, 'sweep.confirmed', options.tokenOf, options.now);
+    return sweep;
+  });
+}
+
+/** The sweep will never be mined; its addresses are free for the next sweep. */
+export function failSweep(
+  db: Db,
+  id: string,
+  reason: string,
+  options: { now: Date; tokenOf: TokenLookup },
+): OpenSweep | null {
+  return writeTransaction(db, () => {
+    const before = loadSweep(db, id);
+    if (!before || before.status !== 'submitted') return null;
+    db.prepare(`UPDATE sweeps SET status = 'failed', failure_reason = ?, updated_at = ? WHERE id = ?`).run(
+      reason,
+      options.now.toISOString(),
+      id,
+    );
+    const sweep = loadSweep(db, id) as OpenSweep;
+    emit(db, sweep, 'sweep.failed', options.tokenOf, options.now);
+    return sweep;
+  });
+}
+
+/** Submitted sweeps of a chain, oldest first: the executor follows each until it is settled. */
+export function listOpenSweeps(db: Db, chainId: number): OpenSweep[] {
+  const rows = db
+    .prepare(`SELECT * FROM sweeps WHERE chain_id = ? AND status = 'submitted' ORDER BY seq`)
+    .all(chainId) as SweepRow[];
+  return rows.map((row) => toSweep(db, row));
+}
+
+export function getSweep(db: Db, merchantId: string, id: string): OpenSweep | null {
+  const sweep = loadSweep(db, id);
+  return sweep && sweep.merchantId === merchantId ? sweep : null;
+}
+
+export function listSweeps(db: Db, filter: { merchantId?: string; chainId?: number }): OpenSweep[] {
+  const rows = db
+    .prepare(
+      `SELECT * FROM sweeps WHERE (?1 IS NULL OR merchant_id = ?1) AND (?2 IS NULL OR chain_id = ?2) ORDER BY seq`,
+    )
+    .all(filter.merchantId ?? null, filter.chainId ?? null) as SweepRow[];
+  return rows.map((row) => toSweep(db, row));
+}

@@ -1,0 +1,174 @@
+import {
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+  parseEventLogs,
+  parseTransaction,
+  type TransactionReceipt,
+  TransactionReceiptNotFoundError,
+} from 'viem';
+import { forwarderAbi } from '../../contracts-abi/index.ts';
+import type { ChainConfig } from '../config/chains.ts';
+import type { SweepFlush } from '../domain/sweep.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Db } from '../store/db.ts';
+import {
+  confirmSweep,
+  failSweep,
+  listOpenSweeps,
+  type OpenSweep,
+  replaceSweepTransaction,
+} from '../store/sweeps.ts';
+import { tokenLookup } from './plan-chain-sweeps.ts';
+import { isInsufficientFunds, signSweep } from './submit-sweep.ts';
+
+/** A transaction still pending after this gets a fee bump. */
+export const DEFAULT_STUCK_AFTER_MS = 60_000;
+
+export type FollowDeps = {
+  db: Db;
+  client: PublicClient;
+  chain: ChainConfig;
+  /** Absent: sweeps are followed and rebroadcast, never re-signed. */
+  wallet: LocalAccount | undefined;
+  logger: Logger;
+  now: () => Date;
+  stuckAfterMs?: number;
+};
+
+export type FollowOutcome = 'confirmed' | 'failed' | 'mined' | 'pending' | 'rebroadcast';
+
+/** A replacement must raise both fees by at least 10 % (geth's txpool price bump); we raise 25 %. */
+const bump = (fee: bigint) => (fee * 5n + 3n) / 4n;
+
+async function findReceipt(client: PublicClient, hashes: readonly Hex[]): Promise<TransactionReceipt | null> {
+  for (const hash of [...hashes].reverse()) {
+    try {
+      return await client.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
+    }
+  }
+  return null;
+}
+
+/** The receipt's Flushed logs of this sweep's own forwarders to its payout: what really moved. */
+export function flushesOf(
+  receipt: TransactionReceipt,
+  sweep: OpenSweep,
+): (SweepFlush & { logIndex: number })[] {
+  const ours = new Set(sweep.depositAddresses.map((a) => a.toLowerCase()));
+  return parseEventLogs({ abi: forwarderAbi, eventName: 'Flushed', logs: receipt.logs })
+    .filter((log) => ours.has(log.address.toLowerCase()) && log.args.payout === sweep.payout)
+    .map((log) => ({
+      depositAddress:
+        sweep.depositAddresses.find((a) => a.toLowerCase() === log.address.toLowerCase()) ?? log.address,
+      token: log.args.token,
+      amount: log.args.amount,
+      logIndex: log.logIndex,
+    }));
+}
+
+/**
+ * One look at one sweep in flight. Its receipt with the chain's confirmations confirms it (amounts
+ * from its logs, once). No receipt and its nonce taken by another transaction: failed. No receipt
+ * and not in the mempool (dropped, or its block reorged away), or pending past `stuckAfterMs`:
+ * re-signed with the same nonce and bumped fees, so at most one of its versions is ever mined.
+ */
+export async function followSweep(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome> {
+  const { client, chain } = deps;
+  const options = { now: deps.now(), tokenOf: tokenLookup(chain) };
+  const receipt = await findReceipt(client, sweep.txHashes);
+  if (receipt) {
+    const head = await client.getBlockNumber();
+    if (head - receipt.blockNumber + 1n < BigInt(chain.confirmations)) return 'mined';
+    if (receipt.status !== 'success') {
+      failSweep(deps.db, sweep.id, `transaction ${receipt.transactionHash} reverted`, options);
+      return 'failed';
+    }
+    confirmSweep(
+      deps.db,
+      sweep.id,
+      {
+        txHash: receipt.transactionHash,
+        blockNumber: Number(receipt.blockNumber),
+        blockHash: receipt.blockHash,
+        gasUsed: receipt.gasUsed,
+        effectiveGasPrice: receipt.effectiveGasPrice,
+        flushes: flushesOf(receipt, sweep),
+      },
+      options,
+    );
+    return 'confirmed';
+  }
+  if (sweep.from === null || sweep.nonce === null) return 'pending';
+  const used = await client.getTransactionCount({ address: sweep.from, blockTag: 'latest' });
+  if (used > sweep.nonce) {
+    // Mined between the two reads? Then the next look confirms it.
+    if (await findReceipt(client, sweep.txHashes)) return 'mined';
+    failSweep(
+      deps.db,
+      sweep.id,
+      `nonce ${sweep.nonce} was used by another transaction of ${sweep.from}`,
+      options,
+    );
+    return 'failed';
+  }
+  const inPool = sweep.txHash ? await client.getTransaction({ hash: sweep.txHash }).catch(() => null) : null;
+  const age = options.now.getTime() - sweep.updatedAt.getTime();
+  if (inPool && age < (deps.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS)) return 'pending';
+  return resend(deps, sweep);
+}
+
+async function resend(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome> {
+  const { client, wallet } = deps;
+  const tokenOf = tokenLookup(deps.chain);
+  if (!wallet || wallet.address !== sweep.from || sweep.nonce === null || sweep.gasLimit === null) {
+    if (sweep.rawTx)
+      await client.sendRawTransaction({ serializedTransaction: sweep.rawTx }).catch(() => undefined);
+    return 'rebroadcast';
+  }
+  const current = await client.estimateFeesPerGas();
+  const maxPriorityFeePerGas = max(bump(sweep.maxPriorityFeePerGas ?? 0n), current.maxPriorityFeePerGas);
+  const maxFeePerGas = max(bump(sweep.maxFeePerGas ?? 0n), current.maxFeePerGas, maxPriorityFeePerGas);
+  const data = sweep.rawTx ? parseTransaction(sweep.rawTx).data : undefined;
+  if (!data) throw new Error(`sweep ${sweep.id} has no stored transaction to re-sign`);
+  const signed = await signSweep(
+    { wallet, chain: deps.chain },
+    { data, nonce: sweep.nonce, gas: sweep.gasLimit, maxFeePerGas, maxPriorityFeePerGas },
+  );
+  replaceSweepTransaction(deps.db, sweep.id, { ...signed, maxFeePerGas, maxPriorityFeePerGas }, deps.now());
+  try {
+    await client.sendRawTransaction({ serializedTransaction: signed.raw });
+  } catch (error) {
+    if (isInsufficientFunds(error)) {
+      failSweep(deps.db, sweep.id, `gas wallet ${wallet.address} cannot pay the bumped fee`, {
+        now: deps.now(),
+        tokenOf,
+      });
+      return 'failed';
+    }
+    deps.logger.warn({ err: error, sweepId: sweep.id }, 'sweep rebroadcast failed; will retry');
+  }
+  deps.logger.info(
+    { sweepId: sweep.id, txHash: signed.hash, maxFeePerGas },
+    'sweep resent with a bumped fee',
+  );
+  return 'rebroadcast';
+}
+
+const max = (...values: bigint[]) => values.reduce((a, b) => (a > b ? a : b));
+
+/** Follows every sweep of the chain in flight, oldest first. */
+export async function followSweeps(deps: FollowDeps): Promise<Record<FollowOutcome, number>> {
+  const counts: Record<FollowOutcome, number> = {
+    confirmed: 0,
+    failed: 0,
+    mined: 0,
+    pending: 0,
+    rebroadcast: 0,
+  };
+  for (const sweep of listOpenSweeps(deps.db, deps.chain.chainId))
+    counts[await followSweep(deps, sweep)] += 1;
+  return counts;
+}

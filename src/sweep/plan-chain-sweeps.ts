@@ -1,0 +1,110 @@
+import { type Address, encodeFunctionData, type PublicClient } from 'viem';
+import { forwarderFactoryAbi } from '../../contracts-abi/index.ts';
+import type { ChainConfig } from '../config/chains.ts';
+import { ChainUnavailableError, ValidationError } from '../domain/errors.ts';
+import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
+import type { TokenRef } from '../domain/invoice.ts';
+import { formatAmount, parseAmount } from '../domain/money.ts';
+import { ETH_TOKEN } from '../domain/sweep.ts';
+import type { Db } from '../store/db.ts';
+import { listOutstandingAddresses } from '../store/sweep-candidates.ts';
+import { planSweeps, type SweepBatch, type SweepCandidate } from './plan-sweeps.ts';
+import { readBalances } from './read-balances.ts';
+
+/** Half a block by default: a sweep never crowds out a block, and the estimate has headroom. */
+export const DEFAULT_MAX_BLOCK_GAS_PERCENT = 50;
+
+export type SweepPlanRequest = {
+  merchantId?: string | undefined;
+  /** Decimal in token units; an address is swept once a token balance reaches it. */
+  min?: string | undefined;
+};
+
+/** The token of an address flushed on this chain (unknown ones keep their address as symbol). */
+export function tokenLookup(chain: ChainConfig): (address: Address) => TokenRef {
+  return (address) =>
+    chain.tokens.find((token) => token.address === address) ??
+    (address === ETH_TOKEN.address ? ETH_TOKEN : { symbol: address, address, decimals: 0 });
+}
+
+/** `min` per token in base units; a value a token cannot hold exactly is a validation error. */
+export function minimumPerToken(chain: ChainConfig, min: string | undefined): (token: Address) => bigint {
+  const byToken = new Map<Address, bigint>();
+  for (const token of chain.tokens) {
+    if (min === undefined) break;
+    const parsed = parseAmount(min, token.decimals);
+    if (!parsed.ok)
+      throw new ValidationError([{ field: 'min', message: `${token.symbol}: ${parsed.message}` }]);
+    byToken.set(token.address, parsed.value);
+  }
+  return (token) => byToken.get(token) ?? 1n;
+}
+
+/**
+ * The sweeps due on a chain: forwarder addresses with confirmed money not swept (the store), their
+ * balances now (the node), batched under the block gas limit's share (plan-sweeps.ts).
+ */
+export async function planChainSweeps(input: {
+  db: Db;
+  client: PublicClient;
+  chain: ChainConfig;
+  request: SweepPlanRequest;
+  maxBlockGasPercent?: number;
+}): Promise<SweepBatch[]> {
+  const { db, client, chain } = input;
+  const minimum = minimumPerToken(chain, input.request.min);
+  const outstanding = listOutstandingAddresses(db, {
+    chainId: chain.chainId,
+    merchantId: input.request.merchantId,
+  });
+  if (outstanding.length === 0) return [];
+  const tokens = chain.tokens.map((token) => token.address);
+  let balances: Map<Address, Map<Address, bigint>>;
+  let blockGasLimit: bigint;
+  try {
+    balances = await readBalances(
+      client,
+      outstanding.map((a) => a.depositAddress),
+      tokens,
+    );
+    blockGasLimit = (await client.getBlock({ blockTag: 'latest' })).gasLimit;
+  } catch (error) {
+    throw new ChainUnavailableError(chain.chainId, error);
+  }
+  const candidates: SweepCandidate[] = outstanding.map((address) => ({
+    merchantId: address.merchantId,
+    payout: address.payout,
+    depositAddress: address.depositAddress,
+    salt: address.salt,
+    deployed: address.deployed,
+    balances: balances.get(address.depositAddress) ?? new Map(),
+  }));
+  const percent = BigInt(input.maxBlockGasPercent ?? DEFAULT_MAX_BLOCK_GAS_PERCENT);
+  return planSweeps(candidates, { tokens, minimum, maxGasPerTransaction: (blockGasLimit * percent) / 100n });
+}
+
+export function sweepCalldata(batch: SweepBatch) {
+  return encodeFunctionData({
+    abi: forwarderFactoryAbi,
+    functionName: 'sweep',
+    args: [batch.payout, batch.salts, batch.tokens],
+  });
+}
+
+/** A sweep for the merchant to send from any wallet (EIP-1193 `eth_sendTransaction` takes it as is). */
+export function toUnsignedSweep(batch: SweepBatch, chain: ChainConfig) {
+  const tokenOf = tokenLookup(chain);
+  return {
+    chainId: chain.chainId,
+    to: FORWARDER_FACTORY_ADDRESS,
+    data: sweepCalldata(batch),
+    gas: batch.gasEstimate.toString(),
+    payout: batch.payout,
+    depositAddresses: batch.depositAddresses,
+    tokens: [...batch.amounts].map(([address, amount]) => {
+      const token = tokenOf(address);
+      return { token, amount: formatAmount(amount, token.decimals) };
+    }),
+  };
+}
+export type UnsignedSweep = ReturnType<typeof toUnsignedSweep>;

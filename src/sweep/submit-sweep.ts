@@ -1,0 +1,141 @@
+import {
+  type Address,
+  type Hex,
+  InsufficientFundsError,
+  keccak256,
+  type LocalAccount,
+  type PublicClient,
+} from 'viem';
+import type { ChainConfig } from '../config/chains.ts';
+import { ChainUnavailableError } from '../domain/errors.ts';
+import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Db } from '../store/db.ts';
+import { failSweep, listOpenSweeps, type OpenSweep, recordSweep } from '../store/sweeps.ts';
+import { sweepCalldata, tokenLookup } from './plan-chain-sweeps.ts';
+import type { SweepBatch } from './plan-sweeps.ts';
+import { GasWalletUnfundedError } from './sweep-errors.ts';
+
+export type SweepDeps = {
+  db: Db;
+  client: PublicClient;
+  chain: ChainConfig;
+  /** The operator's gas wallet: it signs and pays fees, and can send the money nowhere but the payout. */
+  wallet: LocalAccount;
+  logger: Logger;
+  now: () => Date;
+};
+
+/** The node's gas estimate plus a fifth: the state can change between estimate and inclusion. */
+const GAS_HEADROOM = (gas: bigint) => (gas * 6n) / 5n;
+
+/** Whether a broadcast failed because the sender cannot pay (viem's class, or the node's words). */
+export function isInsufficientFunds(error: unknown): boolean {
+  if (error instanceof Error && 'walk' in error) {
+    const walk = (error as { walk: (fn: (e: unknown) => boolean) => unknown }).walk;
+    if (walk.call(error, (e) => e instanceof InsufficientFundsError)) return true;
+  }
+  return /insufficient funds/i.test(String((error as Error | undefined)?.message ?? error));
+}
+
+/** Signs a EIP-1559 transaction to the factory; the hash is keccak256 of the signed bytes. */
+export async function signSweep(
+  deps: Pick<SweepDeps, 'wallet' | 'chain'>,
+  tx: { data: Hex; nonce: number; gas: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+): Promise<{ raw: Hex; hash: Hex }> {
+  const raw = await deps.wallet.signTransaction({
+    type: 'eip1559',
+    chainId: deps.chain.chainId,
+    to: FORWARDER_FACTORY_ADDRESS,
+    ...tx,
+  });
+  return { raw, hash: keccak256(raw) };
+}
+
+/** The next nonce: the node's pending count, or past our own sweeps in flight the node lost. */
+function nextNonce(db: Db, chainId: number, from: Address, pending: number): number {
+  const open = listOpenSweeps(db, chainId).filter((s) => s.from === from && s.nonce !== null);
+  return Math.max(pending, ...open.map((s) => (s.nonce as number) + 1));
+}
+
+/**
+ * Sends one planned sweep from the gas wallet. Recorded before the broadcast (with the signed
+ * bytes), so a crash in between is finished by followSweeps; a wallet that cannot pay the fee
+ * records a failed sweep and throws GasWalletUnfundedError.
+ */
+export async function submitSweep(deps: SweepDeps, batch: SweepBatch): Promise<OpenSweep> {
+  const { db, client, chain, wallet } = deps;
+  const tokenOf = tokenLookup(chain);
+  const data = sweepCalldata(batch);
+  const from = wallet.address;
+  const base = {
+    merchantId: batch.merchantId,
+    chainId: chain.chainId,
+    payout: batch.payout,
+    tokens: batch.tokens,
+  };
+  const addresses = batch.depositAddresses.map((depositAddress, i) => ({
+    depositAddress,
+    salt: batch.salts[i] as Hex,
+  }));
+  let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+  let pending: number;
+  let balance: bigint;
+  try {
+    [fees, pending, balance] = await Promise.all([
+      client.estimateFeesPerGas(),
+      client.getTransactionCount({ address: from, blockTag: 'pending' }),
+      client.getBalance({ address: from }),
+    ]);
+  } catch (error) {
+    throw new ChainUnavailableError(chain.chainId, error);
+  }
+  const unfunded = (needed: bigint) => {
+    const failure = new GasWalletUnfundedError({ address: from, chainId: chain.chainId, balance, needed });
+    recordSweep(db, { ...base, addresses, failureReason: failure.message }, { now: deps.now(), tokenOf });
+    return failure;
+  };
+  if (balance < batch.gasEstimate * fees.maxFeePerGas) throw unfunded(batch.gasEstimate * fees.maxFeePerGas);
+  let gas: bigint;
+  try {
+    gas = GAS_HEADROOM(await client.estimateGas({ account: from, to: FORWARDER_FACTORY_ADDRESS, data }));
+  } catch (error) {
+    if (isInsufficientFunds(error)) throw unfunded(batch.gasEstimate * fees.maxFeePerGas);
+    throw new ChainUnavailableError(chain.chainId, error);
+  }
+  const nonce = nextNonce(db, chain.chainId, from, pending);
+  const signed = await signSweep(deps, { data, nonce, gas, ...fees });
+  const sweep = recordSweep(
+    db,
+    {
+      ...base,
+      addresses,
+      transaction: { from, nonce, gasLimit: gas, ...fees, hash: signed.hash, raw: signed.raw },
+    },
+    { now: deps.now(), tokenOf },
+  );
+  try {
+    await client.sendRawTransaction({ serializedTransaction: signed.raw });
+  } catch (error) {
+    if (isInsufficientFunds(error)) {
+      const failure = new GasWalletUnfundedError({
+        address: from,
+        chainId: chain.chainId,
+        balance,
+        needed: gas * fees.maxFeePerGas,
+      });
+      failSweep(db, sweep.id, failure.message, { now: deps.now(), tokenOf });
+      throw failure;
+    }
+    // Anything else (a timeout, "already known"): the sweep stays submitted, followSweeps settles it.
+    deps.logger.warn(
+      { err: error, sweepId: sweep.id, txHash: signed.hash },
+      'sweep broadcast failed; will retry',
+    );
+  }
+  deps.logger.info(
+    { sweepId: sweep.id, chainId: chain.chainId, txHash: signed.hash, nonce, addresses: addresses.length },
+    'sweep submitted',
+  );
+  return sweep;
+}
