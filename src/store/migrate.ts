@@ -7,20 +7,41 @@ import { migrations } from './migrations/index.ts';
  */
 export type Migration = string | ((db: Database.Database) => void);
 
+export class ForeignKeyViolationError extends Error {
+  override readonly name = 'ForeignKeyViolationError';
+}
+
 /**
  * Applies the migrations newer than `PRAGMA user_version`, each in its own immediate transaction
  * together with the version bump, so a crash leaves the schema at a whole version.
+ *
+ * Foreign keys are off while they run, as SQLite's procedure for changing a table's definition
+ * requires (https://sqlite.org/lang_altertable.html#otheralter: rebuild, drop, rename), and each
+ * migration must leave `PRAGMA foreign_key_check` empty before it commits. The pragma cannot
+ * change inside a transaction, hence around the loop.
  */
 export function runMigrations(db: Database.Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
-  for (const [index, migration] of migrations.entries()) {
-    const version = index + 1;
-    if (version <= from) continue;
-    db.transaction(() => {
-      if (typeof migration === 'string') db.exec(migration);
-      else migration(db);
-      db.pragma(`user_version = ${version}`);
-    }).immediate();
+  if (from >= migrations.length) return { from, to: from };
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const [index, migration] of migrations.entries()) {
+      const version = index + 1;
+      if (version <= from) continue;
+      db.transaction(() => {
+        if (typeof migration === 'string') db.exec(migration);
+        else migration(db);
+        const violations = db.pragma('foreign_key_check') as unknown[];
+        if (violations.length > 0)
+          throw new ForeignKeyViolationError(
+            `migration ${version} leaves ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 3))}`,
+          );
+        db.pragma(`user_version = ${version}`);
+      }).immediate();
+    }
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
-  return { from, to: Math.max(from, migrations.length) };
+  return { from, to: migrations.length };
 }
