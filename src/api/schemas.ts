@@ -97,6 +97,10 @@ export const InvoiceSchema = z
     chainId: z.number().int(),
     token: TokenSchema,
     depositAddress: AddressString,
+    depositMode: z.enum(['xpub', 'forwarder']).openapi({
+      description:
+        "`xpub`: child i of the merchant's xpub; `forwarder`: a forwarder contract that can only send to the merchant's payout address, where sweeps move the funds",
+    }),
     paymentUri: z.string().openapi({ description: 'EIP-681 transfer request for the amount due' }),
     checkoutUrl: z.string(),
     orderId: z.string().nullable(),

@@ -21,6 +21,8 @@ function invoice(overrides: Partial<InvoiceRecord> = {}): InvoiceRecord {
     amountDetected: 0n,
     addressIndex: 7,
     depositAddress: DEPOSIT,
+    depositMode: 'xpub',
+    forwarder: null,
     watchFromBlock: 1,
     orderId: 'order-secret',
     description: 'Tea',

@@ -16,6 +16,8 @@ const status: CheckoutStatus = toCheckoutStatus(
       amountDetected: 0n,
       addressIndex: 0,
       depositAddress: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      depositMode: 'xpub',
+      forwarder: null,
       watchFromBlock: null,
       orderId: null,
       description: null,

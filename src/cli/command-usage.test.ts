@@ -21,7 +21,12 @@ const COMMANDS: [name: string, command: Command, prefix: string[], flags: string
   ['work', workCommand, [], []],
   ['migrate', migrateCommand, [], []],
   ['merchant', merchantCommand, [], []],
-  ['merchant create', merchantCommand, ['create'], ['--name', '--xpub', '--allow-depth', '--json']],
+  [
+    'merchant create',
+    merchantCommand,
+    ['create'],
+    ['--name', '--payout', '--xpub', '--allow-depth', '--json'],
+  ],
   ['key', keyCommand, [], []],
   ['key create', keyCommand, ['create'], ['--merchant', '--name', '--json']],
   ['key list', keyCommand, ['list'], ['--merchant', '--json']],

@@ -19,6 +19,9 @@ export function printDevnetSummary(
     `  RPC          ${devnet.rpcUrl}   (chain ${devnet.chainId}, ${options.confirmations} confirmation(s))`,
     `  API key      ${devnet.apiKey}`,
     `  Database     ${devnet.databasePath}`,
+    ...(devnet.payoutAddress
+      ? [`  Payout       ${devnet.payoutAddress}   (the demo merchant's; sweeps move payments here)`]
+      : []),
     '',
     '  Tokens',
     ...devnet.tokens.map((t) => `    ${t.symbol.padEnd(5)} ${t.address}  (${t.decimals} decimals)`),

@@ -18,6 +18,8 @@ export const DevnetFileSchema = z.object({
     }),
   ),
   payers: z.array(z.object({ address: z.string(), privateKey: z.string() })),
+  /** The demo merchant's payout (forwarder mode), where `stablegate sweep` moves its payments. */
+  payoutAddress: z.string().optional(),
 });
 export type DevnetFile = z.infer<typeof DevnetFileSchema>;
 

@@ -7,6 +7,9 @@ export type TransferStatus = 'detected' | 'confirmed' | 'reverted';
 export type TokenRef = { symbol: string; address: `0x${string}`; decimals: number };
 
 /** An invoice as stored: amounts are bigint base units, times are Date. */
+/** SPEC, Deposit modes: an xpub child address, or a forwarder that can only pay the payout. */
+export type DepositMode = 'xpub' | 'forwarder';
+
 export type InvoiceRecord = {
   id: string;
   merchantId: string;
@@ -19,6 +22,10 @@ export type InvoiceRecord = {
   amountDetected: bigint;
   addressIndex: number;
   depositAddress: `0x${string}`;
+  /** How the deposit address was made: child `addressIndex` of the xpub, or a forwarder. */
+  depositMode: DepositMode;
+  /** What a forwarder address commits to (contracts/Forwarder.sol); null in xpub mode. */
+  forwarder: { payout: `0x${string}`; salt: `0x${string}` } | null;
   watchFromBlock: number | null;
   orderId: string | null;
   description: string | null;
@@ -80,6 +87,7 @@ export function toInvoiceResource(
     chainId: invoice.chainId,
     token: { ...invoice.token },
     depositAddress: invoice.depositAddress,
+    depositMode: invoice.depositMode,
     paymentUri: paymentUri(invoice.token, invoice.chainId, invoice.depositAddress, due),
     checkoutUrl: `${options.publicUrl}/pay/${invoice.id}`,
     orderId: invoice.orderId,

@@ -1,5 +1,6 @@
-import type { Address, Hash } from 'viem';
+import type { Address, Hash, Hex } from 'viem';
 import type {
+  DepositMode,
   InvoiceException,
   InvoiceRecord,
   InvoiceStatus,
@@ -23,6 +24,9 @@ export type InvoiceRow = {
   amount_detected: string;
   address_index: number;
   deposit_address: Address;
+  deposit_mode: DepositMode;
+  forwarder_payout: Address | null;
+  forwarder_salt: Hex | null;
   watch_from_block: number | null;
   order_id: string | null;
   description: string | null;
@@ -67,6 +71,11 @@ export function toInvoiceRecord(row: InvoiceRow): InvoiceRecord {
     amountDetected: BigInt(row.amount_detected),
     addressIndex: row.address_index,
     depositAddress: row.deposit_address,
+    depositMode: row.deposit_mode,
+    forwarder:
+      row.forwarder_payout && row.forwarder_salt
+        ? { payout: row.forwarder_payout, salt: row.forwarder_salt }
+        : null,
     watchFromBlock: row.watch_from_block,
     orderId: row.order_id,
     description: row.description,

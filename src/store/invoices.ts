@@ -1,7 +1,10 @@
+import type { Address, Hex } from 'viem';
 import { deriveDepositAddress, MAX_NON_HARDENED_INDEX } from '../domain/deposit-address.ts';
 import { BaseError, InvoiceNotCancelableError, NotFoundError } from '../domain/errors.ts';
+import { forwarderAddress, forwarderSalt } from '../domain/forwarder-address.ts';
 import { newId } from '../domain/ids.ts';
 import {
+  type DepositMode,
   type InvoiceRecord,
   type InvoiceStatus,
   type TokenRef,
@@ -27,6 +30,34 @@ export type NewInvoice = {
 
 export type InvoiceWithTransfers = { invoice: InvoiceRecord; transfers: TransferRecord[] };
 
+type MerchantDepositRow = {
+  deposit_mode: DepositMode;
+  xpub: string | null;
+  payout_address: Address | null;
+  next_address_index: number;
+};
+
+/**
+ * The deposit address of the merchant's next index: child `index` of its xpub, or the forwarder
+ * for (payout, salt(merchant, index)), a hash and no elliptic-curve work (domain/forwarder-address.ts).
+ */
+function nextDepositAddress(
+  merchantId: string,
+  merchant: MerchantDepositRow,
+): { depositAddress: Address; forwarder: { payout: Address; salt: Hex } | null } {
+  const index = merchant.next_address_index;
+  if (merchant.deposit_mode === 'forwarder' && merchant.payout_address) {
+    const salt = forwarderSalt(merchantId, index);
+    const payout = merchant.payout_address;
+    return { depositAddress: forwarderAddress(payout, salt), forwarder: { payout, salt } };
+  }
+  if (!merchant.xpub) throw new Error(`merchant ${merchantId} has neither an xpub nor a payout address`);
+  if (index > MAX_NON_HARDENED_INDEX) {
+    throw new BaseError('address_space_exhausted', 'This xpub has no non-hardened child index left.');
+  }
+  return { depositAddress: deriveDepositAddress(merchant.xpub, index), forwarder: null };
+}
+
 /**
  * Creates an invoice with a fresh deposit address and its `invoice.created` event in one
  * immediate transaction. The merchant's next address index is read and bumped under the write
@@ -40,14 +71,11 @@ export function createInvoice(
   const { now } = options;
   return writeTransaction(db, () => {
     const merchant = db
-      .prepare('SELECT xpub, next_address_index FROM merchants WHERE id = ?')
-      .get(input.merchantId) as { xpub: string; next_address_index: number } | undefined;
+      .prepare('SELECT deposit_mode, xpub, payout_address, next_address_index FROM merchants WHERE id = ?')
+      .get(input.merchantId) as MerchantDepositRow | undefined;
     if (!merchant) throw new BaseError('unauthorized', 'Unknown merchant.');
     const index = merchant.next_address_index;
-    if (index > MAX_NON_HARDENED_INDEX) {
-      throw new BaseError('address_space_exhausted', 'This xpub has no non-hardened child index left.');
-    }
-    const depositAddress = deriveDepositAddress(merchant.xpub, index);
+    const { depositAddress, forwarder } = nextDepositAddress(input.merchantId, merchant);
     // Merchants' keys are unique (store/merchants.ts), but a collision must still be a clear 409
     // rather than the UNIQUE constraint's 500: a merchant that shared its key with another before
     // migration 002, or a hand-edited database. The index stays unspent: nothing is written.
@@ -68,8 +96,9 @@ export function createInvoice(
     db.prepare('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(index + 1, input.merchantId);
     db.prepare(
       `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
-         address_index, deposit_address, watch_from_block, order_id, description, metadata, return_url, created_at, expires_at, updated_at, seq)
-       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+         address_index, deposit_address, deposit_mode, forwarder_payout, forwarder_salt, watch_from_block, order_id,
+         description, metadata, return_url, created_at, expires_at, updated_at, seq)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
          (SELECT coalesce(max(seq), 0) + 1 FROM invoices))`,
     ).run(
       id,
@@ -81,6 +110,9 @@ export function createInvoice(
       input.amount.toString(),
       index,
       depositAddress,
+      merchant.deposit_mode,
+      forwarder?.payout ?? null,
+      forwarder?.salt ?? null,
       cursor?.block_number ?? null,
       input.orderId ?? null,
       input.description ?? null,

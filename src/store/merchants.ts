@@ -1,12 +1,10 @@
+import { type Address, getAddress } from 'viem';
 import { newId } from '../domain/ids.ts';
 import { xpubKeyHash } from '../domain/xpub.ts';
 import { authenticateApiKey, generateApiKey, insertApiKey } from './api-keys.ts';
 import { type Db, writeTransaction } from './db.ts';
 
 export type Merchant = { id: string; name: string; createdAt: Date };
-
-/** A merchant as the invoice path needs it: the xpub never leaves the store except to derive. */
-export type MerchantKeys = { id: string; name: string; xpub: string };
 
 export class XpubInUseError extends Error {
   readonly code = 'xpub_in_use';
@@ -15,27 +13,39 @@ export class XpubInUseError extends Error {
   }
 }
 
+/** How a merchant's deposit addresses are made (SPEC, Deposit modes). */
+export type MerchantDeposits = { xpub: string } | { payout: Address };
+
 /**
  * Creates a merchant and its first API key; the key is returned once and only its hash is kept.
- * Uniqueness is of the key itself (domain/xpub.ts xpubKeyHash), not of its text: the same public
- * key and chain code re-encoded with another depth, fingerprint or child number derive the same
- * addresses, and two merchants sharing them would collide on their first invoices.
+ * An xpub merchant's uniqueness is of the key itself (domain/xpub.ts xpubKeyHash), not of its
+ * text: the same public key and chain code re-encoded with another depth, fingerprint or child
+ * number derive the same addresses, and two merchants sharing them would collide on their first
+ * invoices. Forwarder merchants may share a payout: their salts differ (domain/forwarder-address.ts).
  */
 export function createMerchant(
   db: Db,
-  input: { name: string; xpub: string; now?: Date },
+  input: { name: string; now?: Date } & MerchantDeposits,
 ): { merchant: Merchant; apiKey: string } {
   const now = input.now ?? new Date();
   const merchant = { id: newId('mch', now.getTime()), name: input.name, createdAt: now };
   const apiKey = generateApiKey();
-  const keyHash = xpubKeyHash(input.xpub);
   writeTransaction(db, () => {
-    if (db.prepare('SELECT 1 FROM merchants WHERE xpub_key_hash = ? OR xpub = ?').get(keyHash, input.xpub)) {
-      throw new XpubInUseError();
+    if ('xpub' in input) {
+      const keyHash = xpubKeyHash(input.xpub);
+      if (
+        db.prepare('SELECT 1 FROM merchants WHERE xpub_key_hash = ? OR xpub = ?').get(keyHash, input.xpub)
+      ) {
+        throw new XpubInUseError();
+      }
+      db.prepare(
+        "INSERT INTO merchants (id, name, deposit_mode, xpub, xpub_key_hash, created_at) VALUES (?, ?, 'xpub', ?, ?, ?)",
+      ).run(merchant.id, merchant.name, input.xpub, keyHash, now.toISOString());
+    } else {
+      db.prepare(
+        "INSERT INTO merchants (id, name, deposit_mode, payout_address, created_at) VALUES (?, ?, 'forwarder', ?, ?)",
+      ).run(merchant.id, merchant.name, getAddress(input.payout), now.toISOString());
     }
-    db.prepare(
-      'INSERT INTO merchants (id, name, xpub, xpub_key_hash, created_at) VALUES (?, ?, ?, ?, ?)',
-    ).run(merchant.id, merchant.name, input.xpub, keyHash, now.toISOString());
     insertApiKey(db, { merchantId: merchant.id, apiKey, name: null, now });
   });
   return { merchant, apiKey };

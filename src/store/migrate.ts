@@ -7,18 +7,23 @@ import { migrations } from './migrations/index.ts';
  */
 export type Migration = string | ((db: Database.Database) => void);
 
+export class ForeignKeyViolationError extends Error {
+  override readonly name = 'ForeignKeyViolationError';
+}
+
 /**
  * Applies the migrations newer than `PRAGMA user_version`, each in its own immediate transaction
  * together with the version bump, so a crash leaves the schema at a whole version.
  *
- * Foreign keys are off while migrations run and checked before each commit, as SQLite's procedure
- * for rebuilding a table asks (https://www.sqlite.org/lang_altertable.html#otheralter): dropping a
- * table that others reference would otherwise fail, and the pragma is a no-op inside a transaction.
+ * Foreign keys are off while they run, as SQLite's procedure for changing a table's definition
+ * requires (https://sqlite.org/lang_altertable.html#otheralter: rebuild, drop, rename), and each
+ * migration must leave `PRAGMA foreign_key_check` empty before it commits. The pragma cannot
+ * change inside a transaction, hence around the loop.
  */
 export function runMigrations(db: Database.Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from >= migrations.length) return { from, to: from };
-  const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1;
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
   db.pragma('foreign_keys = OFF');
   try {
     for (const [index, migration] of migrations.entries()) {
@@ -29,12 +34,14 @@ export function runMigrations(db: Database.Database): { from: number; to: number
         else migration(db);
         const violations = db.pragma('foreign_key_check') as unknown[];
         if (violations.length > 0)
-          throw new Error(`migration ${version} breaks ${violations.length} foreign key(s)`);
+          throw new ForeignKeyViolationError(
+            `migration ${version} leaves ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 3))}`,
+          );
         db.pragma(`user_version = ${version}`);
       }).immediate();
     }
   } finally {
-    if (foreignKeys) db.pragma('foreign_keys = ON');
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
-  return { from, to: Math.max(from, migrations.length) };
+  return { from, to: migrations.length };
 }

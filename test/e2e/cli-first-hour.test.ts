@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { Webhook } from 'standardwebhooks';
+import type { Address } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LOCK_FILE_NAME } from '../../src/devnet/data-dir-lock.ts';
 import { type DevnetFile, readDevnetFile, writeDevnetFile } from '../../src/devnet/devnet-file.ts';
 import { getFreePort } from '../../src/devnet/free-port.ts';
+import { forwarderAddress, forwarderSalt } from '../../src/domain/forwarder-address.ts';
 import { TEST_MNEMONIC, testXpub } from '../fixtures/context.ts';
 import {
   type CliProcess,
@@ -121,6 +123,33 @@ describe('stablegate CLI, one-shot', () => {
     expect(created.merchantId).toMatch(/^mch_/);
     // What a wallet on the same mnemonic shows as the first address of account 1: m/44'/60'/1'/0/0.
     expect(created.depositAddress0).toBe(mnemonicToAccount(TEST_MNEMONIC, { accountIndex: 1 }).address);
+  }, 90_000);
+
+  test('merchant create --payout makes a forwarder merchant; a bad payout or both modes are usage errors', async () => {
+    const env = childEnv({ DATABASE_PATH: join(tempDir(), 'stablegate.db') }, ['STABLEGATE_CONFIG']);
+    const payout = '0x90F79bf6EB2c4f870365E785982E1f101E93b906';
+    const [created, badAddress, both] = await Promise.all([
+      runCliResult(
+        ['merchant', 'create', '--name', 'Course Shop', '--payout', payout.toLowerCase(), '--json'],
+        env,
+      ),
+      runCliResult(['merchant', 'create', '--name', 'Shop', '--payout', '0x1234'], env),
+      runCliResult(['merchant', 'create', '--name', 'Shop', '--payout', payout, '--xpub', testXpub(1)], env),
+    ]);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const merchant = JSON.parse(created.stdout) as {
+      merchantId: string;
+      depositMode: string;
+      depositAddress0: Address;
+    };
+    expect(merchant.depositMode).toBe('forwarder');
+    expect(merchant.depositAddress0).toBe(forwarderAddress(payout, forwarderSalt(merchant.merchantId, 0)));
+    expect(badAddress.code).toBe(2);
+    expect(badAddress.stderr.split('\n')[0]).toBe(
+      'stablegate: --payout: not a 0x-prefixed 20-byte address: "0x1234"',
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr.split('\n')[0]).toBe('stablegate: --payout and --xpub: give one, not both');
   }, 90_000);
 });
 

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createPublicClient, http } from 'viem';
-import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
+import { createPublicClient, createWalletClient, http } from 'viem';
+import { ANVIL_DEFAULT_MNEMONIC, ANVIL_DEPLOYER, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
 import { acquireDataDirLock, DataDirInUseError } from '../../devnet/data-dir-lock.ts';
+import { deployForwarderFactory } from '../../devnet/deploy-forwarder-factory.ts';
 import { deployStablecoins, findDeployedStablecoins } from '../../devnet/deploy-stablecoins.ts';
 import { readDevnetFile, writeDevnetFile } from '../../devnet/devnet-file.ts';
-import { devnetMerchantXpub } from '../../devnet/devnet-merchant.ts';
+import { devnetPayoutAddress } from '../../devnet/devnet-payout.ts';
 import { type Anvil, AnvilNotInstalledError, startAnvil } from '../../devnet/start-anvil.ts';
 import {
   type RedisServer,
@@ -122,6 +123,12 @@ export async function devCommand(args: string[]): Promise<number> {
       (await findDeployedStablecoins(rpcUrl, previous.tokens as never))
         ? (previous.tokens as Awaited<ReturnType<typeof deployStablecoins>>)
         : await deployStablecoins({ rpcUrl, payers: payers.map((payer) => payer.address) });
+    // Idempotent: the factory has one address on every chain (domain/forwarder-address.ts).
+    await deployForwarderFactory({
+      publicClient: createPublicClient({ transport: http(rpcUrl) }),
+      walletClient: createWalletClient({ account: ANVIL_DEPLOYER, transport: http(rpcUrl) }),
+    });
+    const payoutAddress = devnetPayoutAddress(ANVIL_DEFAULT_MNEMONIC);
 
     const config = loadConfigOrExit({
       env: {
@@ -152,10 +159,8 @@ export async function devCommand(args: string[]): Promise<number> {
     let apiKey = previous?.apiKey;
     let merchantId = previous?.merchantId;
     if (!apiKey || !merchantId || !findMerchantByApiKey(ctx.db, apiKey) || !getMerchant(ctx.db, merchantId)) {
-      const created = createMerchant(ctx.db, {
-        name: 'Demo Shop',
-        xpub: devnetMerchantXpub(ANVIL_DEFAULT_MNEMONIC),
-      });
+      // Forwarder mode: what invoices receive can be swept to the payout (stablegate sweep).
+      const created = createMerchant(ctx.db, { name: 'Demo Shop', payout: payoutAddress });
       apiKey = created.apiKey;
       merchantId = created.merchant.id;
     }
@@ -169,6 +174,7 @@ export async function devCommand(args: string[]): Promise<number> {
       databasePath: config.databasePath,
       tokens,
       payers,
+      payoutAddress,
     };
     writeDevnetFile(dataDir, devnet);
     printDevnetSummary(devnet, { dataDir, publicUrl: config.publicUrl, confirmations });
