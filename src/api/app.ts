@@ -14,10 +14,12 @@ import { createApiKeyLimiter } from './rate-limit.ts';
 import { registerCancelInvoice } from './routes/cancel-invoice.ts';
 import { registerCreateApiKey } from './routes/create-api-key.ts';
 import { registerCreateInvoice } from './routes/create-invoice.ts';
+import { registerCreateSweeps } from './routes/create-sweeps.ts';
 import { registerEvents } from './routes/events.ts';
 import { registerGetInvoice } from './routes/get-invoice.ts';
 import { type ReadinessCheck, registerHealth } from './routes/health.ts';
 import { registerListApiKeys } from './routes/list-api-keys.ts';
+import { registerListBalances } from './routes/list-balances.ts';
 import { registerListChains } from './routes/list-chains.ts';
 import { registerListInvoices } from './routes/list-invoices.ts';
 import { registerMetrics } from './routes/metrics.ts';
@@ -91,6 +93,8 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.use('/v1/events/*', authenticate);
   app.use('/v1/api-keys', authenticate);
   app.use('/v1/api-keys/*', authenticate);
+  app.use('/v1/sweeps', authenticate);
+  app.use('/v1/balances', authenticate);
 
   registerCreateInvoice(app, ctx);
   registerListInvoices(app, ctx);
@@ -102,6 +106,8 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerListApiKeys(app, ctx);
   registerRevokeApiKey(app, ctx);
   registerEvents(app, ctx);
+  registerCreateSweeps(app, ctx);
+  registerListBalances(app, ctx);
   registerListChains(app, ctx);
   registerHealth(app, deps.readiness);
   if (deps.serveMetrics !== false) registerMetrics(app, ctx);

@@ -20,11 +20,9 @@ export const SweepSchema = z
     nonce: z.number().int().nullable(),
     txHash: z.string().nullable(),
     depositAddresses: z.array(AddressString),
-    totals: z
-      .array(z.object({ token: TokenSchema, amount: DecimalString }))
-      .openapi({
-        description: "Per token, from the confirmed receipt's Flushed logs; empty until confirmed",
-      }),
+    totals: z.array(z.object({ token: TokenSchema, amount: DecimalString })).openapi({
+      description: "Per token, from the confirmed receipt's Flushed logs; empty until confirmed",
+    }),
     blockNumber: z.number().int().nullable(),
     gasUsed: BaseUnits.nullable().openapi({ description: 'Gas units' }),
     effectiveGasPrice: BaseUnits.nullable(),
@@ -49,14 +47,10 @@ export const UnsignedSweepSchema = z
 export const CreateSweepsSchema = z
   .strictObject({
     chainId: z.number().int().positive().optional().openapi({ example: 31337 }),
-    min: z
-      .string()
-      .max(100)
-      .optional()
-      .openapi({
-        example: '10',
-        description: 'Skip addresses holding less than this of every token (token units)',
-      }),
+    min: z.string().max(100).optional().openapi({
+      example: '10',
+      description: 'Skip addresses holding less than this of every token (token units)',
+    }),
   })
   .openapi('CreateSweeps');
 

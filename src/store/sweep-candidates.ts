@@ -45,12 +45,12 @@ export function listOutstandingAddresses(
          EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
                  WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'confirmed') AS deployed
        FROM invoices i
-       WHERE i.chain_id = ?1 AND i.deposit_mode = 'forwarder' AND (?2 IS NULL OR i.merchant_id = ?2)
+       WHERE i.chain_id = @chainId AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)
          AND EXISTS (SELECT 1 FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'confirmed')
          AND NOT EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
                  WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'submitted')`,
     )
-    .all(filter.chainId, merchant) as {
+    .all({ chainId: filter.chainId, merchantId: merchant }) as {
     merchant_id: string;
     forwarder_payout: Address;
     deposit_address: Address;
@@ -63,9 +63,9 @@ export function listOutstandingAddresses(
       .prepare(
         `SELECT t.to_address AS deposit_address, t.token_address, t.amount FROM transfers t
          JOIN invoices i ON i.id = t.invoice_id
-         WHERE t.chain_id = ?1 AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (?2 IS NULL OR i.merchant_id = ?2)`,
+         WHERE t.chain_id = @chainId AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)`,
       )
-      .all(filter.chainId, merchant) as AmountRow[],
+      .all({ chainId: filter.chainId, merchantId: merchant }) as AmountRow[],
   );
   const swept = sumBy(sweptRows(db, filter.chainId, merchant));
   const result: OutstandingAddress[] = [];
@@ -97,9 +97,9 @@ function sweptRows(db: Db, chainId: number | null, merchantId: string | null): A
     .prepare(
       `SELECT f.deposit_address, f.token_address, f.amount, s.chain_id FROM sweep_flushes f
        JOIN sweeps s ON s.id = f.sweep_id
-       WHERE s.status = 'confirmed' AND (?1 IS NULL OR s.chain_id = ?1) AND (?2 IS NULL OR s.merchant_id = ?2)`,
+       WHERE s.status = 'confirmed' AND (@chainId IS NULL OR s.chain_id = @chainId) AND (@merchantId IS NULL OR s.merchant_id = @merchantId)`,
     )
-    .all(chainId, merchantId) as AmountRow[];
+    .all({ chainId, merchantId }) as AmountRow[];
 }
 
 export type BalanceRow = { chainId: number; token: Address; received: bigint; swept: bigint };

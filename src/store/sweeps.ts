@@ -204,7 +204,7 @@ export function replaceSweepTransaction(
 ): void {
   writeTransaction(db, () => {
     const sweep = loadSweep(db, id);
-    if (!sweep || sweep.status !== 'submitted') return;
+    if (sweep?.status !== 'submitted') return;
     const hashes = sweep.txHashes.includes(tx.hash) ? sweep.txHashes : [...sweep.txHashes, tx.hash];
     db.prepare(
       `UPDATE sweeps SET tx_hash = ?, tx_hashes = ?, raw_tx = ?, max_fee_per_gas = ?, max_priority_fee_per_gas = ?,
@@ -240,7 +240,7 @@ export function confirmSweep(
 ): OpenSweep | null {
   return writeTransaction(db, () => {
     const before = loadSweep(db, id);
-    if (!before || before.status !== 'submitted') return null;
+    if (before?.status !== 'submitted') return null;
     db.prepare(
       `UPDATE sweeps SET status = 'confirmed', tx_hash = ?, block_number = ?, block_hash = ?, gas_used = ?,
          effective_gas_price = ?, confirmed_at = ?, updated_at = ? WHERE id = ?`,
@@ -274,7 +274,7 @@ export function failSweep(
 ): OpenSweep | null {
   return writeTransaction(db, () => {
     const before = loadSweep(db, id);
-    if (!before || before.status !== 'submitted') return null;
+    if (before?.status !== 'submitted') return null;
     db.prepare(`UPDATE sweeps SET status = 'failed', failure_reason = ?, updated_at = ? WHERE id = ?`).run(
       reason,
       options.now.toISOString(),
@@ -302,8 +302,8 @@ export function getSweep(db: Db, merchantId: string, id: string): OpenSweep | nu
 export function listSweeps(db: Db, filter: { merchantId?: string; chainId?: number }): OpenSweep[] {
   const rows = db
     .prepare(
-      `SELECT * FROM sweeps WHERE (?1 IS NULL OR merchant_id = ?1) AND (?2 IS NULL OR chain_id = ?2) ORDER BY seq`,
+      `SELECT * FROM sweeps WHERE (@merchantId IS NULL OR merchant_id = @merchantId) AND (@chainId IS NULL OR chain_id = @chainId) ORDER BY seq`,
     )
-    .all(filter.merchantId ?? null, filter.chainId ?? null) as SweepRow[];
+    .all({ merchantId: filter.merchantId ?? null, chainId: filter.chainId ?? null }) as SweepRow[];
   return rows.map((row) => toSweep(db, row));
 }

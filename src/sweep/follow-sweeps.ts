@@ -157,7 +157,8 @@ async function resend(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome
   return 'rebroadcast';
 }
 
-const max = (...values: bigint[]) => values.reduce((a, b) => (a > b ? a : b));
+/** Math.max for bigints. */
+const max = (...values: bigint[]) => values.reduce((a, b) => (b > a ? b : a));
 
 /** Follows every sweep of the chain in flight, oldest first. */
 export async function followSweeps(deps: FollowDeps): Promise<Record<FollowOutcome, number>> {

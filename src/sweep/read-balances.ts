@@ -21,7 +21,7 @@ export async function readBalances(
         client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [owner] }),
       ),
     );
-    chunk.forEach(({ owner, token }, i) => result.get(owner)?.set(token, amounts[i] ?? 0n));
+    for (const [i, { owner, token }] of chunk.entries()) result.get(owner)?.set(token, amounts[i] ?? 0n);
   }
   return result;
 }

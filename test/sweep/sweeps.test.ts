@@ -1,0 +1,231 @@
+import { type Address, erc20Abi, type Hex, parseEther } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../../src/api/app.ts';
+import type { ChainConfig } from '../../src/config/chains.ts';
+import { getAnvilAccounts } from '../../src/devnet/anvil-accounts.ts';
+import { createApiKey } from '../../src/store/api-keys.ts';
+import { listEvents } from '../../src/store/events.ts';
+import { listSweeps } from '../../src/store/sweeps.ts';
+import { createSweepClient } from '../../src/sweep/create-sweep-client.ts';
+import { type FollowDeps, followSweeps } from '../../src/sweep/follow-sweeps.ts';
+import { runSweeps, settleSweeps } from '../../src/sweep/run-sweeps.ts';
+import { GasWalletUnfundedError } from '../../src/sweep/sweep-errors.ts';
+import { createTestClients, mine, reorg, sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { type Gateway, startGateway } from '../fixtures/gateway.ts';
+
+withSnapshot();
+
+const usdc = () => inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
+const payers = () => inject('payers').map((payer) => payer.address as Address);
+// Anvil's account 8: funded with ETH, used by nothing else in the tests.
+const gasWallet = getAnvilAccounts({ count: 1, from: 8 })[0] as { address: Address; privateKey: Hex };
+
+let gateway: Gateway;
+let payout: Address;
+let apiKey: string;
+
+function sweepDeps(overrides: Partial<ChainConfig> = {}): FollowDeps {
+  const chain = { ...(gateway.ctx.config.chains[0] as ChainConfig), ...overrides };
+  return {
+    db: gateway.ctx.db,
+    client: createSweepClient(chain.rpcUrl),
+    chain,
+    wallet: privateKeyToAccount(gasWallet.privateKey),
+    logger: gateway.ctx.logger,
+    now: () => gateway.clock.now(),
+  };
+}
+
+async function balanceOf(owner: Address): Promise<bigint> {
+  return createTestClients().publicClient.readContract({
+    address: usdc(),
+    abi: erc20Abi,
+    functionName: 'balanceOf',
+    args: [owner],
+  });
+}
+
+const paidCount = () =>
+  (gateway.ctx.db.prepare("SELECT count(*) AS n FROM invoices WHERE status = 'paid'").get() as { n: number })
+    .n;
+
+/** `count` invoices of 1.000001 × (i + 1) USDC, each paid exactly; resolves once all are paid. */
+async function paidInvoices(count: number) {
+  const invoices = Array.from({ length: count }, (_, i) => gateway.createInvoice(`${i + 1}.000001`));
+  const lanes = payers();
+  await Promise.all(
+    lanes.map(async (from, lane) => {
+      for (let i = lane; i < count; i += lanes.length) {
+        const invoice = invoices[i] as (typeof invoices)[number];
+        await sendToken({ token: usdc(), from, to: invoice.depositAddress, amount: invoice.amount });
+      }
+    }),
+  );
+  await gateway.waitFor(() => paidCount() === count, 90_000);
+  return invoices;
+}
+
+async function api(path: string, init: { method?: string; body?: unknown } = {}) {
+  const app = createApp(gateway.ctx, { checkWebhookUrl: async (url) => ({ ok: true as const, url }) });
+  const response = await app.request(path, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+beforeEach(async () => {
+  payout = privateKeyToAccount(generatePrivateKey()).address;
+  gateway = await startGateway({ confirmations: 1, payout });
+  apiKey = createApiKey(gateway.ctx.db, {
+    merchantId: gateway.merchantId,
+    name: null,
+    now: new Date(),
+  }).secret;
+});
+afterEach(async () => {
+  const { testClient } = createTestClients();
+  await testClient.setAutomine(true);
+  await gateway.stop();
+});
+
+describe('sweeps', () => {
+  it('sweeps 200 paid invoices in batched transactions: every unit reaches the payout, once', async () => {
+    const invoices = await paidInvoices(200);
+    const total = invoices.reduce((sum, invoice) => sum + invoice.amount, 0n);
+    const deps = sweepDeps();
+    const { batches, submitted } = await runSweeps(deps);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(submitted).toHaveLength(batches.length);
+    await settleSweeps(deps, { timeoutMs: 30_000 });
+
+    expect(await balanceOf(payout)).toBe(total);
+    for (const invoice of invoices.slice(0, 5)) expect(await balanceOf(invoice.depositAddress)).toBe(0n);
+    const sweeps = listSweeps(gateway.ctx.db, { chainId: deps.chain.chainId });
+    expect(sweeps.map((s) => s.status)).toEqual(batches.map(() => 'confirmed'));
+    expect(sweeps.flatMap((s) => s.depositAddresses)).toHaveLength(200);
+    const gasPerAddress = sweeps.map((s) => Number(s.gasUsed) / s.depositAddresses.length);
+    gateway.ctx.logger.info({ gasPerAddress }, 'first sweep gas per address');
+
+    const balances = await api('/v1/balances');
+    expect(balances.body.data).toEqual([
+      expect.objectContaining({
+        received: formatUsdc(total),
+        swept: formatUsdc(total),
+        inDepositAddresses: '0',
+      }),
+    ]);
+    const events = await api('/v1/events?type=sweep.confirmed&limit=100');
+    expect(events.status).toBe(200);
+    const confirmed = events.body.data as {
+      sweepId: string;
+      data: { sweep: { totals: { amount: string }[] } };
+    }[];
+    expect(confirmed).toHaveLength(batches.length);
+    const eventTotal = confirmed.reduce((sum, e) => sum + toUnits(e.data.sweep.totals[0]?.amount ?? '0'), 0n);
+    expect(eventTotal).toBe(total);
+
+    // A second sweep finds nothing to do, and records nothing.
+    expect((await runSweeps(deps)).batches).toEqual([]);
+    expect(listSweeps(gateway.ctx.db, {})).toHaveLength(batches.length);
+    await gateway.waitFor(
+      () => gateway.webhooks().filter((e) => e.type === 'sweep.confirmed').length === batches.length,
+    );
+  }, 180_000);
+
+  it('sweeps a late payment that arrives after a sweep, and counts each payment once', async () => {
+    const [invoice] = await paidInvoices(1);
+    if (!invoice) throw new Error('no invoice');
+    const deps = sweepDeps();
+    await runSweeps(deps);
+    await settleSweeps(deps, { timeoutMs: 10_000 });
+    await sendToken({ token: usdc(), from: payers()[0] as Address, to: invoice.depositAddress, amount: 7n });
+    await gateway.waitFor(
+      () =>
+        (
+          gateway.ctx.db.prepare("SELECT count(*) AS n FROM transfers WHERE status = 'confirmed'").get() as {
+            n: number;
+          }
+        ).n === 2,
+    );
+    const { batches } = await runSweeps(deps);
+    expect(batches).toHaveLength(1);
+    await settleSweeps(deps, { timeoutMs: 10_000 });
+    expect(await balanceOf(payout)).toBe(invoice.amount + 7n);
+    const balances = await api('/v1/balances');
+    expect(balances.body.data).toEqual([
+      expect.objectContaining({ received: formatUsdc(invoice.amount + 7n), inDepositAddresses: '0' }),
+    ]);
+  });
+
+  it('retries a sweep dropped from the mempool with a bumped fee and the same nonce', async () => {
+    await paidInvoices(2);
+    const { testClient } = createTestClients();
+    await testClient.setAutomine(false);
+    const deps = sweepDeps();
+    const [sweep] = (await runSweeps(deps)).submitted;
+    if (!sweep?.txHash) throw new Error('no sweep sent');
+    await testClient.request({ method: 'anvil_dropTransaction' as never, params: [sweep.txHash] as never });
+    expect(await followSweeps(deps)).toMatchObject({ rebroadcast: 1 });
+    await mine(1);
+    await settleSweeps(deps, { timeoutMs: 10_000 });
+    const [after] = listSweeps(gateway.ctx.db, {});
+    expect(after?.status).toBe('confirmed');
+    expect(after?.nonce).toBe(sweep.nonce);
+    expect(after?.txHashes).toHaveLength(2);
+    expect(after?.txHash).toBe(after?.txHashes[1]);
+    expect(after?.maxFeePerGas).toBeGreaterThan(sweep.maxFeePerGas ?? 0n);
+    expect(await balanceOf(payout)).toBe(3_000_002n);
+  });
+
+  it('re-checks a sweep whose block is reorged away, and confirms it once', async () => {
+    await paidInvoices(2);
+    const deps = sweepDeps({ confirmations: 2 });
+    await runSweeps(deps);
+    expect(await followSweeps(deps)).toMatchObject({ mined: 1 });
+    await reorg(1);
+    expect(await balanceOf(payout)).toBe(0n);
+    expect(await followSweeps(deps)).toMatchObject({ rebroadcast: 1 });
+    await mine(1);
+    await settleSweeps(deps, { timeoutMs: 10_000 });
+    expect(await balanceOf(payout)).toBe(3_000_002n);
+    const sweeps = listSweeps(gateway.ctx.db, {});
+    expect(sweeps.map((s) => s.status)).toEqual(['confirmed']);
+    expect(sweeps[0]?.flushes.reduce((sum, f) => sum + f.amount, 0n)).toBe(3_000_002n);
+  });
+
+  it('a gas wallet without ETH gives a clear error and sweep.failed, and loses nothing', async () => {
+    await paidInvoices(1);
+    const { testClient } = createTestClients();
+    await testClient.setBalance({ address: gasWallet.address, value: 0n });
+    const deps = sweepDeps();
+    const error = await runSweeps(deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GasWalletUnfundedError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`gas wallet ${gasWallet.address} has 0 ETH on chain`),
+    );
+    const [failed] = listSweeps(gateway.ctx.db, {});
+    expect(failed?.status).toBe('failed');
+    const types = listEvents(gateway.ctx.db, gateway.merchantId, { limit: 100 }).data.map((e) => e.type);
+    expect(types).toContain('sweep.failed');
+    expect(types).not.toContain('sweep.submitted');
+
+    await testClient.setBalance({ address: gasWallet.address, value: parseEther('10') });
+    expect((await runSweeps(deps)).submitted).toHaveLength(1);
+    await settleSweeps(deps, { timeoutMs: 10_000 });
+    expect(await balanceOf(payout)).toBe(1_000_001n);
+  });
+});
+
+function formatUsdc(units: bigint): string {
+  const whole = units / 1_000_000n;
+  const fraction = (units % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : `${whole}`;
+}
+
+function toUnits(amount: string): bigint {
+  const [whole = '0', fraction = ''] = amount.split('.');
+  return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'));
+}
