@@ -7,6 +7,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { payCommand } from './commands/pay.ts';
 import { secretsCommand } from './commands/secrets.ts';
 import { serveCommand } from './commands/serve.ts';
+import { sweepCommand } from './commands/sweep.ts';
 import { watchCommand } from './commands/watch.ts';
 import { workCommand } from './commands/work.ts';
 import { UsageExit } from './parse-command-args.ts';
@@ -34,6 +35,7 @@ const COMMANDS: [name: string, command: Command, prefix: string[], flags: string
   ['secrets', secretsCommand, [], []],
   ['secrets reseal', secretsCommand, ['reseal'], []],
   ['pay', payCommand, [], ['--amount', '--payer', '--data-dir']],
+  ['sweep', sweepCommand, [], ['--chain', '--merchant', '--min', '--dry-run', '--unsigned', '--data-dir']],
   ['listen', listenCommand, [], ['--port', '--secret', '--register', '--data-dir']],
 ];
 

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   key: async () => (await import('./commands/key.ts')).keyCommand,
   secrets: async () => (await import('./commands/secrets.ts')).secretsCommand,
   pay: async () => (await import('./commands/pay.ts')).payCommand,
+  sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
   listen: async () => (await import('./commands/listen.ts')).listenCommand,
 };
 
@@ -29,10 +30,13 @@ Commands:
   key create|list|revoke [<keyId>] --merchant <id> [--name <n>] [--json]   a merchant's API keys
   secrets reseal          seal webhook secrets with a new STABLEGATE_SECRET_KEY
   pay <invoiceId> [--amount <a>]   pay an invoice from a devnet payer
+  sweep [--chain <id>] [--merchant <id>] [--min <a>] [--dry-run] [--unsigned] [--data-dir <dir>]
+                          move paid forwarder deposits to their payout
   listen [--port 9000] [--secret whsec_…] [--register]   print verified webhooks
 
 Configuration comes from the environment (DATABASE_PATH, REDIS_URL, PORT, PUBLIC_URL,
-STABLEGATE_CONFIG, WEBHOOK_RETRY_SCHEDULE, ALLOW_PRIVATE_WEBHOOK_URLS, LOG_LEVEL); see README.md.`;
+STABLEGATE_CONFIG, WEBHOOK_RETRY_SCHEDULE, ALLOW_PRIVATE_WEBHOOK_URLS, LOG_LEVEL,
+SWEEPER_PRIVATE_KEY); see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
   const name = argv[0];

@@ -43,6 +43,27 @@ export const ChainConfigSchema = z
     explorerUrl: ExplorerUrlSchema.optional(),
     /** A chain whose tokens are worth nothing (a devnet, a testnet): the checkout shows a badge. */
     testnet: z.boolean().optional(),
+    /**
+     * The sweep policy of `stablegate work` (README "Sweeps"): every `intervalSeconds`, sweep the
+     * forwarder deposit addresses holding at least `minAmount` (token units) of a token, in
+     * transactions of at most `maxBlockGasPercent` of the block gas limit. Absent: no automatic
+     * sweeps on this chain (`stablegate sweep` still works).
+     */
+    sweep: z
+      .strictObject({
+        minAmount: z
+          .string()
+          .regex(/^\d+(\.\d+)?$/, 'must be a decimal in token units, e.g. "10" or "0.5"')
+          .optional(),
+        intervalSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .max(30 * 86_400)
+          .default(3600),
+        maxBlockGasPercent: z.number().int().min(1).max(90).default(50),
+      })
+      .optional(),
   })
   .superRefine((chain, ctx) => {
     const seen = new Set<string>();

@@ -107,7 +107,40 @@ export type Config = {
    * N-th `X-Forwarded-For` entry from the right, the first one no trusted proxy wrote for itself.
    */
   trustProxyHops: number;
+  /** The gas wallet key of a chain, if the operator gave one (sweeps, README "Sweeps"). */
+  sweeperPrivateKey: SweeperKeys;
 };
+
+/**
+ * The sweeper's gas wallet keys (README "Sweeps"): `SWEEPER_PRIVATE_KEY_<chainId>` for one chain,
+ * else `SWEEPER_PRIVATE_KEY`. A function, not a field: a config logged or serialized whole never
+ * carries a key.
+ */
+export type SweeperKeys = (chainId: number) => `0x${string}` | undefined;
+
+const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
+
+function parseSweeperKeys(
+  env: Record<string, string | undefined>,
+): { ok: true; keys: SweeperKeys } | { ok: false; errors: string[] } {
+  const errors: string[] = [];
+  const byChain = new Map<number, `0x${string}`>();
+  let global: `0x${string}` | undefined;
+  for (const [name, raw] of Object.entries(env)) {
+    const match = /^SWEEPER_PRIVATE_KEY(?:_(\d+))?$/.exec(name);
+    const value = raw?.trim();
+    if (!match || !value) continue;
+    // The value is never echoed: only the variable's name is.
+    if (!PRIVATE_KEY.test(value)) {
+      errors.push(`${name}: must be a 0x-prefixed 32-byte hex private key`);
+      continue;
+    }
+    if (match[1] === undefined) global = value as `0x${string}`;
+    else byChain.set(Number(match[1]), value as `0x${string}`);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, keys: (chainId) => byChain.get(chainId) ?? global };
+}
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
@@ -124,6 +157,8 @@ export function loadConfig(
     };
   }
   const values = parsed.data;
+  const sweeperKeys = parseSweeperKeys(env);
+  if (!sweeperKeys.ok) return sweeperKeys;
   let chains: ChainConfig[] = overrides.chains ?? [];
   if (!overrides.chains) {
     if (!values.STABLEGATE_CONFIG) {
@@ -152,6 +187,7 @@ export function loadConfig(
       previousSecretKey: values.STABLEGATE_PREVIOUS_SECRET_KEY,
       limits: limitsFrom(values),
       trustProxyHops: values.TRUST_PROXY,
+      sweeperPrivateKey: sweeperKeys.keys,
     },
   };
 }
