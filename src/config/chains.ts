@@ -58,7 +58,7 @@ export const ChainConfigSchema = z
         intervalSeconds: z
           .number()
           .int()
-          .min(10)
+          .min(1)
           .max(30 * 86_400)
           .default(3600),
         maxBlockGasPercent: z.number().int().min(1).max(90).default(50),

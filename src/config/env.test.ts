@@ -44,3 +44,27 @@ describe('loadConfig: limits', () => {
     ]);
   });
 });
+
+describe('loadConfig: the sweeper gas wallet', () => {
+  const key = (digit: string) => `0x${digit.repeat(64)}`;
+
+  it('takes SWEEPER_PRIVATE_KEY_<chainId> over SWEEPER_PRIVATE_KEY, and none without either', () => {
+    const result = loadConfig({ SWEEPER_PRIVATE_KEY: key('1'), SWEEPER_PRIVATE_KEY_10: key('2') }, chains);
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.config.sweeperPrivateKey(10)).toBe(key('2'));
+    expect(result.config.sweeperPrivateKey(1)).toBe(key('1'));
+    const none = loadConfig({}, chains);
+    expect(none.ok && none.config.sweeperPrivateKey(1)).toBeUndefined();
+  });
+
+  it('names a malformed key without echoing it, and never serializes one with the config', () => {
+    const bad = loadConfig({ SWEEPER_PRIVATE_KEY_8453: '0xdeadbeefcafe' }, chains);
+    expect(bad).toEqual({
+      ok: false,
+      errors: ['SWEEPER_PRIVATE_KEY_8453: must be a 0x-prefixed 32-byte hex private key'],
+    });
+    const good = loadConfig({ SWEEPER_PRIVATE_KEY: key('3') }, chains);
+    if (!good.ok) throw new Error(good.errors.join('\n'));
+    expect(JSON.stringify(good.config)).not.toContain('3'.repeat(64));
+  });
+});

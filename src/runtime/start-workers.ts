@@ -6,6 +6,7 @@ import { type DeliverJob, type MaintenanceJob, QUEUE_NAMES, type SettleJob } fro
 import { createSettlementRelay } from '../settle/settlement-relay.ts';
 import { createSettlementWorker } from '../settle/settlement-worker.ts';
 import { expireDueInvoices } from '../store/settlement.ts';
+import { startSweepPolicy } from '../sweep/start-sweep-policy.ts';
 import type { AppContext } from './context.ts';
 
 /** How often a worker sweeps for invoices past their deadline. */
@@ -77,6 +78,8 @@ export async function startWorkers(
 
   settlementRelay.start();
   deliveryRelay.start();
+  // Sweep events reach endpoints like every other event: the relay fans them out when it wakes.
+  const sweepPolicy = startSweepPolicy(ctx, { onEvents: () => deliveryRelay.wake() });
   const depthTimer = setInterval(() => {
     // The scheduler lives in Redis: one that was down at start, or restarted empty, lost it (or never
     // had it), and invoices would stop expiring. Put it back; upserting the same id is idempotent.
@@ -103,7 +106,7 @@ export async function startWorkers(
     /** Stops taking work, lets running jobs finish, then closes Redis connections. */
     async close(): Promise<void> {
       clearInterval(depthTimer);
-      await Promise.all([settlementRelay.stop(), deliveryRelay.stop()]);
+      await Promise.all([settlementRelay.stop(), deliveryRelay.stop(), sweepPolicy.stop()]);
       await Promise.all([settlement.close(), notifier.close()]);
       await Promise.all([settleQueue.close(), deliverQueue.close(), maintenanceQueue.close()]);
       // BullMQ does not close connections it was given: each of ours is closed here.

@@ -90,6 +90,7 @@ describe('GET /v1/events/:id', () => {
       type: 'invoice.created',
       createdAt: expect.any(String),
       invoiceId: invoice.id,
+      sweepId: null,
       data: { invoice },
     });
     expect(body.id).toMatch(/^evt_[0-9a-z]{26}$/);

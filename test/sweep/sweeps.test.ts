@@ -10,6 +10,7 @@ import { listSweeps } from '../../src/store/sweeps.ts';
 import { createSweepClient } from '../../src/sweep/create-sweep-client.ts';
 import { type FollowDeps, followSweeps } from '../../src/sweep/follow-sweeps.ts';
 import { runSweeps, settleSweeps } from '../../src/sweep/run-sweeps.ts';
+import { startSweepPolicy } from '../../src/sweep/start-sweep-policy.ts';
 import { GasWalletUnfundedError } from '../../src/sweep/sweep-errors.ts';
 import { createTestClients, mine, reorg, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';
@@ -216,6 +217,31 @@ describe('sweeps', () => {
     expect((await runSweeps(deps)).submitted).toHaveLength(1);
     await settleSweeps(deps, { timeoutMs: 10_000 });
     expect(await balanceOf(payout)).toBe(1_000_001n);
+  });
+});
+
+describe('the sweep policy of work', () => {
+  it('sweeps on its interval the addresses holding at least minAmount, and leaves the others', async () => {
+    const [small, large] = await paidInvoices(2);
+    const chain = {
+      ...(gateway.ctx.config.chains[0] as ChainConfig),
+      sweep: { minAmount: '2', intervalSeconds: 1, maxBlockGasPercent: 50 },
+    };
+    const ctx = {
+      ...gateway.ctx,
+      config: { ...gateway.ctx.config, chains: [chain], sweeperPrivateKey: () => gasWallet.privateKey },
+    };
+    const policy = startSweepPolicy(ctx);
+    try {
+      await gateway.waitFor(
+        () => listSweeps(gateway.ctx.db, {}).some((s) => s.status === 'confirmed'),
+        20_000,
+      );
+    } finally {
+      await policy.stop();
+    }
+    expect(await balanceOf(payout)).toBe(large?.amount);
+    expect(await balanceOf(small?.depositAddress as Address)).toBe(small?.amount);
   });
 });
 
