@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Address, getAddress } from 'viem';
+import { type Address, erc20Abi, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { ChainConfig } from '../../config/chains.ts';
 import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
@@ -172,7 +172,28 @@ async function sweepChain(
       `${describe(chain, sweep.payout, sweep.depositAddresses.length, amounts)}: ${sweep.status} ${sweep.txHash}`,
     );
   }
+  await printPayoutBalances(deps, done);
   return done.every((sweep) => sweep.status === 'confirmed') ? 0 : 1;
+}
+
+/** What each payout now holds of the tokens swept to it: the end of the devnet loop. */
+async function printPayoutBalances(deps: FollowDeps, sweeps: { payout: Address; tokens: Address[] }[]) {
+  const tokenOf = tokenLookup(deps.chain);
+  const seen = new Set<string>();
+  for (const sweep of sweeps) {
+    for (const address of sweep.tokens) {
+      if (seen.has(`${sweep.payout}:${address}`)) continue;
+      seen.add(`${sweep.payout}:${address}`);
+      const token = tokenOf(address);
+      const balance = await deps.client.readContract({
+        address,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [sweep.payout],
+      });
+      console.log(`payout ${sweep.payout} holds ${formatAmount(balance, token.decimals)} ${token.symbol}`);
+    }
+  }
 }
 
 function describe(chain: ChainConfig, payout: Address, count: number, amounts: Map<Address, bigint>): string {
