@@ -47,10 +47,15 @@ export const UnsignedSweepSchema = z
 export const CreateSweepsSchema = z
   .strictObject({
     chainId: z.number().int().positive().optional().openapi({ example: 31337 }),
-    min: z.string().max(100).optional().openapi({
-      example: '10',
-      description: 'Skip addresses holding less than this of every token (token units)',
-    }),
+    min: z
+      .string()
+      .max(100)
+      .regex(/^\d+(\.\d+)?$/, 'must be a decimal in token units, e.g. "10" or "0.5"')
+      .optional()
+      .openapi({
+        example: '10',
+        description: 'Skip addresses holding less than this of every token (token units)',
+      }),
   })
   .openapi('CreateSweeps');
 

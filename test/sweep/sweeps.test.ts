@@ -220,6 +220,34 @@ describe('sweeps', () => {
   });
 });
 
+describe('POST /v1/sweeps without a gas wallet', () => {
+  it('returns unsigned transactions that any wallet can send, and names bad fields', async () => {
+    const invoices = await paidInvoices(2);
+    const response = await api('/v1/sweeps', { method: 'POST', body: { chainId: inject('chainId') } });
+    expect(response.status).toBe(200);
+    const [tx, ...rest] = response.body.data as { to: Address; data: Hex; gas: string; chainId: number }[];
+    expect(rest).toEqual([]);
+    if (!tx) throw new Error('no transaction');
+    // A payer, not the gateway, sends it: the money still only reaches the payout.
+    const { publicClient, walletClient } = createTestClients();
+    const hash = await walletClient.sendTransaction({
+      account: payers()[2] as Address,
+      to: tx.to,
+      data: tx.data,
+      gas: BigInt(tx.gas),
+    });
+    expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success');
+    expect(await balanceOf(payout)).toBe(invoices.reduce((sum, i) => sum + i.amount, 0n));
+    expect(listSweeps(gateway.ctx.db, {})).toEqual([]);
+
+    const bad = await api('/v1/sweeps', { method: 'POST', body: { chainId: 5, min: 'ten' } });
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['min']);
+    const unknownChain = await api('/v1/sweeps', { method: 'POST', body: { chainId: 5 } });
+    expect(unknownChain.body.errors).toEqual([{ field: 'chainId', message: 'no configured chain 5' }]);
+  });
+});
+
 describe('the sweep policy of work', () => {
   it('sweeps on its interval the addresses holding at least minAmount, and leaves the others', async () => {
     const [small, large] = await paidInvoices(2);
