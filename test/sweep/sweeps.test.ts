@@ -107,8 +107,10 @@ describe('sweeps', () => {
     const sweeps = listSweeps(gateway.ctx.db, { chainId: deps.chain.chainId });
     expect(sweeps.map((s) => s.status)).toEqual(batches.map(() => 'confirmed'));
     expect(sweeps.flatMap((s) => s.depositAddresses)).toHaveLength(200);
-    const gasPerAddress = sweeps.map((s) => Number(s.gasUsed) / s.depositAddresses.length);
-    gateway.ctx.logger.info({ gasPerAddress }, 'first sweep gas per address');
+    // The planner's estimates are upper bounds of what the chain charges.
+    for (const [i, sweep] of sweeps.entries()) {
+      expect(sweep.gasUsed).toBeLessThanOrEqual(batches[i]?.gasEstimate ?? 0n);
+    }
 
     const balances = await api('/v1/balances');
     expect(balances.body.data).toEqual([
