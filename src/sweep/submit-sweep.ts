@@ -58,6 +58,21 @@ function nextNonce(db: Db, chainId: number, from: Address, pending: number): num
   return Math.max(pending, ...open.map((s) => (s.nonce as number) + 1));
 }
 
+/** The gas wallet as the chain sees it: fees now, its next pending nonce, its ETH. */
+async function readWallet(deps: SweepDeps) {
+  const { client, wallet } = deps;
+  try {
+    const [fees, pending, balance] = await Promise.all([
+      client.estimateFeesPerGas(),
+      client.getTransactionCount({ address: wallet.address, blockTag: 'pending' }),
+      client.getBalance({ address: wallet.address }),
+    ]);
+    return { fees, pending, balance };
+  } catch (error) {
+    throw new ChainUnavailableError(deps.chain.chainId, error);
+  }
+}
+
 /**
  * Sends one planned sweep from the gas wallet. Recorded before the broadcast (with the signed
  * bytes), so a crash in between is finished by followSweeps; a wallet that cannot pay the fee
@@ -65,66 +80,46 @@ function nextNonce(db: Db, chainId: number, from: Address, pending: number): num
  */
 export async function submitSweep(deps: SweepDeps, batch: SweepBatch): Promise<OpenSweep> {
   const { db, client, chain, wallet } = deps;
-  const tokenOf = tokenLookup(chain);
+  const options = { now: deps.now(), tokenOf: tokenLookup(chain) };
   const data = sweepCalldata(batch);
   const from = wallet.address;
-  const base = {
+  const input = {
     merchantId: batch.merchantId,
     chainId: chain.chainId,
     payout: batch.payout,
     tokens: batch.tokens,
+    addresses: batch.depositAddresses.map((depositAddress, i) => ({
+      depositAddress,
+      salt: batch.salts[i] as Hex,
+    })),
   };
-  const addresses = batch.depositAddresses.map((depositAddress, i) => ({
-    depositAddress,
-    salt: batch.salts[i] as Hex,
-  }));
-  let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
-  let pending: number;
-  let balance: bigint;
-  try {
-    [fees, pending, balance] = await Promise.all([
-      client.estimateFeesPerGas(),
-      client.getTransactionCount({ address: from, blockTag: 'pending' }),
-      client.getBalance({ address: from }),
-    ]);
-  } catch (error) {
-    throw new ChainUnavailableError(chain.chainId, error);
+  const { fees, pending, balance } = await readWallet(deps);
+  const unfunded = (needed: bigint) =>
+    new GasWalletUnfundedError({ address: from, chainId: chain.chainId, balance, needed });
+  const worstFee = batch.gasEstimate * fees.maxFeePerGas;
+  let gas: bigint | undefined;
+  if (balance >= worstFee) {
+    try {
+      gas = GAS_HEADROOM(await client.estimateGas({ account: from, to: FORWARDER_FACTORY_ADDRESS, data }));
+    } catch (error) {
+      if (!isInsufficientFunds(error)) throw new ChainUnavailableError(chain.chainId, error);
+    }
   }
-  const unfunded = (needed: bigint) => {
-    const failure = new GasWalletUnfundedError({ address: from, chainId: chain.chainId, balance, needed });
-    recordSweep(db, { ...base, addresses, failureReason: failure.message }, { now: deps.now(), tokenOf });
-    return failure;
-  };
-  if (balance < batch.gasEstimate * fees.maxFeePerGas) throw unfunded(batch.gasEstimate * fees.maxFeePerGas);
-  let gas: bigint;
-  try {
-    gas = GAS_HEADROOM(await client.estimateGas({ account: from, to: FORWARDER_FACTORY_ADDRESS, data }));
-  } catch (error) {
-    if (isInsufficientFunds(error)) throw unfunded(batch.gasEstimate * fees.maxFeePerGas);
-    throw new ChainUnavailableError(chain.chainId, error);
+  if (gas === undefined) {
+    const failure = unfunded(worstFee);
+    recordSweep(db, { ...input, failureReason: failure.message }, options);
+    throw failure;
   }
   const nonce = nextNonce(db, chain.chainId, from, pending);
   const signed = await signSweep(deps, { data, nonce, gas, ...fees });
-  const sweep = recordSweep(
-    db,
-    {
-      ...base,
-      addresses,
-      transaction: { from, nonce, gasLimit: gas, ...fees, hash: signed.hash, raw: signed.raw },
-    },
-    { now: deps.now(), tokenOf },
-  );
+  const transaction = { from, nonce, gasLimit: gas, ...fees, hash: signed.hash, raw: signed.raw };
+  const sweep = recordSweep(db, { ...input, transaction }, options);
   try {
     await client.sendRawTransaction({ serializedTransaction: signed.raw });
   } catch (error) {
     if (isInsufficientFunds(error)) {
-      const failure = new GasWalletUnfundedError({
-        address: from,
-        chainId: chain.chainId,
-        balance,
-        needed: gas * fees.maxFeePerGas,
-      });
-      failSweep(db, sweep.id, failure.message, { now: deps.now(), tokenOf });
+      const failure = unfunded(gas * fees.maxFeePerGas);
+      failSweep(db, sweep.id, failure.message, options);
       throw failure;
     }
     // Anything else (a timeout, "already known"): the sweep stays submitted, followSweeps settles it.
@@ -134,7 +129,13 @@ export async function submitSweep(deps: SweepDeps, batch: SweepBatch): Promise<O
     );
   }
   deps.logger.info(
-    { sweepId: sweep.id, chainId: chain.chainId, txHash: signed.hash, nonce, addresses: addresses.length },
+    {
+      sweepId: sweep.id,
+      chainId: chain.chainId,
+      txHash: signed.hash,
+      nonce,
+      addresses: input.addresses.length,
+    },
     'sweep submitted',
   );
   return sweep;
