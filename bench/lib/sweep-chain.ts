@@ -4,6 +4,7 @@ import {
   createWalletClient,
   defineChain,
   erc20Abi,
+  type Hash,
   type Hex,
   http,
   keccak256,
@@ -94,23 +95,19 @@ export async function setupSweepChain(rpcUrl: string, chainId: number): Promise<
 export const depositAddresses = (chain: SweepChain, salts: readonly Hex[]): Address[] =>
   salts.map((salt) => forwarderAddress(chain.payout, salt));
 
-/** One USDC payment to each recipient from the payer (explicit nonces, sent in chunks). */
+/**
+ * One USDC payment to each recipient from the payer. Sent one after another (explicit nonces,
+ * receipts awaited per chunk): concurrent sends with nonce gaps left some queued in anvil's pool.
+ */
 export async function pay(chain: SweepChain, recipients: readonly Address[], amount = PAYMENT) {
   let nonce = await pendingNonce(chain.rpcUrl, chain.payer);
-  const data = (to: Address) => transferData(to, amount);
   for (let i = 0; i < recipients.length; i += SEND_CHUNK) {
-    const chunk = recipients.slice(i, i + SEND_CHUNK);
-    const hashes = await Promise.all(
-      chunk.map((to) =>
-        sendTransaction(chain.rpcUrl, {
-          from: chain.payer,
-          to: chain.usdc,
-          data: data(to),
-          nonce: nonce++,
-          gas: TRANSFER_GAS,
-        }),
-      ),
-    );
+    const hashes: Hash[] = [];
+    for (const to of recipients.slice(i, i + SEND_CHUNK)) {
+      const data = transferData(to, amount);
+      const tx = { from: chain.payer, to: chain.usdc, data, nonce: nonce++, gas: TRANSFER_GAS };
+      hashes.push(await sendTransaction(chain.rpcUrl, tx));
+    }
     await receipts(chain.rpcUrl, hashes);
   }
 }

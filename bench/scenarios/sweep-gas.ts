@@ -144,11 +144,13 @@ async function run(options: ScenarioOptions) {
     }
     printSweepReport({ batches, fits, xpub, blockFits, quick: options.quick });
     const anvilVersion = await rpc<string>(anvil.rpcUrl, 'web3_clientVersion');
+    const { hardFork } = await rpc<{ hardFork?: string }>(anvil.rpcUrl, 'anvil_nodeInfo');
+    console.log(`${anvilVersion}, hardfork ${hardFork}; contracts: ${SOLC}`);
     const bigints = (value: unknown) =>
       JSON.parse(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
     return writeResult(
       'sweep-gas',
-      bigints({ anvilVersion, solc: SOLC, quick: options.quick, batches, fits, xpub, blockFits }),
+      bigints({ anvilVersion, hardFork, solc: SOLC, quick: options.quick, batches, fits, xpub, blockFits }),
     );
   } finally {
     await anvil.stop();
