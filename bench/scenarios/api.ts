@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import autocannon from 'autocannon';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { stopChild } from '../../src/devnet/stop-child.ts';
 import { openDatabase } from '../../src/store/db.ts';
+import { createMerchant } from '../../src/store/merchants.ts';
 import { measureCommitRate } from '../lib/commit-probe.ts';
 import { waitFor } from '../lib/poll.ts';
 import { cpuSeconds, rssMiB } from '../lib/proc-stats.ts';
@@ -17,6 +18,7 @@ import { type Storage, storages } from '../lib/storage.ts';
 import { printTable } from '../lib/table.ts';
 
 const CLI = join(BENCH_DIR, '..', 'bin', 'stablegate.js');
+const BENCH_PAYOUT = '0x000000000000000000000000000000000000bEEF';
 const CHAIN = {
   chainId: 31337,
   name: 'Anvil',
@@ -38,7 +40,8 @@ type CannonResult = {
 /**
  * 4. API: the real server (`stablegate serve`, its own process, LOG_LEVEL=info as in production)
  * under autocannon, 50 connections × 30 s: `POST /v1/invoices` with a unique Idempotency-Key per
- * request, then `GET /v1/invoices/:id` over the invoices that run created. The load generator
+ * request for an xpub merchant, then for a forwarder merchant, then `GET /v1/invoices/:id` over
+ * the xpub invoices that run created. The load generator
  * shares the 2 cores with the server.
  */
 async function runOn(options: ScenarioOptions, storage: Storage) {
@@ -50,7 +53,11 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
   writeFileSync(chainsPath, JSON.stringify({ chains: [CHAIN] }));
   const db = openDatabase(databasePath);
   const { apiKey } = addMerchant(db, 40);
+  // Forwarder mode: a CREATE2 address is two keccak hashes, no elliptic-curve multiplication.
+  const forwarder = createMerchant(db, { name: 'Bench forwarder', payout: BENCH_PAYOUT });
   const port = await getFreePort();
+  // The CLI runs dist/: build it from the sources being measured.
+  execFileSync(process.execPath, [join(BENCH_DIR, '..', 'bin', 'build.js')], { stdio: 'inherit' });
   const nodeArgs: string[] = [];
   if (options.profile) {
     nodeArgs.push(...cpuProfileArgs(`api-stablegate-${storage.name}`));
@@ -114,8 +121,26 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
         },
       ],
     });
+    phases['POST /v1/invoices (forwarder mode)'] = await measure(pid, {
+      url: `${url}/v1/invoices`,
+      connections,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          headers: { ...headers, authorization: `Bearer ${forwarder.apiKey}` },
+          body,
+          setupRequest: (request: { headers: Record<string, string> }) => ({
+            ...request,
+            headers: { ...request.headers, 'idempotency-key': randomUUID() },
+          }),
+        },
+      ],
+    });
     const ids = (
-      db.prepare('SELECT id FROM invoices ORDER BY rowid DESC LIMIT 10000').all() as { id: string }[]
+      db
+        .prepare('SELECT id FROM invoices WHERE merchant_id != ? ORDER BY rowid DESC LIMIT 10000')
+        .all(forwarder.merchant.id) as { id: string }[]
     ).map((row) => row.id);
     let next = 0;
     phases['GET /v1/invoices/:id'] = await measure(pid, {
