@@ -35,8 +35,9 @@ export type SweepBatch = {
  * per address the CREATE2 prediction and the flush call; an EIP-1167 clone with immutable args
  * when it is not deployed yet; per listed token a `balanceOf` staticcall (cold under EIP-2929);
  * per non-zero balance a `transfer` (two cold storage slots, an SSTORE to zero, a log).
- * Measured on anvil (test/sweep/sweeps.test.ts checks each batch stays under its estimate): about
- * 61,000 gas per address for a first sweep of one token with deployment, 25,000 for a later one.
+ * Measured (docs/benchmarks.md, "6. Sweeps"): a gas limit of about 65,600 per address for a first
+ * sweep of one token, 17,800 for a later one, +3,800 per listed token; these stay above that, and
+ * test/sweep/sweeps.test.ts checks every batch's gasUsed against its estimate.
  */
 export const GAS = {
   base: 60_000n,
