@@ -80,6 +80,23 @@ describe('formatOutcome', () => {
     );
   });
 
+  test('prints a sweep with what it moved and where', () => {
+    const sweep = {
+      type: 'sweep.confirmed',
+      data: {
+        sweep: {
+          id: 'swp_1',
+          status: 'confirmed',
+          payout: '0xA94C82a5Cd0a5104B6abd66cbB127c6B1a81250D',
+          totals: [{ token: { symbol: 'USDC' }, amount: '35.5' }],
+        },
+      },
+    };
+    expect(formatOutcome({ verified: true, webhookId: 'evt_3', event: sweep })).toBe(
+      '✓ sweep.confirmed evt_3 sweep swp_1 confirmed (35.5 USDC to 0xA94C82a5Cd0a5104B6abd66cbB127c6B1a81250D)',
+    );
+  });
+
   test('prints a refusal with its reason and the 400', () => {
     expect(
       formatOutcome({ verified: false, webhookId: 'evt_1', reason: 'No matching signature found' }),

@@ -81,8 +81,22 @@ export async function startWebhookListener(options: {
 type EventShape = {
   id?: unknown;
   type?: unknown;
-  data?: { invoice?: { id?: unknown; status?: unknown; amountPaid?: unknown; token?: { symbol?: unknown } } };
+  data?: {
+    invoice?: { id?: unknown; status?: unknown; amountPaid?: unknown; token?: { symbol?: unknown } };
+    sweep?: { id?: unknown; status?: unknown; payout?: unknown; totals?: unknown };
+  };
 };
+
+/** `sweep swp_… confirmed (35.5 USDC to 0x…)`: what a sweep moved, as exact decimal strings. */
+function describeSweep(sweep: NonNullable<NonNullable<EventShape['data']>['sweep']>): string {
+  const totals = Array.isArray(sweep.totals)
+    ? (sweep.totals as { amount?: unknown; token?: { symbol?: unknown } }[])
+    : [];
+  const moved = totals
+    .map((total) => `${String(total.amount)} ${String(total.token?.symbol ?? '')}`)
+    .join(' + ');
+  return `sweep ${String(sweep.id)} ${String(sweep.status)}${moved ? ` (${moved} to ${String(sweep.payout)})` : ''}`;
+}
 
 /** One short line per request: `✓ invoice.paid evt_… invoice inv_… paid (25.5 USDC paid)`. */
 export function formatOutcome(outcome: ListenerOutcome): string {
@@ -97,5 +111,6 @@ export function formatOutcome(outcome: ListenerOutcome): string {
     if (typeof invoice.amountPaid === 'string' && invoice.amountPaid !== '0')
       parts.push(`(${invoice.amountPaid} ${String(invoice.token?.symbol ?? '')} paid)`);
   }
+  if (event.data?.sweep) parts.push(describeSweep(event.data.sweep));
   return parts.join(' ');
 }
