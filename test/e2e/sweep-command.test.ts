@@ -1,0 +1,63 @@
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { writeDevnetFile } from '../../src/devnet/devnet-file.ts';
+import { listSweeps } from '../../src/store/sweeps.ts';
+import { sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { type Gateway, startGateway } from '../fixtures/gateway.ts';
+import { childEnv, runCliResult } from './cli-process.ts';
+
+withSnapshot();
+
+let gateway: Gateway;
+const payout = privateKeyToAccount(generatePrivateKey()).address;
+
+beforeEach(async () => {
+  gateway = await startGateway({ confirmations: 1, payout });
+  // What `stablegate dev` writes, pointing at this test's database and the run's anvil.
+  writeDevnetFile(gateway.ctx.dir, {
+    apiUrl: 'http://127.0.0.1:1',
+    apiKey: 'sk_unused',
+    merchantId: gateway.merchantId,
+    rpcUrl: inject('rpcUrl'),
+    chainId: inject('chainId'),
+    databasePath: gateway.ctx.config.databasePath,
+    tokens: inject('tokens'),
+    payers: inject('payers'),
+  });
+});
+afterEach(async () => {
+  await gateway.stop();
+});
+
+describe('stablegate sweep --data-dir', () => {
+  it('moves the devnet payments to the payout with a funded anvil account, then finds nothing', async () => {
+    const invoice = gateway.createInvoice('25.5');
+    await sendToken({
+      token: invoice.token.address,
+      from: inject('payers')[0]?.address as `0x${string}`,
+      to: invoice.depositAddress,
+      amount: invoice.amount,
+    });
+    await gateway.waitFor(
+      () =>
+        (
+          gateway.ctx.db.prepare('SELECT status FROM invoices WHERE id = ?').get(invoice.id) as {
+            status: string;
+          }
+        ).status === 'paid',
+    );
+    const env = childEnv({}, ['SWEEPER_PRIVATE_KEY', 'STABLEGATE_CONFIG', 'DATABASE_PATH']);
+    const dry = await runCliResult(['sweep', '--data-dir', gateway.ctx.dir, '--dry-run'], env);
+    expect(dry.stdout).toContain(`swept 25.5 USDC from 1 deposit address(es) to ${payout}`);
+    expect(listSweeps(gateway.ctx.db, {})).toEqual([]);
+
+    const run = await runCliResult(['sweep', '--data-dir', gateway.ctx.dir], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/: confirmed 0x[0-9a-f]{64}/);
+    expect(run.stdout).toContain(`payout ${payout} holds 25.5 USDC`);
+
+    const again = await runCliResult(['sweep', '--data-dir', gateway.ctx.dir], env);
+    expect(again.stdout.trim()).toBe(`chain ${inject('chainId')}: nothing to sweep`);
+  });
+});
