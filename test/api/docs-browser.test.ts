@@ -101,7 +101,7 @@ describe('/docs in Chromium', () => {
     await page.goto(`${harness.baseUrl}/docs#events`);
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what the reader reads.
     const envelope = await page.locator('#events').innerText();
-    for (const field of ['id', 'type', 'createdAt', 'data.invoice', 'webhook-signature'])
+    for (const field of ['id', 'type', 'createdAt', 'data.invoice', 'data.sweep', 'webhook-signature'])
       expect(envelope).toContain(field);
     expect(envelope).toContain('invoice.processing never fires');
     for (const type of EVENT_TYPES) {
@@ -109,10 +109,12 @@ describe('/docs in Chromium', () => {
       expect(await section.count(), type).toBe(1);
       const example = JSON.parse((await section.locator('pre').textContent()) ?? '{}') as {
         type: string;
-        data: { invoice: { object: string; amount: string } };
+        data: { invoice?: { object: string; amount: string }; sweep?: { object: string; status: string } };
       };
       expect(example.type).toBe(type);
-      expect(example.data.invoice).toMatchObject({ object: 'invoice', amount: '25.5' });
+      if (type.startsWith('sweep.'))
+        expect(example.data.sweep).toMatchObject({ object: 'sweep', status: type.slice('sweep.'.length) });
+      else expect(example.data.invoice).toMatchObject({ object: 'invoice', amount: '25.5' });
     }
   });
 });
