@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { writeDevnetFile } from '../../src/devnet/devnet-file.ts';
@@ -9,12 +14,16 @@ import { childEnv, runCliResult } from './cli-process.ts';
 withSnapshot();
 
 let gateway: Gateway;
+let dataDir: string;
+const BIN = fileURLToPath(new URL('../../bin/stablegate.js', import.meta.url));
 const payout = privateKeyToAccount(generatePrivateKey()).address;
 
 beforeEach(async () => {
   gateway = await startGateway({ confirmations: 1, payout });
   // What `stablegate dev` writes, pointing at this test's database and the run's anvil.
-  writeDevnetFile(gateway.ctx.dir, {
+  dataDir = join(gateway.ctx.dir, 'data');
+  mkdirSync(dataDir);
+  writeDevnetFile(dataDir, {
     apiUrl: 'http://127.0.0.1:1',
     apiKey: 'sk_unused',
     merchantId: gateway.merchantId,
@@ -47,17 +56,18 @@ describe('stablegate sweep --data-dir', () => {
         ).status === 'paid',
     );
     const env = childEnv({}, ['SWEEPER_PRIVATE_KEY', 'STABLEGATE_CONFIG', 'DATABASE_PATH']);
-    const dry = await runCliResult(['sweep', '--data-dir', gateway.ctx.dir, '--dry-run'], env);
+    const dry = await runCliResult(['sweep', '--data-dir', dataDir, '--dry-run'], env);
     expect(dry.stdout).toContain(`swept 25.5 USDC from 1 deposit address(es) to ${payout}`);
     expect(listSweeps(gateway.ctx.db, {})).toEqual([]);
 
-    const run = await runCliResult(['sweep', '--data-dir', gateway.ctx.dir], env);
+    const run = await runCliResult(['sweep', '--data-dir', dataDir], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/: confirmed 0x[0-9a-f]{64}/);
     expect(run.stdout).toContain(`payout ${payout} holds 25.5 USDC`);
 
-    const again = await runCliResult(['sweep', '--data-dir', gateway.ctx.dir], env);
+    // Without STABLEGATE_CONFIG, from the devnet's folder, `npx stablegate sweep` finds ./data.
+    const again = await promisify(execFile)(process.execPath, [BIN, 'sweep'], { cwd: gateway.ctx.dir, env });
     expect(again.stdout.trim()).toBe(`chain ${inject('chainId')}: nothing to sweep`);
   });
 });

@@ -31,11 +31,13 @@ Options:
   --dry-run          print what would be swept, send nothing
   --unsigned         print the unsigned transactions ({ to, data, chainId, gas }) for any wallet
   --data-dir <dir>   a running devnet's data dir: its database, chain and a funded gas wallet
+                     (default without STABLEGATE_CONFIG: ./data when a devnet runs there)
   -h, --help         this help`;
 
 /** Anvil's account 9: funded on every default anvil, and no devnet payer (those are 1-4). */
 const DEVNET_GAS_WALLET_INDEX = 9;
 const CONFIRM_TIMEOUT_MS = 120_000;
+const DEFAULT_DEVNET_DIR = './data';
 
 type Target = {
   databasePath: string;
@@ -63,8 +65,19 @@ function devnetTarget(dataDir: string): Target {
   return { databasePath: devnet.databasePath, chains: [chain], keyOf: () => wallet?.privateKey };
 }
 
+/**
+ * The environment's configuration; when there is none (no STABLEGATE_CONFIG) but a devnet runs
+ * from this folder, its default data dir, as `stablegate pay` does.
+ */
 function envTarget(): Target {
-  const config = loadConfigOrExit();
+  let config: ReturnType<typeof loadConfigOrExit>;
+  try {
+    config = loadConfigOrExit();
+  } catch (error) {
+    const devnetDir = resolve(DEFAULT_DEVNET_DIR);
+    if (error instanceof CliError && readDevnetFile(devnetDir)) return devnetTarget(devnetDir);
+    throw error;
+  }
   return { databasePath: config.databasePath, chains: config.chains, keyOf: config.sweeperPrivateKey };
 }
 
