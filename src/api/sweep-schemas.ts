@@ -37,7 +37,11 @@ export const UnsignedSweepSchema = z
     chainId: z.number().int(),
     to: AddressString.openapi({ description: 'The ForwarderFactory' }),
     data: z.string().openapi({ description: 'ForwarderFactory.sweep(payout, salts, tokens) calldata' }),
-    gas: z.string().regex(/^\d+$/).optional().openapi({ description: 'Suggested gas limit' }),
+    gas: z
+      .string()
+      .regex(/^0x[0-9a-f]+$/)
+      .optional()
+      .openapi({ description: 'Suggested gas limit, a JSON-RPC quantity (an upper estimate)' }),
     payout: AddressString,
     depositAddresses: z.array(AddressString),
     tokens: z.array(z.object({ token: TokenSchema, amount: DecimalString })),

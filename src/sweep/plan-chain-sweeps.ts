@@ -1,4 +1,4 @@
-import { type Address, encodeFunctionData, type PublicClient } from 'viem';
+import { type Address, encodeFunctionData, type PublicClient, toHex } from 'viem';
 import { forwarderFactoryAbi } from '../../contracts-abi/index.ts';
 import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError, ValidationError } from '../domain/errors.ts';
@@ -98,7 +98,8 @@ export function toUnsignedSweep(batch: SweepBatch, chain: ChainConfig) {
     chainId: chain.chainId,
     to: FORWARDER_FACTORY_ADDRESS,
     data: sweepCalldata(batch),
-    gas: batch.gasEstimate.toString(),
+    // A JSON-RPC quantity (0x hex), so an EIP-1193 eth_sendTransaction takes { to, data, gas } as is.
+    gas: toHex(batch.gasEstimate),
     payout: batch.payout,
     depositAddresses: batch.depositAddresses,
     tokens: [...batch.amounts].map(([address, amount]) => {
