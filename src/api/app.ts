@@ -17,11 +17,13 @@ import { registerCreateInvoice } from './routes/create-invoice.ts';
 import { registerCreateSweeps } from './routes/create-sweeps.ts';
 import { registerEvents } from './routes/events.ts';
 import { registerGetInvoice } from './routes/get-invoice.ts';
+import { registerGetSweep } from './routes/get-sweep.ts';
 import { type ReadinessCheck, registerHealth } from './routes/health.ts';
 import { registerListApiKeys } from './routes/list-api-keys.ts';
 import { registerListBalances } from './routes/list-balances.ts';
 import { registerListChains } from './routes/list-chains.ts';
 import { registerListInvoices } from './routes/list-invoices.ts';
+import { registerListSweeps } from './routes/list-sweeps.ts';
 import { registerMetrics } from './routes/metrics.ts';
 import { registerRevokeApiKey } from './routes/revoke-api-key.ts';
 import { registerRollWebhookSecret } from './routes/roll-webhook-secret.ts';
@@ -94,6 +96,7 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.use('/v1/api-keys', authenticate);
   app.use('/v1/api-keys/*', authenticate);
   app.use('/v1/sweeps', authenticate);
+  app.use('/v1/sweeps/*', authenticate);
   app.use('/v1/balances', authenticate);
 
   registerCreateInvoice(app, ctx);
@@ -107,6 +110,8 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerRevokeApiKey(app, ctx);
   registerEvents(app, ctx);
   registerCreateSweeps(app, ctx);
+  registerListSweeps(app, ctx);
+  registerGetSweep(app, ctx);
   registerListBalances(app, ctx);
   registerListChains(app, ctx);
   registerHealth(app, deps.readiness);

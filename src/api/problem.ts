@@ -15,6 +15,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   event_not_found: 404,
   webhook_endpoint_not_found: 404,
   api_key_not_found: 404,
+  sweep_not_found: 404,
   invoice_not_cancelable: 409,
   // Another invoice (of another merchant holding the same key) already has the address.
   deposit_address_in_use: 409,

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'event_not_found'
   | 'webhook_endpoint_not_found'
   | 'api_key_not_found'
+  | 'sweep_not_found'
   | 'invoice_not_cancelable'
   | 'deposit_address_in_use'
   | 'last_api_key'
@@ -64,6 +65,7 @@ export class NotFoundError extends BaseError {
       | 'event_not_found'
       | 'webhook_endpoint_not_found'
       | 'api_key_not_found'
+      | 'sweep_not_found'
       | 'route_not_found',
     message: string,
   ) {

@@ -6,14 +6,16 @@ import type { Db } from './db.ts';
  * not by id, whose random part orders nothing. The cursor must be one of the merchant's own rows;
  * anything else is named as a bad `startingAfter`, never treated as "before everything".
  */
-export function cursorSeq(db: Db, table: 'events' | 'invoices', merchantId: string, id: string): number {
+const NOUN = { events: 'event', invoices: 'invoice', sweeps: 'sweep' } as const;
+
+export function cursorSeq(db: Db, table: keyof typeof NOUN, merchantId: string, id: string): number {
   const seq = db
     .prepare(`SELECT seq FROM ${table} WHERE id = ? AND merchant_id = ?`)
     .pluck()
     .get(id, merchantId) as number | undefined;
   if (seq === undefined) {
     throw new ValidationError(
-      [{ field: 'startingAfter', message: `no ${table === 'events' ? 'event' : 'invoice'} with this id` }],
+      [{ field: 'startingAfter', message: `no ${NOUN[table]} with this id` }],
       'startingAfter must be the id of an object in the list.',
     );
   }

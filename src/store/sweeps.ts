@@ -2,6 +2,7 @@ import type { Address, Hex } from 'viem';
 import { newId } from '../domain/ids.ts';
 import type { TokenRef } from '../domain/invoice.ts';
 import { type SweepFlush, type SweepRecord, type SweepStatus, toSweepResource } from '../domain/sweep.ts';
+import { cursorSeq } from './cursor-seq.ts';
 import { type Db, writeTransaction } from './db.ts';
 import { type EventRecord, insertSweepEvent, type SweepEventType } from './events.ts';
 
@@ -306,4 +307,35 @@ export function listSweeps(db: Db, filter: { merchantId?: string; chainId?: numb
     )
     .all({ merchantId: filter.merchantId ?? null, chainId: filter.chainId ?? null }) as SweepRow[];
   return rows.map((row) => toSweep(db, row));
+}
+
+/** A merchant's sweeps, newest first by `seq`, cursor after `startingAfter` (like the invoice list). */
+export function listMerchantSweeps(
+  db: Db,
+  merchantId: string,
+  filter: {
+    chainId?: number | undefined;
+    status?: SweepStatus | undefined;
+    limit: number;
+    startingAfter?: string | undefined;
+  },
+): { data: OpenSweep[]; hasMore: boolean } {
+  const before = filter.startingAfter ? cursorSeq(db, 'sweeps', merchantId, filter.startingAfter) : null;
+  const rows = db
+    .prepare(
+      `SELECT * FROM sweeps WHERE merchant_id = @merchantId AND (@chainId IS NULL OR chain_id = @chainId)
+         AND (@status IS NULL OR status = @status) AND (@before IS NULL OR seq < @before)
+       ORDER BY seq DESC LIMIT @limit`,
+    )
+    .all({
+      merchantId,
+      chainId: filter.chainId ?? null,
+      status: filter.status ?? null,
+      before,
+      limit: filter.limit + 1,
+    }) as SweepRow[];
+  return {
+    data: rows.slice(0, filter.limit).map((row) => toSweep(db, row)),
+    hasMore: rows.length > filter.limit,
+  };
 }

@@ -6,6 +6,7 @@ import type { ChainConfig } from '../../src/config/chains.ts';
 import { getAnvilAccounts } from '../../src/devnet/anvil-accounts.ts';
 import { createApiKey } from '../../src/store/api-keys.ts';
 import { listEvents } from '../../src/store/events.ts';
+import { createMerchant } from '../../src/store/merchants.ts';
 import { listSweeps } from '../../src/store/sweeps.ts';
 import { createSweepClient } from '../../src/sweep/create-sweep-client.ts';
 import { type FollowDeps, followSweeps } from '../../src/sweep/follow-sweeps.ts';
@@ -67,11 +68,11 @@ async function paidInvoices(count: number) {
   return invoices;
 }
 
-async function api(path: string, init: { method?: string; body?: unknown } = {}) {
+async function api(path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
   const app = createApp(gateway.ctx, { checkWebhookUrl: async (url) => ({ ok: true as const, url }) });
   const response = await app.request(path, {
     method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${init.key ?? apiKey}`, 'content-type': 'application/json' },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -161,6 +162,14 @@ describe('sweeps', () => {
     expect(balances.body.data).toEqual([
       expect.objectContaining({ received: formatUsdc(invoice.amount + 7n), inDepositAddresses: '0' }),
     ]);
+    const listed = await api('/v1/sweeps?status=confirmed&limit=1');
+    const [newest] = listed.body.data as { id: string; totals: { amount: string }[] }[];
+    expect(listed.body.hasMore).toBe(true);
+    expect(newest?.totals).toEqual([expect.objectContaining({ amount: '0.000007' })]);
+    const one = await api(`/v1/sweeps/${newest?.id}`);
+    expect(one.body).toMatchObject({ id: newest?.id, status: 'confirmed', object: 'sweep' });
+    const other = createMerchant(gateway.ctx.db, { name: 'Other', payout }).apiKey;
+    expect((await api(`/v1/sweeps/${newest?.id}`, { key: other })).status).toBe(404);
   });
 
   it('retries a sweep dropped from the mempool with a bumped fee and the same nonce', async () => {

@@ -22,6 +22,7 @@ const MEANINGS: Record<ErrorCode, string> = {
   event_not_found: 'No event with this id belongs to your API key’s merchant.',
   webhook_endpoint_not_found: 'No webhook endpoint with this id belongs to your API key’s merchant.',
   api_key_not_found: 'No active API key with this id belongs to your API key’s merchant.',
+  sweep_not_found: 'No sweep with this id belongs to the merchant of this API key.',
   deposit_address_in_use:
     'The deposit address this invoice would get already belongs to another invoice (two merchants registered the same key); nothing was written. Ask the operator.',
   last_api_key: 'This is the merchant’s last active API key; create another before revoking it.',
