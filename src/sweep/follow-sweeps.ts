@@ -4,6 +4,7 @@ import {
   type PublicClient,
   parseEventLogs,
   parseTransaction,
+  TransactionNotFoundError,
   type TransactionReceipt,
   TransactionReceiptNotFoundError,
 } from 'viem';
@@ -114,7 +115,13 @@ export async function followSweep(deps: FollowDeps, sweep: OpenSweep): Promise<F
     );
     return 'failed';
   }
-  const inPool = sweep.txHash ? await client.getTransaction({ hash: sweep.txHash }).catch(() => null) : null;
+  // Only "not found" means gone: any other RPC failure throws, and the next look tries again.
+  const inPool = sweep.txHash
+    ? await client.getTransaction({ hash: sweep.txHash }).catch((error: unknown) => {
+        if (error instanceof TransactionNotFoundError) return null;
+        throw error;
+      })
+    : null;
   const age = options.now.getTime() - sweep.updatedAt.getTime();
   if (inPool && age < (deps.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS)) return 'pending';
   return resend(deps, sweep);
