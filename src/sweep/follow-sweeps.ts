@@ -165,6 +165,7 @@ async function resend(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome
 }
 
 /** Math.max for bigints. */
+// biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigints.
 const max = (...values: bigint[]) => values.reduce((a, b) => (b > a ? b : a));
 
 /** Follows every sweep of the chain in flight, oldest first. */
