@@ -80,8 +80,17 @@ export async function planChainSweeps(input: {
     balances: balances.get(address.depositAddress) ?? new Map(),
   }));
   const percent = BigInt(input.maxBlockGasPercent ?? DEFAULT_MAX_BLOCK_GAS_PERCENT);
-  return planSweeps(candidates, { tokens, minimum, maxGasPerTransaction: (blockGasLimit * percent) / 100n });
+  const share = (blockGasLimit * percent) / 100n;
+  const maxGasPerTransaction = share < MAX_TRANSACTION_GAS ? share : MAX_TRANSACTION_GAS;
+  return planSweeps(candidates, { tokens, minimum, maxGasPerTransaction });
 }
+
+/**
+ * EIP-7825 (Ethereum since Fusaka): no transaction may use more than 2^24 gas, whatever the block
+ * limit; a larger sweep would be refused by the mempool. Other chains without the cap lose nothing
+ * but a second transaction (docs/benchmarks.md §6: about 255 first-time addresses fit under it).
+ */
+export const MAX_TRANSACTION_GAS = 16_777_216n;
 
 export function sweepCalldata(batch: SweepBatch) {
   return encodeFunctionData({
