@@ -20,11 +20,16 @@ export type OutstandingAddress = {
 
 type AmountRow = { deposit_address: Address; token_address: Address; amount: string };
 
-function sumBy(rows: AmountRow[]): Map<string, bigint> {
-  const sums = new Map<string, bigint>();
+/** Deposit address → token → summed base units: looked up per address, never scanned per address. */
+function sumBy(rows: AmountRow[]): Map<Address, Map<Address, bigint>> {
+  const sums = new Map<Address, Map<Address, bigint>>();
   for (const row of rows) {
-    const key = `${row.deposit_address}:${row.token_address}`;
-    sums.set(key, (sums.get(key) ?? 0n) + BigInt(row.amount));
+    let byToken = sums.get(row.deposit_address);
+    if (!byToken) {
+      byToken = new Map();
+      sums.set(row.deposit_address, byToken);
+    }
+    byToken.set(row.token_address, (byToken.get(row.token_address) ?? 0n) + BigInt(row.amount));
   }
   return sums;
 }
@@ -72,10 +77,9 @@ export function listOutstandingAddresses(
   for (const invoice of invoices) {
     const outstanding = new Map<Address, bigint>();
     let any = false;
-    for (const [key, amount] of received) {
-      const [address, token] = key.split(':') as [Address, Address];
-      if (address !== invoice.deposit_address) continue;
-      const left = amount - (swept.get(key) ?? 0n);
+    const sweptHere = swept.get(invoice.deposit_address);
+    for (const [token, amount] of received.get(invoice.deposit_address) ?? []) {
+      const left = amount - (sweptHere?.get(token) ?? 0n);
       outstanding.set(token, left);
       if (left > 0n) any = true;
     }
