@@ -11,6 +11,9 @@ const REDACT_PATHS = [
   'secret',
   'xpub',
   'authorization',
+  // The sweeper's gas wallet key (config holds it behind a function; this is the second line).
+  'privateKey',
+  '*.privateKey',
   '*.apiKey',
   '*.secret',
   '*.xpub',
