@@ -17,6 +17,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   api_key_not_found: 404,
   sweep_not_found: 404,
   invoice_not_cancelable: 409,
+  sweep_not_unsigned: 409,
   // Another invoice (of another merchant holding the same key) already has the address.
   deposit_address_in_use: 409,
   last_api_key: 409,
@@ -26,6 +27,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   address_space_exhausted: 422,
+  transaction_not_found: 422,
+  transaction_mismatch: 422,
   too_many_streams: 429,
   // RFC 6585 §4; the Retry-After comes from the token bucket (api/rate-limit.ts).
   rate_limited: 429,

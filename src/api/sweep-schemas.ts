@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { SWEEP_STATUSES } from '../domain/sweep.ts';
 import { TokenSchema } from './schemas.ts';
 
 /** The zod schemas of sweeps and balances (README "Sweeps"); api/schemas.ts has the rest. */
@@ -15,11 +16,19 @@ export const SweepSchema = z
     payout: AddressString.openapi({
       description: 'Where every swept unit went (the forwarders can pay nowhere else)',
     }),
-    status: z.enum(['submitted', 'confirmed', 'failed']),
-    from: AddressString.nullable().openapi({ description: 'The gas wallet that paid the fees' }),
+    status: z.enum(SWEEP_STATUSES).openapi({
+      description:
+        'unsigned: waiting for the merchant’s wallet to send `transaction`; submitted: sent (by the gas ' +
+        'wallet, or seen on chain); confirmed: mined with the chain’s confirmations; failed: never mined, ' +
+        'or unsigned and not sent before `expiresAt`',
+    }),
+    from: AddressString.nullable().openapi({ description: 'The wallet that sent it (and paid the fees)' }),
     nonce: z.number().int().nullable(),
     txHash: z.string().nullable(),
     depositAddresses: z.array(AddressString),
+    planned: z.array(z.object({ token: TokenSchema, amount: DecimalString })).openapi({
+      description: 'Per token, the deposit addresses’ balances when the sweep was planned',
+    }),
     totals: z.array(z.object({ token: TokenSchema, amount: DecimalString })).openapi({
       description: "Per token, from the confirmed receipt's Flushed logs; empty until confirmed",
     }),
@@ -27,26 +36,38 @@ export const SweepSchema = z
     gasUsed: BaseUnits.nullable().openapi({ description: 'Gas units' }),
     effectiveGasPrice: BaseUnits.nullable(),
     failureReason: z.string().nullable(),
+    transaction: z
+      .object({
+        to: AddressString.openapi({ description: 'The ForwarderFactory' }),
+        data: z.string().openapi({ description: 'ForwarderFactory.sweep(payout, salts, tokens) calldata' }),
+        gas: z
+          .string()
+          .regex(/^0x[0-9a-f]+$/)
+          .optional()
+          .openapi({ description: 'Suggested gas limit, a JSON-RPC quantity (an upper estimate)' }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'While unsigned: the transaction to send from any wallet (EIP-1193 `eth_sendTransaction` takes ' +
+          'it as is, with `from` added). It can only pay the payout.',
+      }),
+    expiresAt: z.string().nullable().openapi({
+      description: 'Unsigned: when its deposit addresses are released if no transaction was seen',
+    }),
     createdAt: z.string(),
     confirmedAt: z.string().nullable(),
   })
   .openapi('Sweep');
 
-export const UnsignedSweepSchema = z
-  .object({
-    chainId: z.number().int(),
-    to: AddressString.openapi({ description: 'The ForwarderFactory' }),
-    data: z.string().openapi({ description: 'ForwarderFactory.sweep(payout, salts, tokens) calldata' }),
-    gas: z
+export const ReportSweepTransactionSchema = z
+  .strictObject({
+    txHash: z
       .string()
-      .regex(/^0x[0-9a-f]+$/)
-      .optional()
-      .openapi({ description: 'Suggested gas limit, a JSON-RPC quantity (an upper estimate)' }),
-    payout: AddressString,
-    depositAddresses: z.array(AddressString),
-    tokens: z.array(z.object({ token: TokenSchema, amount: DecimalString })),
+      .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a transaction hash: 0x and 64 hex digits')
+      .openapi({ example: `0x${'ab'.repeat(32)}` }),
   })
-  .openapi('UnsignedSweep');
+  .openapi('ReportSweepTransaction');
 
 export const CreateSweepsSchema = z
   .strictObject({

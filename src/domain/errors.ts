@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'api_key_not_found'
   | 'sweep_not_found'
   | 'invoice_not_cancelable'
+  | 'sweep_not_unsigned'
+  | 'transaction_not_found'
+  | 'transaction_mismatch'
   | 'deposit_address_in_use'
   | 'last_api_key'
   | 'idempotency_key_reused'
@@ -109,6 +112,23 @@ export class WebhookEndpointLimitError extends BaseError {
       'webhook_endpoint_limit',
       `A merchant can have at most ${max} webhook endpoints; delete one before adding another.`,
     );
+  }
+}
+
+/** A transaction was reported for a sweep that is no longer waiting for one. */
+export class SweepNotUnsignedError extends BaseError {
+  constructor(status: string) {
+    super('sweep_not_unsigned', `Only an unsigned sweep takes a transaction; this one is ${status}.`);
+  }
+}
+
+/**
+ * A reported transaction that the node does not know (yet: retrying after it propagates can help)
+ * or that does not send what was asked (another contract or other calldata).
+ */
+export class ReportedTransactionError extends BaseError {
+  constructor(code: 'transaction_not_found' | 'transaction_mismatch', message: string) {
+    super(code, message, { retryable: code === 'transaction_not_found' });
   }
 }
 

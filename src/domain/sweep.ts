@@ -1,9 +1,14 @@
-import type { Address, Hex } from 'viem';
+import { type Address, type Hex, toHex } from 'viem';
+import { FORWARDER_FACTORY_ADDRESS } from './forwarder-address.ts';
 import type { TokenRef } from './invoice.ts';
 import { formatAmount } from './money.ts';
 
-/** A ForwarderFactory.sweep transaction (contracts/ForwarderFactory.sol) as the store keeps it. */
-export type SweepStatus = 'submitted' | 'confirmed' | 'failed';
+/**
+ * A ForwarderFactory.sweep transaction (contracts/ForwarderFactory.sol) as the store keeps it.
+ * `unsigned`: planned for the merchant's own wallet, its transaction not seen yet.
+ */
+export const SWEEP_STATUSES = ['unsigned', 'submitted', 'confirmed', 'failed'] as const;
+export type SweepStatus = (typeof SWEEP_STATUSES)[number];
 
 export type SweepFlush = { depositAddress: Address; token: Address; amount: bigint };
 
@@ -20,6 +25,12 @@ export type SweepRecord = {
   depositAddresses: Address[];
   /** From the confirmed receipt's Flushed logs; empty until confirmed. */
   flushes: SweepFlush[];
+  /** Per token, the balances the plan read: what the sweep is expected to move. */
+  planned: Map<Address, bigint>;
+  /** Unsigned: the calldata to send, its suggested gas, and when its addresses are released. */
+  calldata: Hex | null;
+  gasLimit: bigint | null;
+  expiresAt: Date | null;
   blockNumber: number | null;
   gasUsed: bigint | null;
   effectiveGasPrice: bigint | null;
@@ -35,15 +46,20 @@ export const ETH_TOKEN: TokenRef = {
   decimals: 18,
 };
 
-/** Per-token totals of a sweep's flushes, in the order of `tokens`, exact decimal strings. */
-export function sweepTotals(
-  flushes: readonly SweepFlush[],
+/** Per-token totals of a sweep's flushes, in the order they appear, in base units. */
+export function sumFlushes(flushes: readonly SweepFlush[]): Map<Address, bigint> {
+  const totals = new Map<Address, bigint>();
+  for (const flush of flushes) totals.set(flush.token, (totals.get(flush.token) ?? 0n) + flush.amount);
+  return totals;
+}
+
+/** Per-token amounts as exact decimal strings of each token's units. */
+export function formatTokenAmounts(
+  amounts: ReadonlyMap<Address, bigint>,
   tokenOf: (address: Address) => TokenRef,
 ): { token: TokenRef; amount: string }[] {
-  const totals = new Map<string, bigint>();
-  for (const flush of flushes) totals.set(flush.token, (totals.get(flush.token) ?? 0n) + flush.amount);
-  return [...totals].map(([address, amount]) => {
-    const token = tokenOf(address as Address);
+  return [...amounts].map(([address, amount]) => {
+    const token = tokenOf(address);
     return { token, amount: formatAmount(amount, token.decimals) };
   });
 }
@@ -60,7 +76,18 @@ export function toSweepResource(sweep: SweepRecord, tokenOf: (address: Address) 
     nonce: sweep.nonce,
     txHash: sweep.txHash,
     depositAddresses: sweep.depositAddresses,
-    totals: sweepTotals(sweep.flushes, tokenOf),
+    planned: formatTokenAmounts(sweep.planned, tokenOf),
+    totals: formatTokenAmounts(sumFlushes(sweep.flushes), tokenOf),
+    // EIP-1193 `eth_sendTransaction` takes { to, data, gas } as is (gas is a JSON-RPC quantity).
+    transaction:
+      sweep.status === 'unsigned' && sweep.calldata
+        ? {
+            to: FORWARDER_FACTORY_ADDRESS,
+            data: sweep.calldata,
+            ...(sweep.gasLimit === null ? {} : { gas: toHex(sweep.gasLimit) }),
+          }
+        : null,
+    expiresAt: sweep.expiresAt?.toISOString() ?? null,
     blockNumber: sweep.blockNumber,
     gasUsed: sweep.gasUsed?.toString() ?? null,
     effectiveGasPrice: sweep.effectiveGasPrice?.toString() ?? null,

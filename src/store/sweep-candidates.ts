@@ -53,7 +53,7 @@ export function listOutstandingAddresses(
        WHERE i.chain_id = @chainId AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)
          AND EXISTS (SELECT 1 FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'confirmed')
          AND NOT EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
-                 WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'submitted')`,
+                 WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status IN ('unsigned','submitted'))`,
     )
     .all({ chainId: filter.chainId, merchantId: merchant }) as {
     merchant_id: string;

@@ -7,10 +7,12 @@ import { type Db, writeTransaction } from './db.ts';
 import { type EventRecord, insertSweepEvent, type SweepEventType } from './events.ts';
 
 /**
- * Sweep transactions and what they moved (migrations/005-sweeps.ts). Invariants: an address is in
- * at most one `submitted` sweep at a time (nothing is swept twice in parallel); amounts are
- * recorded only from a receipt with the chain's confirmations, once (nothing is counted twice);
- * each state change commits with its `sweep.*` event.
+ * Sweep transactions and what they moved (migrations/005-sweeps.ts, 006-unsigned-sweeps.ts).
+ * Invariants: an address is in at most one open (`unsigned` or `submitted`) sweep at a time, so
+ * nothing is swept twice in parallel and a transaction's Flushed logs can belong to one sweep only;
+ * amounts are recorded only from a receipt with the chain's confirmations, once (nothing is counted
+ * twice); each state change commits with its `sweep.*` event (an unsigned sweep has none until
+ * its transaction is seen).
  */
 
 type SweepRow = {
@@ -35,17 +37,22 @@ type SweepRow = {
   submitted_at: string;
   updated_at: string;
   confirmed_at: string | null;
+  calldata: Hex | null;
+  from_block: number | null;
+  expires_at: string | null;
+  planned: string | null;
 };
 
 /** A sweep with what the executor needs to follow its transaction. */
 export type OpenSweep = SweepRecord & {
   txHashes: Hex[];
   rawTx: Hex | null;
-  gasLimit: bigint | null;
   maxFeePerGas: bigint | null;
   maxPriorityFeePerGas: bigint | null;
   /** The last broadcast (or state change): a transaction pending longer than allowed gets a fee bump. */
   updatedAt: Date;
+  /** Unsigned: the head when planned; its Flushed logs are looked for from there on. */
+  fromBlock: number | null;
 };
 
 export type TokenLookup = (address: Address) => TokenRef;
@@ -76,18 +83,27 @@ function toSweep(db: Db, row: SweepRow): OpenSweep {
     tokens: JSON.parse(row.tokens) as Address[],
     depositAddresses: addresses,
     flushes,
+    planned: new Map(
+      (JSON.parse(row.planned ?? '[]') as [Address, string][]).map(([token, amount]) => [
+        token,
+        BigInt(amount),
+      ]),
+    ),
+    calldata: row.calldata,
+    gasLimit: big(row.gas_limit),
     blockNumber: row.block_number,
     gasUsed: big(row.gas_used),
     effectiveGasPrice: big(row.effective_gas_price),
     failureReason: row.failure_reason,
     createdAt: new Date(row.submitted_at),
     confirmedAt: row.confirmed_at === null ? null : new Date(row.confirmed_at),
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
     txHashes: JSON.parse(row.tx_hashes) as Hex[],
     rawTx: row.raw_tx,
-    gasLimit: big(row.gas_limit),
     maxFeePerGas: big(row.max_fee_per_gas),
     maxPriorityFeePerGas: big(row.max_priority_fee_per_gas),
     updatedAt: new Date(row.updated_at),
+    fromBlock: row.from_block,
   };
 }
 
@@ -117,6 +133,8 @@ export type NewSweep = {
   payout: Address;
   tokens: Address[];
   addresses: { depositAddress: Address; salt: Hex }[];
+  /** Per token, the balances the plan read. */
+  planned: ReadonlyMap<Address, bigint>;
   /** The signed transaction; absent when the sweep failed before one could be sent. */
   transaction?: {
     from: Address;
@@ -129,18 +147,23 @@ export type NewSweep = {
   };
   /** Set for a sweep that failed before it was sent (e.g. the gas wallet has no ETH). */
   failureReason?: string;
+  /** Set for a sweep the merchant sends from its own wallet (no gas wallet). */
+  unsigned?: { calldata: Hex; gas: bigint; fromBlock: number; expiresAt: Date };
 };
 
 export class AddressAlreadySweepingError extends Error {
+  readonly address: Address;
   constructor(address: Address) {
     super(`deposit address ${address} is in a sweep that is still in flight`);
+    this.address = address;
   }
 }
 
 /**
  * Records a sweep before its transaction is broadcast (a crash after this rebroadcasts the stored
  * raw transaction; a crash before it sent nothing), with `sweep.submitted` — or, with a
- * `failureReason`, a sweep that could not be sent, with `sweep.failed`.
+ * `failureReason`, a sweep that could not be sent, with `sweep.failed` — or, `unsigned`, a sweep
+ * for the merchant's own wallet, with no event until its transaction is seen (markSweepSent).
  */
 export function recordSweep(
   db: Db,
@@ -150,13 +173,15 @@ export function recordSweep(
   const { now } = options;
   const id = newId('swp', now.getTime());
   const tx = input.transaction;
-  const status: SweepStatus = input.failureReason === undefined ? 'submitted' : 'failed';
+  const status: SweepStatus =
+    input.failureReason !== undefined ? 'failed' : input.unsigned ? 'unsigned' : 'submitted';
+  const unsigned = input.unsigned;
   return writeTransaction(db, () => {
     const inFlight = db.prepare(
       `SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
-       WHERE a.deposit_address = ? AND s.chain_id = ? AND s.status = 'submitted'`,
+       WHERE a.deposit_address = ? AND s.chain_id = ? AND s.status IN ('unsigned','submitted')`,
     );
-    if (status === 'submitted') {
+    if (status !== 'failed') {
       for (const { depositAddress } of input.addresses) {
         if (inFlight.get(depositAddress, input.chainId))
           throw new AddressAlreadySweepingError(depositAddress);
@@ -165,8 +190,8 @@ export function recordSweep(
     db.prepare(
       `INSERT INTO sweeps (id, merchant_id, chain_id, payout, status, from_address, nonce, gas_limit,
          max_fee_per_gas, max_priority_fee_per_gas, tx_hash, tx_hashes, raw_tx, tokens, failure_reason,
-         submitted_at, updated_at, seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM sweeps))`,
+         submitted_at, updated_at, calldata, from_block, expires_at, planned, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM sweeps))`,
     ).run(
       id,
       input.merchantId,
@@ -175,7 +200,7 @@ export function recordSweep(
       status,
       tx?.from ?? null,
       tx?.nonce ?? null,
-      tx?.gasLimit.toString() ?? null,
+      (tx?.gasLimit ?? unsigned?.gas)?.toString() ?? null,
       tx?.maxFeePerGas.toString() ?? null,
       tx?.maxPriorityFeePerGas.toString() ?? null,
       tx?.hash ?? null,
@@ -185,13 +210,42 @@ export function recordSweep(
       input.failureReason ?? null,
       now.toISOString(),
       now.toISOString(),
+      unsigned?.calldata ?? null,
+      unsigned?.fromBlock ?? null,
+      unsigned?.expiresAt.toISOString() ?? null,
+      JSON.stringify([...input.planned].map(([token, amount]) => [token, amount.toString()])),
     );
     const insertAddress = db.prepare(
       'INSERT INTO sweep_addresses (sweep_id, deposit_address, salt) VALUES (?, ?, ?)',
     );
     for (const { depositAddress, salt } of input.addresses) insertAddress.run(id, depositAddress, salt);
     const sweep = loadSweep(db, id) as OpenSweep;
-    emit(db, sweep, status === 'submitted' ? 'sweep.submitted' : 'sweep.failed', options.tokenOf, now);
+    if (status !== 'unsigned')
+      emit(db, sweep, status === 'submitted' ? 'sweep.submitted' : 'sweep.failed', options.tokenOf, now);
+    return sweep;
+  });
+}
+
+/**
+ * An unsigned sweep's transaction was seen (its Flushed logs, or the merchant reported its hash):
+ * from now on it is followed like any submitted sweep, with `sweep.submitted`. Null when the sweep
+ * is no longer unsigned (seen before, expired, or settled).
+ */
+export function markSweepSent(
+  db: Db,
+  id: string,
+  tx: { hash: Hex; from: Address; nonce: number },
+  options: { now: Date; tokenOf: TokenLookup },
+): OpenSweep | null {
+  return writeTransaction(db, () => {
+    const before = loadSweep(db, id);
+    if (before?.status !== 'unsigned') return null;
+    db.prepare(
+      `UPDATE sweeps SET status = 'submitted', tx_hash = ?, tx_hashes = ?, from_address = ?, nonce = ?,
+         updated_at = ? WHERE id = ?`,
+    ).run(tx.hash, JSON.stringify([tx.hash]), tx.from, tx.nonce, options.now.toISOString(), id);
+    const sweep = loadSweep(db, id) as OpenSweep;
+    emit(db, sweep, 'sweep.submitted', options.tokenOf, options.now);
     return sweep;
   });
 }
@@ -266,7 +320,7 @@ export function confirmSweep(
   });
 }
 
-/** The sweep will never be mined; its addresses are free for the next sweep. */
+/** The sweep will never be mined (or, unsigned, was never sent); its addresses are free again. */
 export function failSweep(
   db: Db,
   id: string,
@@ -275,7 +329,7 @@ export function failSweep(
 ): OpenSweep | null {
   return writeTransaction(db, () => {
     const before = loadSweep(db, id);
-    if (before?.status !== 'submitted') return null;
+    if (before?.status !== 'submitted' && before?.status !== 'unsigned') return null;
     db.prepare(`UPDATE sweeps SET status = 'failed', failure_reason = ?, updated_at = ? WHERE id = ?`).run(
       reason,
       options.now.toISOString(),
@@ -287,11 +341,30 @@ export function failSweep(
   });
 }
 
-/** Submitted sweeps of a chain, oldest first: the executor follows each until it is settled. */
-export function listOpenSweeps(db: Db, chainId: number): OpenSweep[] {
+/** Open (unsigned or submitted) sweeps of a chain, oldest first: each is followed until settled. */
+export function listOpenSweeps(
+  db: Db,
+  chainId: number,
+  filter: {
+    status?: 'unsigned' | 'submitted';
+    merchantId?: string | undefined;
+    /** false: only sweeps the gateway did not sign (unsigned, or sent by the merchant's wallet). */
+    signedHere?: boolean;
+  } = {},
+): OpenSweep[] {
   const rows = db
-    .prepare(`SELECT * FROM sweeps WHERE chain_id = ? AND status = 'submitted' ORDER BY seq`)
-    .all(chainId) as SweepRow[];
+    .prepare(
+      `SELECT * FROM sweeps WHERE chain_id = @chainId AND status IN ('unsigned','submitted')
+         AND (@status IS NULL OR status = @status) AND (@merchantId IS NULL OR merchant_id = @merchantId)
+         AND (@signedHere IS NULL OR (raw_tx IS NOT NULL) = @signedHere)
+       ORDER BY seq`,
+    )
+    .all({
+      chainId,
+      status: filter.status ?? null,
+      merchantId: filter.merchantId ?? null,
+      signedHere: filter.signedHere === undefined ? null : Number(filter.signedHere),
+    }) as SweepRow[];
   return rows.map((row) => toSweep(db, row));
 }
 

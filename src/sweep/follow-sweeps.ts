@@ -1,4 +1,6 @@
 import {
+  getAbiItem,
+  getAddress,
   type Hex,
   type LocalAccount,
   type PublicClient,
@@ -17,6 +19,7 @@ import {
   confirmSweep,
   failSweep,
   listOpenSweeps,
+  markSweepSent,
   type OpenSweep,
   replaceSweepTransaction,
 } from '../store/sweeps.ts';
@@ -37,7 +40,7 @@ export type FollowDeps = {
   stuckAfterMs?: number;
 };
 
-export type FollowOutcome = 'confirmed' | 'failed' | 'mined' | 'pending' | 'rebroadcast';
+export type FollowOutcome = 'confirmed' | 'failed' | 'mined' | 'pending' | 'rebroadcast' | 'unsigned';
 
 /** A replacement must raise both fees by at least 10 % (geth's txpool price bump); we raise 25 %. */
 const bump = (fee: bigint) => (fee * 5n + 3n) / 4n;
@@ -79,6 +82,7 @@ export function flushesOf(
 export async function followSweep(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome> {
   const { client, chain } = deps;
   const options = { now: deps.now(), tokenOf: tokenLookup(chain) };
+  if (sweep.status === 'unsigned') return followUnsigned(deps, sweep);
   const receipt = await findReceipt(client, sweep.txHashes);
   if (receipt) {
     const head = await client.getBlockNumber();
@@ -127,6 +131,44 @@ export async function followSweep(deps: FollowDeps, sweep: OpenSweep): Promise<F
   return resend(deps, sweep);
 }
 
+const flushed = getAbiItem({ abi: forwarderAbi, name: 'Flushed' });
+
+/**
+ * The first transaction since the sweep was planned in which its forwarders flushed to its payout:
+ * the merchant sent it (or anyone did; the money could only go to the payout either way).
+ */
+async function findFlushTransaction(client: PublicClient, sweep: OpenSweep): Promise<Hex | null> {
+  const logs = await client.getLogs({
+    address: sweep.depositAddresses,
+    event: flushed,
+    args: { payout: sweep.payout },
+    fromBlock: BigInt(sweep.fromBlock ?? 0),
+    toBlock: 'latest',
+  });
+  return logs[0]?.transactionHash ?? null;
+}
+
+/**
+ * An unsigned sweep waits for the merchant's wallet: once its Flushed logs appear it is marked
+ * sent (from then on followed like any other); past `expiresAt` with none it fails, which frees
+ * its addresses for the next plan. A transaction mined after that is not lost: the next sweep of
+ * those addresses finds its logs from its own planning block on.
+ */
+async function followUnsigned(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome> {
+  const options = { now: deps.now(), tokenOf: tokenLookup(deps.chain) };
+  const hash = await findFlushTransaction(deps.client, sweep);
+  if (hash) {
+    const tx = await deps.client.getTransaction({ hash });
+    markSweepSent(deps.db, sweep.id, { hash, from: getAddress(tx.from), nonce: tx.nonce }, options);
+    return 'pending';
+  }
+  if (sweep.expiresAt && options.now >= sweep.expiresAt) {
+    failSweep(deps.db, sweep.id, `no transaction was seen before ${sweep.expiresAt.toISOString()}`, options);
+    return 'failed';
+  }
+  return 'unsigned';
+}
+
 async function resend(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome> {
   const { client, wallet } = deps;
   const tokenOf = tokenLookup(deps.chain);
@@ -168,16 +210,20 @@ async function resend(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome
 // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigints.
 const max = (...values: bigint[]) => values.reduce((a, b) => (b > a ? b : a));
 
-/** Follows every sweep of the chain in flight, oldest first. */
-export async function followSweeps(deps: FollowDeps): Promise<Record<FollowOutcome, number>> {
+/** Follows every sweep of the chain in flight (or of one merchant), oldest first. */
+export async function followSweeps(
+  deps: FollowDeps,
+  filter: { merchantId?: string | undefined; signedHere?: boolean } = {},
+): Promise<Record<FollowOutcome, number>> {
   const counts: Record<FollowOutcome, number> = {
     confirmed: 0,
     failed: 0,
     mined: 0,
     pending: 0,
     rebroadcast: 0,
+    unsigned: 0,
   };
-  for (const sweep of listOpenSweeps(deps.db, deps.chain.chainId))
+  for (const sweep of listOpenSweeps(deps.db, deps.chain.chainId, filter))
     counts[await followSweep(deps, sweep)] += 1;
   return counts;
 }

@@ -1,13 +1,13 @@
-import { type Address, encodeFunctionData, type PublicClient, toHex } from 'viem';
+import { type Address, encodeFunctionData, type Hex, type PublicClient } from 'viem';
 import { forwarderFactoryAbi } from '../../contracts-abi/index.ts';
 import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError, ValidationError } from '../domain/errors.ts';
-import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
 import type { TokenRef } from '../domain/invoice.ts';
-import { formatAmount, parseAmount } from '../domain/money.ts';
+import { parseAmount } from '../domain/money.ts';
 import { ETH_TOKEN } from '../domain/sweep.ts';
 import type { Db } from '../store/db.ts';
 import { listOutstandingAddresses } from '../store/sweep-candidates.ts';
+import type { NewSweep } from '../store/sweeps.ts';
 import { planSweeps, type SweepBatch, type SweepCandidate } from './plan-sweeps.ts';
 import { readBalances } from './read-balances.ts';
 
@@ -100,21 +100,17 @@ export function sweepCalldata(batch: SweepBatch) {
   });
 }
 
-/** A sweep for the merchant to send from any wallet (EIP-1193 `eth_sendTransaction` takes it as is). */
-export function toUnsignedSweep(batch: SweepBatch, chain: ChainConfig) {
-  const tokenOf = tokenLookup(chain);
+/** The store's record of a planned batch (before its transaction is signed, sent or seen). */
+export function newSweepOf(batch: SweepBatch, chainId: number): NewSweep {
   return {
-    chainId: chain.chainId,
-    to: FORWARDER_FACTORY_ADDRESS,
-    data: sweepCalldata(batch),
-    // A JSON-RPC quantity (0x hex), so an EIP-1193 eth_sendTransaction takes { to, data, gas } as is.
-    gas: toHex(batch.gasEstimate),
+    merchantId: batch.merchantId,
+    chainId,
     payout: batch.payout,
-    depositAddresses: batch.depositAddresses,
-    tokens: [...batch.amounts].map(([address, amount]) => {
-      const token = tokenOf(address);
-      return { token, amount: formatAmount(amount, token.decimals) };
-    }),
+    tokens: batch.tokens,
+    addresses: batch.depositAddresses.map((depositAddress, i) => ({
+      depositAddress,
+      salt: batch.salts[i] as Hex,
+    })),
+    planned: batch.amounts,
   };
 }
-export type UnsignedSweep = ReturnType<typeof toUnsignedSweep>;

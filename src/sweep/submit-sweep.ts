@@ -12,7 +12,7 @@ import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
 import { failSweep, listOpenSweeps, type OpenSweep, recordSweep } from '../store/sweeps.ts';
-import { sweepCalldata, tokenLookup } from './plan-chain-sweeps.ts';
+import { newSweepOf, sweepCalldata, tokenLookup } from './plan-chain-sweeps.ts';
 import type { SweepBatch } from './plan-sweeps.ts';
 import { GasWalletUnfundedError } from './sweep-errors.ts';
 
@@ -83,16 +83,7 @@ export async function submitSweep(deps: SweepDeps, batch: SweepBatch): Promise<O
   const options = { now: deps.now(), tokenOf: tokenLookup(chain) };
   const data = sweepCalldata(batch);
   const from = wallet.address;
-  const input = {
-    merchantId: batch.merchantId,
-    chainId: chain.chainId,
-    payout: batch.payout,
-    tokens: batch.tokens,
-    addresses: batch.depositAddresses.map((depositAddress, i) => ({
-      depositAddress,
-      salt: batch.salts[i] as Hex,
-    })),
-  };
+  const input = newSweepOf(batch, chain.chainId);
   const { fees, pending, balance } = await readWallet(deps);
   const unfunded = (needed: bigint) =>
     new GasWalletUnfundedError({ address: from, chainId: chain.chainId, balance, needed });

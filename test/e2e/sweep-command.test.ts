@@ -7,7 +7,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { writeDevnetFile } from '../../src/devnet/devnet-file.ts';
 import { listSweeps } from '../../src/store/sweeps.ts';
-import { sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { createTestClients, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';
 import { childEnv, runCliResult } from './cli-process.ts';
 
@@ -70,4 +70,41 @@ describe('stablegate sweep --data-dir', () => {
     const again = await promisify(execFile)(process.execPath, [BIN, 'sweep'], { cwd: gateway.ctx.dir, env });
     expect(again.stdout.trim()).toBe(`chain ${inject('chainId')}: nothing to sweep`);
   });
+
+  it('--unsigned records sweeps for any wallet to send, and the sent one is followed to confirmed', async () => {
+    const invoice = gateway.createInvoice('7');
+    const payer = inject('payers')[0]?.address as `0x${string}`;
+    await sendToken({
+      token: invoice.token.address,
+      from: payer,
+      to: invoice.depositAddress,
+      amount: invoice.amount,
+    });
+    await gateway.waitFor(() => listInvoiceStatus(invoice.id) === 'paid');
+    const env = childEnv({}, ['SWEEPER_PRIVATE_KEY', 'STABLEGATE_CONFIG', 'DATABASE_PATH']);
+    const run = await runCliResult(['sweep', '--data-dir', dataDir, '--unsigned'], env);
+    expect(run.code).toBe(0);
+    const [sweep, ...rest] = JSON.parse(run.stdout) as {
+      id: string;
+      status: string;
+      transaction: { to: `0x${string}`; data: `0x${string}`; gas: `0x${string}` };
+    }[];
+    expect(rest).toEqual([]);
+    expect(sweep?.status).toBe('unsigned');
+    if (!sweep) throw new Error('no sweep');
+    await createTestClients().walletClient.sendTransaction({
+      account: payer,
+      to: sweep.transaction.to,
+      data: sweep.transaction.data,
+      gas: BigInt(sweep.transaction.gas),
+    });
+    // `work` (the gateway's workers) follows sweeps that no gas wallet of its own signed.
+    await gateway.waitFor(() => listSweeps(gateway.ctx.db, {})[0]?.status === 'confirmed', 30_000);
+    expect(listSweeps(gateway.ctx.db, {}).map((s) => s.id)).toEqual([sweep.id]);
+  });
 });
+
+function listInvoiceStatus(id: string): string {
+  return (gateway.ctx.db.prepare('SELECT status FROM invoices WHERE id = ?').get(id) as { status: string })
+    .status;
+}

@@ -9,6 +9,7 @@ import { listEvents } from '../../src/store/events.ts';
 import { createMerchant } from '../../src/store/merchants.ts';
 import { listSweeps } from '../../src/store/sweeps.ts';
 import { createSweepClient } from '../../src/sweep/create-sweep-client.ts';
+import { UNSIGNED_SWEEP_TTL_MS } from '../../src/sweep/create-unsigned-sweeps.ts';
 import { type FollowDeps, followSweeps } from '../../src/sweep/follow-sweeps.ts';
 import { runSweeps, settleSweeps } from '../../src/sweep/run-sweeps.ts';
 import { startSweepPolicy } from '../../src/sweep/start-sweep-policy.ts';
@@ -231,26 +232,139 @@ describe('sweeps', () => {
   });
 });
 
-describe('POST /v1/sweeps without a gas wallet', () => {
-  it('returns unsigned transactions that any wallet can send, and names bad fields', async () => {
-    const invoices = await paidInvoices(2);
+describe('unsigned sweeps, sent from the merchant’s own wallet', () => {
+  type SweepJson = {
+    id: string;
+    status: string;
+    from: Address | null;
+    txHash: Hex | null;
+    planned: { amount: string }[];
+    totals: { amount: string }[];
+    transaction: { to: Address; data: Hex; gas: Hex } | null;
+    expiresAt: string | null;
+  };
+  /** Follows like `work` does on a chain without a gas wallet. */
+  const walletless = (): FollowDeps => ({ ...sweepDeps(), wallet: undefined });
+  const createSweeps = async () => {
     const response = await api('/v1/sweeps', { method: 'POST', body: { chainId: inject('chainId') } });
     expect(response.status).toBe(200);
-    const [tx, ...rest] = response.body.data as { to: Address; data: Hex; gas: string; chainId: number }[];
-    expect(rest).toEqual([]);
-    if (!tx) throw new Error('no transaction');
-    // A payer, not the gateway, sends it: the money still only reaches the payout.
-    const { publicClient, walletClient } = createTestClients();
-    const hash = await walletClient.sendTransaction({
-      account: payers()[2] as Address,
-      to: tx.to,
-      data: tx.data,
-      gas: BigInt(tx.gas),
+    return response.body.data as SweepJson[];
+  };
+  const send = async (transaction: { to: Address; data: Hex; gas: Hex }, from = payers()[2] as Address) =>
+    createTestClients().walletClient.sendTransaction({
+      account: from,
+      to: transaction.to,
+      data: transaction.data,
+      gas: BigInt(transaction.gas),
     });
-    expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success');
-    expect(await balanceOf(payout)).toBe(invoices.reduce((sum, i) => sum + i.amount, 0n));
-    expect(listSweeps(gateway.ctx.db, {})).toEqual([]);
 
+  it('are recorded, recognised on chain once any wallet sends them, and counted once', async () => {
+    const invoices = await paidInvoices(2);
+    const total = invoices.reduce((sum, i) => sum + i.amount, 0n);
+    const [sweep, ...rest] = await createSweeps();
+    expect(rest).toEqual([]);
+    if (!sweep?.transaction) throw new Error('no transaction');
+    expect(sweep).toMatchObject({ status: 'unsigned', from: null, planned: [{ amount: formatUsdc(total) }] });
+    // Asked again, the same open sweep, not a second one for the same addresses.
+    expect((await createSweeps()).map((s) => s.id)).toEqual([sweep.id]);
+
+    // A payer, not the gateway, sends it: the money still only reaches the payout.
+    await send(sweep.transaction);
+    await settleSweeps(walletless(), { timeoutMs: 10_000 });
+    expect(await balanceOf(payout)).toBe(total);
+    const [after] = listSweeps(gateway.ctx.db, {});
+    expect(after).toMatchObject({ id: sweep.id, status: 'confirmed', from: payers()[2] });
+    const got = await api(`/v1/sweeps/${sweep.id}`);
+    expect(got.body).toMatchObject({ transaction: null, totals: [{ amount: formatUsdc(total) }] });
+    const types = listEvents(gateway.ctx.db, gateway.merchantId, { limit: 100 })
+      .data.map((event) => event.type)
+      .filter((type) => type.startsWith('sweep.'));
+    expect(types).toEqual(['sweep.confirmed', 'sweep.submitted']);
+    const balances = await api('/v1/balances');
+    expect(balances.body.data).toEqual([
+      expect.objectContaining({
+        received: formatUsdc(total),
+        swept: formatUsdc(total),
+        inDepositAddresses: '0',
+      }),
+    ]);
+    expect(await createSweeps()).toEqual([]);
+  });
+
+  it('take a reported transaction hash, and refuse one that sends something else', async () => {
+    const [invoice] = await paidInvoices(1);
+    const [sweep] = await createSweeps();
+    if (!sweep?.transaction) throw new Error('no transaction');
+    const report = (txHash: string, key?: string) =>
+      api(`/v1/sweeps/${sweep.id}/transaction`, {
+        method: 'POST',
+        body: { txHash },
+        ...(key ? { key } : {}),
+      });
+
+    const unknown = await report(`0x${'12'.repeat(32)}`);
+    expect([unknown.status, unknown.body.code]).toEqual([422, 'transaction_not_found']);
+    const bad = await report('0x1234');
+    expect([bad.status, (bad.body.errors as { field: string }[])[0]?.field]).toEqual([400, 'txHash']);
+    const { publicClient, walletClient, testClient } = createTestClients();
+    const other = await walletClient.sendTransaction({
+      account: payers()[2] as Address,
+      to: payout,
+      value: 1n,
+    });
+    await publicClient.waitForTransactionReceipt({ hash: other });
+    const mismatch = await report(other);
+    expect([mismatch.status, mismatch.body.code]).toEqual([422, 'transaction_mismatch']);
+
+    await testClient.setAutomine(false);
+    const hash = await send(sweep.transaction);
+    // Pending, not mined: the report alone makes it submitted.
+    const reported = await report(hash);
+    expect(reported.body).toMatchObject({ status: 'submitted', txHash: hash, from: payers()[2] });
+    expect((await report(hash)).status).toBe(200);
+    const stranger = createMerchant(gateway.ctx.db, { name: 'Other', payout }).apiKey;
+    expect((await report(hash, stranger)).status).toBe(404);
+    await mine(1);
+    await settleSweeps(walletless(), { timeoutMs: 10_000 });
+    expect(await balanceOf(payout)).toBe(invoice?.amount);
+    const late = await report(other);
+    expect([late.status, late.body.code]).toEqual([409, 'sweep_not_unsigned']);
+  });
+
+  it('expire unsent, freeing their addresses; a transaction sent after that is counted by the next', async () => {
+    const invoices = await paidInvoices(2);
+    const total = invoices.reduce((sum, i) => sum + i.amount, 0n);
+    const [first] = await createSweeps();
+    if (!first?.transaction) throw new Error('no transaction');
+    gateway.clock.advance(UNSIGNED_SWEEP_TTL_MS);
+    expect(await followSweeps(walletless())).toMatchObject({ failed: 1 });
+    const [expired] = listSweeps(gateway.ctx.db, {});
+    expect(expired?.status).toBe('failed');
+    expect(expired?.failureReason).toMatch(/^no transaction was seen before /);
+
+    const [second, ...rest] = await createSweeps();
+    expect(rest).toEqual([]);
+    expect(second?.id).not.toBe(first.id);
+    // The merchant's wallet sends the first, stale transaction after all: the open sweep of the
+    // same addresses recognises its Flushed logs, and the money is counted once.
+    await send(first.transaction);
+    await settleSweeps(walletless(), { timeoutMs: 10_000 });
+    expect(await balanceOf(payout)).toBe(total);
+    expect(listSweeps(gateway.ctx.db, {}).map((s) => [s.id, s.status])).toEqual([
+      [first.id, 'failed'],
+      [second?.id, 'confirmed'],
+    ]);
+    const balances = await api('/v1/balances');
+    expect(balances.body.data).toEqual([
+      expect.objectContaining({
+        received: formatUsdc(total),
+        swept: formatUsdc(total),
+        inDepositAddresses: '0',
+      }),
+    ]);
+  });
+
+  it('name bad fields', async () => {
     const bad = await api('/v1/sweeps', { method: 'POST', body: { chainId: 5, min: 'ten' } });
     expect(bad.status).toBe(400);
     expect((bad.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['min']);

@@ -27,6 +27,12 @@ const MEANINGS: Record<ErrorCode, string> = {
     'The deposit address this invoice would get already belongs to another invoice (two merchants registered the same key); nothing was written. Ask the operator.',
   last_api_key: 'This is the merchant’s last active API key; create another before revoking it.',
   invoice_not_cancelable: 'Only a `pending` invoice that has received nothing can be canceled.',
+  sweep_not_unsigned:
+    'This sweep is not waiting for a transaction any more: it was sent, settled, or expired (`GET /v1/sweeps/{id}` says which).',
+  transaction_not_found:
+    'The chain’s node does not know this transaction hash; retry once the transaction has propagated.',
+  transaction_mismatch:
+    'This transaction does not send the sweep: it must call the ForwarderFactory with exactly the sweep’s `transaction.data`.',
   idempotency_key_in_flight:
     'A request with the same `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its response.',
   payload_too_large: 'The body is over 64 KiB.',

@@ -33,7 +33,7 @@ const WHEN: Record<EventType, { when: string; status: string }> = {
     status: 'canceled',
   },
   'sweep.submitted': {
-    when: 'The gateway’s gas wallet signed and sent a sweep transaction that moves the balances of paid forwarder deposit addresses to the payout (README “Sweeps”). Carries `data.sweep`, not an invoice. A fee bump of the same transaction does not fire it again.',
+    when: 'A sweep transaction that moves the balances of paid forwarder deposit addresses to the payout was sent: the gateway’s gas wallet signed it, or, for an `unsigned` sweep, the merchant’s wallet sent it and the gateway saw it on chain or was told its hash (README “Sweeps”). Carries `data.sweep`, not an invoice. A fee bump of the same transaction does not fire it again.',
     status: 'submitted',
   },
   'sweep.confirmed': {
@@ -41,7 +41,7 @@ const WHEN: Record<EventType, { when: string; status: string }> = {
     status: 'confirmed',
   },
   'sweep.failed': {
-    when: 'The sweep was not mined and will not be: the gas wallet has no ETH for the fee, its nonce was taken by another transaction, or it reverted. `data.sweep.failureReason` says which; its addresses are swept by a later sweep.',
+    when: 'The sweep was not mined and will not be: the gas wallet has no ETH for the fee, its nonce was taken by another transaction, it reverted, or, `unsigned`, no transaction was seen before its `expiresAt`. `data.sweep.failureReason` says which; its addresses are swept by a later sweep.',
     status: 'failed',
   },
 };

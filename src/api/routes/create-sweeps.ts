@@ -4,36 +4,41 @@ import type { ChainConfig } from '../../config/chains.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import type { AppContext } from '../../runtime/context.ts';
 import { createSweepClient } from '../../sweep/create-sweep-client.ts';
-import { planChainSweeps, toUnsignedSweep } from '../../sweep/plan-chain-sweeps.ts';
+import { createUnsignedSweeps } from '../../sweep/create-unsigned-sweeps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses } from '../schemas.ts';
-import { CreateSweepsSchema, UnsignedSweepSchema } from '../sweep-schemas.ts';
+import { CreateSweepsSchema, SweepSchema } from '../sweep-schemas.ts';
+import { sweepResourceFor } from './list-sweeps.ts';
 
 const route = createRoute({
   method: 'post',
   path: '/v1/sweeps',
-  summary: 'The unsigned sweep transactions that move this merchant’s paid deposit addresses to its payout',
+  summary: 'Sweeps for the merchant’s own wallet to send: its paid deposit addresses to its payout',
   description:
-    'For a gateway without a gas wallet: each transaction calls ForwarderFactory.sweep, which can only ' +
-    'pay the payout its deposit addresses commit to, so any wallet may send it (EIP-1193 ' +
-    '`eth_sendTransaction` takes `{ to, data, gas }` as is). Batched under half the block gas limit. ' +
-    'Nothing is recorded: an empty `data` list means nothing is due.',
+    'For a merchant who pays the fees itself: each `unsigned` sweep carries a `transaction` calling ' +
+    'ForwarderFactory.sweep, which can only pay the payout its deposit addresses commit to, so any ' +
+    'wallet may send it (EIP-1193 `eth_sendTransaction` takes `{ to, data, gas }` as is). Batched under ' +
+    'half the block gas limit. Each sweep holds its addresses until `expiresAt`; once its transaction is ' +
+    'seen on chain (or reported with `POST /v1/sweeps/{id}/transaction`) it is followed to `confirmed` ' +
+    'like any other, with `sweep.*` events. Calling again returns the open ones again, plus new ones ' +
+    'for what was paid since; an empty `data` list means nothing is due.',
   security: [{ bearer: [] }],
   request: {
     body: { required: false, content: { 'application/json': { schema: CreateSweepsSchema } } },
   },
   responses: {
     200: {
-      description: 'The transactions to send, per chain',
-      content: { 'application/json': { schema: z.object({ data: z.array(UnsignedSweepSchema) }) } },
+      description: 'The open unsigned sweeps, per chain',
+      content: { 'application/json': { schema: z.object({ data: z.array(SweepSchema) }) } },
     },
     ...errorResponses(400, 401, 413, 415, 429, 502, 503, 507),
   },
 });
 
-export function registerCreateSweeps(app: ApiApp, ctx: AppContext): void {
+/** One viem client per chain for the sweep routes (planning reads balances; reports read a tx). */
+export function sweepClients(): (chain: ChainConfig) => PublicClient {
   const clients = new Map<number, PublicClient>();
-  const clientOf = (chain: ChainConfig) => {
+  return (chain) => {
     let client = clients.get(chain.chainId);
     if (!client) {
       client = createSweepClient(chain.rpcUrl);
@@ -41,6 +46,13 @@ export function registerCreateSweeps(app: ApiApp, ctx: AppContext): void {
     }
     return client;
   };
+}
+
+export function registerCreateSweeps(
+  app: ApiApp,
+  ctx: AppContext,
+  clientOf: (chain: ChainConfig) => PublicClient,
+): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json') ?? {};
     const chains = ctx.config.chains.filter(
@@ -51,13 +63,11 @@ export function registerCreateSweeps(app: ApiApp, ctx: AppContext): void {
     const merchantId = c.get('merchant').id;
     const data = [];
     for (const chain of chains) {
-      const batches = await planChainSweeps({
-        db: ctx.db,
-        client: clientOf(chain),
-        chain,
-        request: { merchantId, min: body.min },
-      });
-      data.push(...batches.map((batch) => toUnsignedSweep(batch, chain)));
+      const sweeps = await createUnsignedSweeps(
+        { db: ctx.db, client: clientOf(chain), chain, logger: ctx.logger, now: () => ctx.clock.now() },
+        { merchantId, min: body.min },
+      );
+      data.push(...sweeps.map((sweep) => sweepResourceFor(ctx, sweep)));
     }
     return c.json({ data }, 200);
   });

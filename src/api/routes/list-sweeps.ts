@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { toSweepResource } from '../../domain/sweep.ts';
+import { SWEEP_STATUSES, toSweepResource } from '../../domain/sweep.ts';
 import type { AppContext } from '../../runtime/context.ts';
 import { listMerchantSweeps } from '../../store/sweeps.ts';
 import { tokenLookup } from '../../sweep/plan-chain-sweeps.ts';
@@ -21,7 +21,7 @@ const route = createRoute({
         .optional()
         .openapi({ param: { name: 'chainId', in: 'query' } }),
       status: z
-        .enum(['submitted', 'confirmed', 'failed'])
+        .enum(SWEEP_STATUSES)
         .optional()
         .openapi({ param: { name: 'status', in: 'query' } }),
     }),

@@ -6,12 +6,14 @@ import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-acc
 import { readDevnetFile } from '../../devnet/devnet-file.ts';
 import { BaseError } from '../../domain/errors.ts';
 import { formatAmount } from '../../domain/money.ts';
+import { toSweepResource } from '../../domain/sweep.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { openDatabase } from '../../store/db.ts';
 import { listSweeps } from '../../store/sweeps.ts';
 import { createSweepClient } from '../../sweep/create-sweep-client.ts';
+import { createUnsignedSweeps } from '../../sweep/create-unsigned-sweeps.ts';
 import type { FollowDeps } from '../../sweep/follow-sweeps.ts';
-import { tokenLookup, toUnsignedSweep } from '../../sweep/plan-chain-sweeps.ts';
+import { tokenLookup } from '../../sweep/plan-chain-sweeps.ts';
 import { runSweeps, settleSweeps } from '../../sweep/run-sweeps.ts';
 import { GasWalletUnfundedError } from '../../sweep/sweep-errors.ts';
 import { CliError } from '../cli-error.ts';
@@ -29,7 +31,9 @@ Options:
   --merchant <id>    only this merchant's deposit addresses
   --min <amount>     skip addresses holding less than this of every token (token units)
   --dry-run          print what would be swept, send nothing
-  --unsigned         print the unsigned transactions ({ to, data, chainId, gas }) for any wallet
+  --unsigned         record and print (JSON) unsigned sweeps, each with the transaction
+                     ({ to, data, gas }) for the merchant's own wallet to send; once sent they
+                     are recognised on chain and followed by \`stablegate work\`
   --data-dir <dir>   a running devnet's data dir: its database, chain and a funded gas wallet
                      (default without STABLEGATE_CONFIG: ./data when a devnet runs there)
   -h, --help         this help`;
@@ -143,27 +147,33 @@ async function sweepChain(
   const request = {
     merchantId: options.merchantId,
     min: options.min,
-    dryRun: options.dryRun || options.unsigned,
+    dryRun: options.dryRun,
     ...(chain.sweep ? { maxBlockGasPercent: chain.sweep.maxBlockGasPercent } : {}),
   };
-  let result: Awaited<ReturnType<typeof runSweeps>>;
-  try {
-    result = await runSweeps(deps, request);
-  } catch (error) {
-    if (error instanceof GasWalletUnfundedError)
-      throw new CliError(`chain ${chain.chainId}: ${error.message}`);
-    if (error instanceof BaseError) throw new CliError(`chain ${chain.chainId}: ${error.message}`);
-    throw error;
-  }
-  if (options.unsigned) {
+  const failed = (error: unknown) => {
+    if (error instanceof GasWalletUnfundedError || error instanceof BaseError)
+      return new CliError(`chain ${chain.chainId}: ${error.message}`);
+    return error;
+  };
+  if (options.unsigned && !options.dryRun) {
+    const sweeps = await createUnsignedSweeps(deps, request).catch((error: unknown) => {
+      throw failed(error);
+    });
+    const tokenOf = tokenLookup(chain);
     console.log(
       JSON.stringify(
-        result.batches.map((batch) => toUnsignedSweep(batch, chain)),
+        sweeps.map((sweep) => toSweepResource(sweep, tokenOf)),
         null,
         2,
       ),
     );
     return 0;
+  }
+  let result: Awaited<ReturnType<typeof runSweeps>>;
+  try {
+    result = await runSweeps(deps, request);
+  } catch (error) {
+    throw failed(error);
   }
   if (result.batches.length === 0) {
     console.log(`chain ${chain.chainId}: nothing to sweep`);

@@ -4,6 +4,7 @@ import { keysAndIds } from './002-keys-and-ids.ts';
 import { invoiceReturnUrl } from './003-invoice-return-url.ts';
 import { depositMode } from './004-deposit-mode.ts';
 import { sweepsSchema } from './005-sweeps.ts';
+import { unsignedSweeps } from './006-unsigned-sweeps.ts';
 
 /** Ordered; a migration is never edited once released, only followed by a new one. */
 export const migrations: readonly Migration[] = [
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   invoiceReturnUrl,
   depositMode,
   sweepsSchema,
+  unsignedSweeps,
 ];
