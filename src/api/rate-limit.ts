@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { Clock } from '../runtime/clock.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { ApiEnv } from './api-env.ts';
 import { problemResponse } from './problem.ts';
 import { createTokenBuckets, type RateLimit, type TakeResult } from './token-buckets.ts';

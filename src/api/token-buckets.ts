@@ -1,4 +1,4 @@
-import type { Clock } from '../runtime/clock.ts';
+import type { Clock } from '../domain/clock.ts';
 
 /** A rate: `burst` requests at once, then `perMinute` a minute, refilled continuously. */
 export type RateLimit = { perMinute: number; burst: number };

@@ -1,10 +1,10 @@
 import type { Config } from '../config/env.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import type { GroupCommit } from '../store/group-commit.ts';
 import type { SecretBox } from '../store/secret-box.ts';
-import type { Clock } from './clock.ts';
 
 /** What every factory receives: built once in runtime/, never a module-level singleton. */
 export type AppContext = {

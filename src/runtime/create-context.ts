@@ -1,9 +1,9 @@
 import type { Config } from '../config/env.ts';
+import { systemClock } from '../domain/clock.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { openDatabase } from '../store/db.ts';
 import { createGroupCommit } from '../store/group-commit.ts';
-import { systemClock } from './clock.ts';
 import type { AppContext } from './context.ts';
 import { loadSecretBox } from './secret-key.ts';
 

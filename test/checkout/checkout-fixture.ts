@@ -3,8 +3,8 @@ import { createApp } from '../../src/api/app.ts';
 import { registerCheckout } from '../../src/checkout/register-checkout.ts';
 import type { ChainConfig } from '../../src/config/chains.ts';
 import type { Config } from '../../src/config/env.ts';
+import type { Clock } from '../../src/domain/clock.ts';
 import type { TokenRef, TransferStatus } from '../../src/domain/invoice.ts';
-import type { Clock } from '../../src/runtime/clock.ts';
 import { createInvoice, type NewInvoice } from '../../src/store/invoices.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
 
