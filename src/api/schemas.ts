@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { EVENT_TYPES } from '../store/events.ts';
+import { EVENT_TYPES } from '../domain/events.ts';
 
 /** The zod schemas that validate requests are the ones the OpenAPI document is built from. */
 

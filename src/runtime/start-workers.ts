@@ -3,9 +3,9 @@ import { createDeliveryRelay } from '../notify/delivery-relay.ts';
 import { createNotifier } from '../notify/notifier.ts';
 import { createProducerConnection, createWorkerConnection } from '../queue/connections.ts';
 import { type DeliverJob, type MaintenanceJob, QUEUE_NAMES, type SettleJob } from '../queue/jobs.ts';
+import { expireDueInvoices } from '../settle/expire-due-invoices.ts';
 import { createSettlementRelay } from '../settle/settlement-relay.ts';
 import { createSettlementWorker } from '../settle/settlement-worker.ts';
-import { expireDueInvoices } from '../store/settlement.ts';
 import { startSweepPolicy } from '../sweep/start-sweep-policy.ts';
 import type { AppContext } from './context.ts';
 

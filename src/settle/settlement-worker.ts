@@ -4,7 +4,8 @@ import { BaseError } from '../domain/errors.ts';
 import { type MaintenanceJob, QUEUE_NAMES, type SettleJob } from '../queue/jobs.ts';
 import type { AppContext } from '../runtime/context.ts';
 import { isDatabaseBusy } from '../store/db.ts';
-import { expireDueInvoices, settleTransfer } from '../store/settlement.ts';
+import { expireDueInvoices } from './expire-due-invoices.ts';
+import { settleTransfer } from './settle-transfer.ts';
 
 /**
  * Jobs in flight at once, each a batch of changes (settlement-relay.ts). Settling is a fraction of

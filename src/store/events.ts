@@ -1,24 +1,9 @@
+import type { EventType, InvoiceEventType, SweepEventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
 import type { InvoiceResource } from '../domain/invoice.ts';
 import type { SweepResource } from '../domain/sweep.ts';
 import { cursorSeq } from './cursor-seq.ts';
 import type { Db } from './db.ts';
-
-export const EVENT_TYPES = [
-  'invoice.created',
-  'invoice.payment_detected',
-  'invoice.processing',
-  'invoice.paid',
-  'invoice.payment_reverted',
-  'invoice.expired',
-  'invoice.canceled',
-  'sweep.submitted',
-  'sweep.confirmed',
-  'sweep.failed',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-export type InvoiceEventType = Extract<EventType, `invoice.${string}`>;
-export type SweepEventType = Extract<EventType, `sweep.${string}`>;
 
 export type EventRecord = {
   id: string;

@@ -1,10 +1,11 @@
 import type { Address, Hex } from 'viem';
+import type { SweepEventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
 import type { TokenRef } from '../domain/invoice.ts';
 import { type SweepFlush, type SweepRecord, type SweepStatus, toSweepResource } from '../domain/sweep.ts';
 import { cursorSeq } from './cursor-seq.ts';
 import { type Db, writeTransaction } from './db.ts';
-import { type EventRecord, insertSweepEvent, type SweepEventType } from './events.ts';
+import { type EventRecord, insertSweepEvent } from './events.ts';
 
 /**
  * Sweep transactions and what they moved (migrations/005-sweeps.ts, 006-unsigned-sweeps.ts).

@@ -1,4 +1,5 @@
 import { NotFoundError, WebhookEndpointLimitError } from '../domain/errors.ts';
+import type { EventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
 import {
   generateWebhookSecret,
@@ -6,7 +7,6 @@ import {
   WEBHOOK_SECRET_OVERLAP_MS,
 } from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
-import type { EventType } from './events.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export type WebhookEndpoint = {

@@ -5,13 +5,13 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { startRedisServer } from '../../src/devnet/start-redis-server.ts';
+import type { EventType } from '../../src/domain/events.ts';
 import type { TokenRef } from '../../src/domain/invoice.ts';
 import { createDeliveryRelay, type DeliveryRelay } from '../../src/notify/delivery-relay.ts';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.ts';
 import { createProducerConnection, createWorkerConnection } from '../../src/queue/connections.ts';
 import { type DeliverJob, deliverJobId, QUEUE_NAMES } from '../../src/queue/jobs.ts';
 import { claimAttempt, fanOutEvents, listDeliveries } from '../../src/store/deliveries.ts';
-import type { EventType } from '../../src/store/events.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
 import {
   createWebhookEndpoint,

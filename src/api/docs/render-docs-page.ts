@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EVENT_TYPES } from '../../store/events.ts';
+import { EVENT_TYPES } from '../../domain/events.ts';
 import { escapeHtml, operationAnchor } from './html.ts';
 import type { Components } from './json-schema.ts';
 import { renderErrors } from './render-errors.ts';

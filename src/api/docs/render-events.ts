@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type EventType } from '../../store/events.ts';
+import { EVENT_TYPES, type EventType } from '../../domain/events.ts';
 import { escapeHtml, inlineMarkdown, jsonBlock } from './html.ts';
 import { type Components, exampleOf } from './json-schema.ts';
 import { schemaAnchor } from './render-schema.ts';
