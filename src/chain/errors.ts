@@ -3,10 +3,11 @@ import { BaseError } from '../domain/errors.ts';
 /**
  * The chain path's failures, one class per failure the watcher's loop (or a reader of its logs)
  * tells apart. None reaches an HTTP client, so they reuse existing codes rather than add public
- * ones (api/docs/render-errors.ts documents every code a client can see): `chain_unavailable` when the node did not
- * give what a step needs, `internal_error` when our own state is wrong. `reason` tells them apart
- * in the logs. The loop retries every failed step; a retryable one is logged as a warning, the
- * others as errors, since retrying alone will not cure them.
+ * ones (api/docs/render-errors.ts documents every code a client can see): `chain_unavailable`
+ * when the node did not give what a step needs, `internal_error` when our own state is wrong;
+ * `reason` tells them apart in the logs. The loop retries every failed step. It logs a retryable
+ * one, or a transport error from viem, as a warning; the others as errors, since retrying alone
+ * will not cure them.
  */
 export type ChainErrorReason =
   | 'block_changed_during_scan'
