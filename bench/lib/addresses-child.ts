@@ -9,9 +9,9 @@ import type { Hex } from 'viem';
 import { createDepositAddressIndex } from '../../src/chain/deposit-address-index.ts';
 import type { RpcLog } from '../../src/chain/rpc.ts';
 import { matchTransferLogs, TRANSFER_TOPIC } from '../../src/chain/transfer-logs.ts';
-import { createWatcher } from '../../src/chain/watcher.ts';
 import { ChainConfigSchema } from '../../src/config/chains.ts';
 import { loadConfig } from '../../src/config/env.ts';
+import { createChainWatcher } from '../../src/runtime/create-chain-watcher.ts';
 import { createContext } from '../../src/runtime/create-context.ts';
 import { type ChildMessage, sendToParent } from './spawn-child.ts';
 
@@ -33,7 +33,7 @@ const memory = () => {
     externalMiB: usage.external / 2 ** 20,
   };
 };
-const watcher = createWatcher({ ctx, chain });
+const watcher = createChainWatcher(ctx, chain);
 
 async function stepToHead(): Promise<number> {
   const started = performance.now();

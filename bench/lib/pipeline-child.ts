@@ -3,9 +3,10 @@
  * relay and worker, delivery relay, notifier), wired as `stablegate dev` wires them, against the
  * bench's anvil, redis-server and SQLite file. Configured by BENCH_PIPELINE (JSON).
  */
-import { createWatcher, type Watcher } from '../../src/chain/watcher.ts';
+import type { Watcher } from '../../src/chain/watcher.ts';
 import { ChainConfigSchema } from '../../src/config/chains.ts';
 import { loadConfig } from '../../src/config/env.ts';
+import { createChainWatcher } from '../../src/runtime/create-chain-watcher.ts';
 import { createContext } from '../../src/runtime/create-context.ts';
 import { startWorkers, type Workers } from '../../src/runtime/start-workers.ts';
 import { sendToParent, whenStopRequested } from './spawn-child.ts';
@@ -53,7 +54,7 @@ if (options.workers) {
 let stepping = true;
 let stepLoop: Promise<void> | null = null;
 if (options.watcher) {
-  watcher = createWatcher({ ctx, chain, onTransfers: () => workers?.settlementRelay.wake() });
+  watcher = createChainWatcher(ctx, chain, { onTransfers: () => workers?.settlementRelay.wake() });
   if (options.stepLog) stepLoop = logSteps(watcher);
   else watcher.start();
 }

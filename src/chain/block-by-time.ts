@@ -1,4 +1,5 @@
-import type { BlockRef } from '../store/chain-state.ts';
+import type { BlockRef } from '../domain/chain.ts';
+import { NodeMissingBlockError } from './errors.ts';
 import type { ChainRpc } from './rpc.ts';
 
 /**
@@ -26,7 +27,7 @@ export async function findBlockBefore(rpc: ChainRpc, head: BlockRef, timestampS:
     const blocks = await rpc.blocksByNumber(numbers);
     let last = -1;
     for (const [i, block] of blocks.entries()) {
-      if (!block) throw new Error(`node has no block ${numbers[i]}`);
+      if (!block) throw new NodeMissingBlockError(numbers[i] as number);
       if (block.timestamp > timestampS) break;
       best = block;
       last = i;
@@ -37,6 +38,6 @@ export async function findBlockBefore(rpc: ChainRpc, head: BlockRef, timestampS:
   }
   if (best) return best;
   const [genesis] = await rpc.blocksByNumber([0]);
-  if (!genesis) throw new Error('node has no genesis block');
+  if (!genesis) throw new NodeMissingBlockError(0, '(genesis)');
   return genesis;
 }

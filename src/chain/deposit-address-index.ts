@@ -5,6 +5,7 @@ import {
 } from '../store/chain-state.ts';
 import type { Db } from '../store/db.ts';
 import { createAddressTable } from './address-table.ts';
+import { MalformedDepositAddressError } from './errors.ts';
 
 /** A Transfer's `to` topic: 32 bytes as 0x-prefixed hex, the address in its last 20. */
 const TOPIC_LENGTH = 66;
@@ -33,7 +34,7 @@ export function createDepositAddressIndex(db: Db, chainId: number) {
         const rows = loadDepositAddresses(db, chainId, lastRowId);
         for (const row of rows) {
           if (!byAddress.set(row.depositAddress, 2, row.rowid))
-            throw new Error(`invoice rowid ${row.rowid} has a malformed deposit address`);
+            throw new MalformedDepositAddressError(row.rowid);
           if (needsCatchUp(row)) catchUp.push(row);
           lastRowId = row.rowid;
         }

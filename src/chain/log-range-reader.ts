@@ -1,5 +1,6 @@
 import type { Hex } from 'viem';
-import type { BlockRef } from '../store/chain-state.ts';
+import type { BlockRef } from '../domain/chain.ts';
+import { LogRangeExhaustedError, NodeMissingBlockError } from './errors.ts';
 import type { RangeSizer } from './log-range.ts';
 import type { ChainRpc, RpcLog } from './rpc.ts';
 
@@ -53,7 +54,7 @@ export function createLogRangeReader(args: {
     const numbers = [to, ...new Set(args.wantedBlocks(logs))];
     const headers = await rpc.blocksByNumber(numbers);
     const end = headers[0];
-    if (!end) throw new Error(`node has no block ${to} below the head it reported`);
+    if (!end) throw new NodeMissingBlockError(to, 'below the head it reported');
     const blocks = new Map<string, BlockRef>();
     for (const header of headers) if (header) blocks.set(header.hash, header);
     return { from, to, logs, end, blocks };
@@ -79,7 +80,7 @@ export function createLogRangeReader(args: {
       if (ahead[0]?.from !== from || ahead.some((range) => range.to > limit)) ahead = [];
       fill(from, limit);
       const next = ahead.shift();
-      if (!next) throw new Error(`no range to read from ${from} up to ${limit}`);
+      if (!next) throw new LogRangeExhaustedError(from, limit);
       const settled = await next.settled;
       if (!settled.ok) {
         // Later ranges were sized like this one and start after it: read them again once narrowed.

@@ -1,5 +1,8 @@
-import type { BlockRef } from '../store/chain-state.ts';
+import type { BlockRef, Cursor } from '../domain/chain.ts';
+import { getWindowBlocks, rewindTo } from '../store/chain-state.ts';
+import { NodeMissingBlockError } from './errors.ts';
 import type { ChainRpc } from './rpc.ts';
+import type { ScanContext, StepOutcome } from './scan-context.ts';
 
 export type Ancestor =
   | { kind: 'found'; block: BlockRef }
@@ -19,6 +22,39 @@ export async function findCommonAncestor(rpc: ChainRpc, window: readonly BlockRe
   const oldest = window.at(-1);
   const fallbackNumber = Math.max(0, (oldest?.number ?? 1) - 1);
   const [block] = await rpc.blocksByNumber([fallbackNumber]);
-  if (!block) throw new Error(`node has no block ${fallbackNumber} while resolving a reorg`);
+  if (!block) throw new NodeMissingBlockError(fallbackNumber, 'while resolving a reorg');
   return { kind: 'beyond-window', block };
+}
+
+/**
+ * The cursor's block is no longer canonical: walk back to the common ancestor and rewind to it,
+ * reverting every transfer above it in the same transaction (store/chain-state.ts rewindTo). A
+ * reorg as deep as the confirmation count is an alert, recorded on the cursor for /readyz.
+ */
+export async function rewindOnReorg(ctx: ScanContext, cursor: Cursor): Promise<StepOutcome> {
+  const { chain, log } = ctx;
+  const window = getWindowBlocks(ctx.db, chain.chainId);
+  const ancestor = await findCommonAncestor(ctx.rpc, window);
+  const depth = cursor.number - ancestor.block.number;
+  // Beyond the window means deeper than it: an alert only when the window was at least as deep
+  // as the confirmation count (right after a first start it holds one block, and nothing can be
+  // confirmed yet, so a shallow reorg there is no alert).
+  const deep =
+    depth >= chain.confirmations ||
+    (ancestor.kind === 'beyond-window' && window.length >= chain.confirmations);
+  const detail = deep
+    ? `reorg of depth ${depth}${ancestor.kind === 'beyond-window' ? '+ (beyond the stored window)' : ''} at block ${cursor.number}, confirmations ${chain.confirmations}`
+    : undefined;
+  const result = rewindTo(ctx.db, {
+    chainId: chain.chainId,
+    ancestor: ancestor.block,
+    now: ctx.clock.now(),
+    ...(detail ? { deepDetail: detail } : {}),
+  });
+  ctx.metrics.chainReorgs.inc(ctx.labels);
+  if (deep) log.error({ depth, ...result, alert: 'deep_reorg' }, detail);
+  else
+    log.warn({ depth, ancestor: ancestor.block.number, ...result }, 'reorg: rewound to the common ancestor');
+  if (result.reverted > 0) ctx.onTransfers?.();
+  return { kind: 'reorg', ancestor: ancestor.block.number, depth };
 }

@@ -1,5 +1,6 @@
-import { createPublicClient, type Hash, type Hex, http, type PublicClient, webSocket } from 'viem';
-import type { BlockRef } from '../store/chain-state.ts';
+import type { Hash, Hex, PublicClient } from 'viem';
+import type { BlockRef } from '../domain/chain.ts';
+import { NodeMissingBlockError } from './errors.ts';
 
 /**
  * Raw JSON-RPC over viem's transports. The watcher reads hex as the node sends it: formatting a
@@ -21,50 +22,6 @@ type RpcBlock = { number: Hex; hash: Hash; parentHash: Hash; timestamp: Hex };
 
 export type ChainRpc = ReturnType<typeof createChainRpc>;
 
-/**
- * `batch: false` for a client whose requests must each travel alone: viem joins the requests of
- * one tick into a single JSON-RPC batch, whose response arrives only when all of them are done and
- * counts against one response size limit (two pipelined eth_getLogs of 10,000 logs would exceed it).
- *
- * `retryCount` (default 4): transport retries absorb flaky connections. A step makes several calls
- * and fails whole on any one of them, so under packet loss every call needs to get through: with
- * 30 % of connections dropped and 15 % reset mid-response (test/chaos/rpc-faults), 2 retries left
- * a call failing one time in five and the watcher's steps failing in a row. Small calls only: a
- * client for large eth_getLogs ranges should retry less, since its range is narrowed instead.
- *
- * `signal`: aborting it ends every request in flight at once, retries included. Retries against a
- * hung node add up to minutes (5 attempts × the 15 s timeout), and a watcher told to stop must not
- * wait them out: its cursor is already saved with every commit.
- */
-export function createHttpClient(
-  rpcUrl: string,
-  options: { batch?: boolean; retryCount?: number; signal?: AbortSignal } = {},
-): PublicClient {
-  // cacheTime 0: a watcher must never be answered from viem's cache of an older head.
-  return createPublicClient({
-    transport: http(rpcUrl, {
-      batch: options.batch === false ? false : { batchSize: 100 },
-      retryCount: options.retryCount ?? 4,
-      timeout: 15_000,
-      ...(options.signal ? { fetchOptions: { signal: options.signal } } : {}),
-    }),
-    cacheTime: 0,
-  });
-}
-
-export function createWsClient(wsUrl: string) {
-  return createPublicClient({
-    transport: webSocket(wsUrl, { retryCount: 5, reconnect: true, keepAlive: true }),
-    cacheTime: 0,
-  });
-}
-
-/** Closes a WebSocket client's socket (and its keep-alive timer), which viem leaves open. */
-export async function closeWsClient(client: ReturnType<typeof createWsClient>): Promise<void> {
-  const rpc = await client.transport.getRpcClient().catch(() => null);
-  rpc?.close();
-}
-
 const toBlockRef = (block: RpcBlock): BlockRef => ({
   number: Number(BigInt(block.number)),
   hash: block.hash,
@@ -82,7 +39,7 @@ export function createChainRpc(client: PublicClient) {
         method: 'eth_getBlockByNumber',
         params: ['latest', false],
       })) as RpcBlock | null;
-      if (!block) throw new Error('node returned no latest block');
+      if (!block) throw new NodeMissingBlockError('latest');
       return toBlockRef(block);
     },
     /** Headers by number; a missing block (the node is behind) is null, never skipped. */

@@ -1,5 +1,5 @@
 import { decodeEventLog, erc20Abi, getAddress, type Hex, toEventSelector } from 'viem';
-import type { TransferToRecord } from '../store/chain-state.ts';
+import type { TransferToRecord } from '../domain/chain.ts';
 import type { DepositAddressIndex } from './deposit-address-index.ts';
 import type { RpcLog } from './rpc.ts';
 

@@ -1,6 +1,7 @@
-import { createWatcher, type Watcher } from '../chain/watcher.ts';
+import type { Watcher } from '../chain/watcher.ts';
 import type { AppContext } from './context.ts';
 import { createApi } from './create-api.ts';
+import { createChainWatcher } from './create-chain-watcher.ts';
 import { createReadiness } from './readiness.ts';
 import { type HttpServer, startHttpServer } from './start-http-server.ts';
 import { startMetricsServer } from './start-metrics-server.ts';
@@ -23,7 +24,7 @@ export type Gateway = {
 export async function startGateway(ctx: AppContext, options: { redisUrl: string }): Promise<Gateway> {
   const workers = await startWorkers(ctx, { redisUrl: options.redisUrl });
   const watchers = ctx.config.chains.map((chain) =>
-    createWatcher({ ctx, chain, onTransfers: () => workers.settlementRelay.wake() }),
+    createChainWatcher(ctx, chain, { onTransfers: () => workers.settlementRelay.wake() }),
   );
   const readiness = createReadiness(ctx, { redisUrl: options.redisUrl });
   let server: HttpServer | undefined;

@@ -1,33 +1,8 @@
 import type { Address, Hash } from 'viem';
+import type { BlockRef, Cursor, TransferToRecord } from '../domain/chain.ts';
 import { type Db, writeTransaction } from './db.ts';
 
 /** The watcher's durable state: its cursor, the recent block window, and the transfers it records. */
-
-export type BlockRef = { number: number; hash: Hash; parentHash: Hash; timestamp: number };
-
-export type Cursor = {
-  number: number;
-  hash: Hash;
-  timestamp: number;
-  headNumber: number;
-  syncedAt: Date | null;
-  indexedRowId: number;
-  deepReorgAt: Date | null;
-  deepReorgDetail: string | null;
-};
-
-export type TransferToRecord = {
-  invoiceId: string;
-  tokenAddress: Address;
-  txHash: Hash;
-  logIndex: number;
-  blockNumber: number;
-  blockHash: Hash;
-  blockTimestamp: number;
-  from: Address;
-  to: Address;
-  amount: bigint;
-};
 
 type CursorRow = {
   block_number: number;
@@ -108,6 +83,21 @@ export function earliestUnanchoredInvoice(db: Db, chainId: number): Date | null 
     .prepare('SELECT min(created_at) AS at FROM invoices WHERE chain_id = ? AND watch_from_block IS NULL')
     .get(chainId) as { at: string | null };
   return row.at ? new Date(row.at) : null;
+}
+
+/**
+ * The invoice a deposit address belongs to, and the block its watching starts after (null for an
+ * invoice made before the watcher ever ran). Read once per matched log: `prepare` is memoized per
+ * connection (db.ts), and the aliases make the row the result, with no mapping object.
+ */
+export function getInvoiceWatchStart(
+  db: Db,
+  rowid: number,
+): { id: string; watchFromBlock: number | null } | null {
+  const row = db
+    .prepare('SELECT id, watch_from_block AS watchFromBlock FROM invoices WHERE rowid = ?')
+    .get(rowid) as { id: string; watchFromBlock: number | null } | undefined;
+  return row ?? null;
 }
 
 const upsertTransferSql = `

@@ -2,7 +2,7 @@ import { type Address, erc20Abi, type PublicClient } from 'viem';
 
 /**
  * ERC-20 balances of many addresses in few round trips: plain `balanceOf` eth_calls, joined into
- * JSON-RPC batches by a client whose transport batches (chain/rpc.ts createHttpClient). Not
+ * JSON-RPC batches by a client whose transport batches (chain/client.ts createHttpClient). Not
  * Multicall3: anvil and many private chains do not have it deployed, and every node answers batches.
  */
 export async function readBalances(

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { findBlockBefore } from '../../src/chain/block-by-time.ts';
-import { type ChainRpc, createChainRpc, createHttpClient } from '../../src/chain/rpc.ts';
-import type { BlockRef } from '../../src/store/chain-state.ts';
+import { createHttpClient } from '../../src/chain/client.ts';
+import { type ChainRpc, createChainRpc } from '../../src/chain/rpc.ts';
+import type { BlockRef } from '../../src/domain/chain.ts';
 import { createTestClients, withSnapshot } from '../fixtures/chain.ts';
 
 withSnapshot();

@@ -1,9 +1,10 @@
 import { type Address, getAddress, type Hex } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { transferEmitterAbi, transferEmitterDeployedBytecode } from '../../contracts-abi/index.ts';
+import { createHttpClient } from '../../src/chain/client.ts';
 import { createRangeSizer } from '../../src/chain/log-range.ts';
 import { createLogRangeReader, type LogRange } from '../../src/chain/log-range-reader.ts';
-import { type ChainRpc, createChainRpc, createHttpClient, type RpcLog } from '../../src/chain/rpc.ts';
+import { type ChainRpc, createChainRpc, type RpcLog } from '../../src/chain/rpc.ts';
 import { TRANSFER_TOPIC } from '../../src/chain/transfer-logs.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { createTestClients, reorg, withSnapshot } from '../fixtures/chain.ts';

@@ -2,9 +2,10 @@ import { createServer, type Socket } from 'node:net';
 import { type Address, erc20Abi, parseUnits } from 'viem';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { testStablecoinAbi, testStablecoinBytecode } from '../../contracts-abi/index.ts';
-import { createWatcher, type Watcher } from '../../src/chain/watcher.ts';
+import type { Watcher } from '../../src/chain/watcher.ts';
 import type { ChainConfig } from '../../src/config/chains.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { createChainWatcher } from '../../src/runtime/create-chain-watcher.ts';
 import { commitScan, getCursor } from '../../src/store/chain-state.ts';
 import { writeTransaction } from '../../src/store/db.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
@@ -38,7 +39,7 @@ const usdc = () =>
 const payer = () => inject('payers')[0]?.address as Address;
 
 function newWatcher(): Watcher {
-  const watcher = createWatcher({ ctx, chain: ctx.config.chains[0] as ChainConfig });
+  const watcher = createChainWatcher(ctx, ctx.config.chains[0] as ChainConfig);
   watchers.push(watcher);
   return watcher;
 }
@@ -243,7 +244,7 @@ describe('chain watcher', () => {
     const { port } = hung.address() as { port: number };
     try {
       const chain = { ...(ctx.config.chains[0] as ChainConfig), rpcUrl: `http://127.0.0.1:${port}` };
-      const watcher = createWatcher({ ctx, chain });
+      const watcher = createChainWatcher(ctx, chain);
       watchers.push(watcher);
       watcher.start();
       await waitUntil(() => held.size > 0, { timeoutMs: 10_000 }); // its first request is in flight
@@ -267,7 +268,7 @@ describe('chain watcher', () => {
       wsUrl: inject('wsUrl'),
       pollIntervalMs: 60_000,
     };
-    const watcher = createWatcher({ ctx, chain });
+    const watcher = createChainWatcher(ctx, chain);
     watchers.push(watcher);
     await sync(watcher);
     watcher.start();

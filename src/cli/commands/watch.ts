@@ -1,5 +1,6 @@
-import { createWatcher, type Watcher } from '../../chain/watcher.ts';
+import type { Watcher } from '../../chain/watcher.ts';
 import { createWorkerConnection } from '../../queue/connections.ts';
+import { createChainWatcher } from '../../runtime/create-chain-watcher.ts';
 import { createContext } from '../../runtime/create-context.ts';
 import { createLeaderLock } from '../../runtime/leader-lock.ts';
 import { startMetricsServer } from '../../runtime/start-metrics-server.ts';
@@ -53,7 +54,7 @@ export async function watchCommand(args: string[]): Promise<number> {
     onAcquired: () => {
       if (shuttingDown) return;
       ctx.logger.info({ chainId }, 'watcher lock acquired: scanning');
-      watcher = createWatcher({ ctx, chain });
+      watcher = createChainWatcher(ctx, chain);
       watcher.start();
     },
     onLost: () => {

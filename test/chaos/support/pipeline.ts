@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Address } from 'viem';
 import { inject } from 'vitest';
-import { createWatcher, type Watcher } from '../../../src/chain/watcher.ts';
+import type { Watcher } from '../../../src/chain/watcher.ts';
 import type { ChainConfig } from '../../../src/config/chains.ts';
 import { type RedisServer, startRedisServer } from '../../../src/devnet/start-redis-server.ts';
 import type { InvoiceRecord } from '../../../src/domain/invoice.ts';
+import { createChainWatcher } from '../../../src/runtime/create-chain-watcher.ts';
 import { startWorkers, type Workers } from '../../../src/runtime/start-workers.ts';
 import { createInvoice } from '../../../src/store/invoices.ts';
 import { createWebhookEndpoint } from '../../../src/store/webhook-endpoints.ts';
@@ -55,7 +56,7 @@ export async function startPipeline(options: { rpcUrl?: string; confirmations: n
   });
   sink.setSecret(secret);
   const workers = await startWorkers(ctx, { redisUrl: redis.url, prefix: `chaos-${randomUUID()}` });
-  const watcher = createWatcher({ ctx, chain, onTransfers: () => workers.settlementRelay.wake() });
+  const watcher = createChainWatcher(ctx, chain, { onTransfers: () => workers.settlementRelay.wake() });
   watcher.start();
   const token = chain.tokens.find((candidate) => candidate.symbol === 'USDC');
   if (!token) throw new Error('no USDC deployed');

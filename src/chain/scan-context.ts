@@ -1,0 +1,102 @@
+import type { Hex } from 'viem';
+import type { ChainConfig } from '../config/chains.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Db } from '../store/db.ts';
+import type { WatcherClient } from './client.ts';
+import { createDepositAddressIndex, type DepositAddressIndex } from './deposit-address-index.ts';
+import { createRangeSizer, type RangeSizer } from './log-range.ts';
+import { createLogRangeReader, type LogRangeReader } from './log-range-reader.ts';
+import type { ChainRpc } from './rpc.ts';
+import { matchTransferLogs, TRANSFER_TOPIC } from './transfer-logs.ts';
+
+/** The outcome of one step: the watcher either moved, rewound, or is level with the node. */
+export type StepOutcome =
+  | { kind: 'block'; to: number; recorded: number }
+  | { kind: 'reorg'; ancestor: number; depth: number }
+  | { kind: 'synced' };
+
+export type WatcherMetrics = Pick<
+  Metrics,
+  | 'chainHead'
+  | 'chainHeadLag'
+  | 'chainBlocksProcessed'
+  | 'chainLogsProcessed'
+  | 'chainReorgs'
+  | 'chainTransfersRecorded'
+  | 'chainDetectionLatency'
+>;
+
+export type WatcherDeps = {
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  metrics: WatcherMetrics;
+  chain: ChainConfig;
+  /** The watcher's own clients (chain/client.ts): its stop() aborts them. */
+  client: WatcherClient;
+  /** Called after every commit that recorded or changed transfers (wakes the settlement relay). */
+  onTransfers?: (() => void) | undefined;
+};
+
+/**
+ * What every step of one watcher reads; the leaf module that the step files import (never
+ * watcher.ts), so no import cycle appears. The fields never change. What does change between steps
+ * lives behind them, each with its invariant written above its own state: the address `index`
+ * (deposit-address-index.ts), the ranges read ahead (log-range-reader.ts) and their `sizer`.
+ */
+export type ScanContext = {
+  db: Db;
+  chain: ChainConfig;
+  rpc: ChainRpc;
+  index: DepositAddressIndex;
+  ranges: LogRangeReader;
+  sizer: RangeSizer;
+  /** The configured token contracts, lowercase, as eth_getLogs takes them. */
+  tokens: readonly Hex[];
+  tokenSet: ReadonlySet<string>;
+  /** Blocks kept below the cursor for walking back a reorg. */
+  windowSize: number;
+  log: Logger;
+  metrics: WatcherMetrics;
+  labels: { chain_id: string };
+  clock: Clock;
+  onTransfers: (() => void) | undefined;
+};
+
+export function createScanContext(deps: WatcherDeps): ScanContext {
+  const { db, chain, client } = deps;
+  const index = createDepositAddressIndex(db, chain.chainId);
+  const tokens = chain.tokens.map((token) => token.address.toLowerCase() as Hex);
+  const tokenSet = new Set<string>(tokens);
+  // Start narrow and grow (×2 a step while responses are small): one oversized first request can
+  // cost a provider timeout, or viem's 10 MiB response limit three times over with its retries.
+  const sizer = createRangeSizer({ initial: 10 });
+  const ranges = createLogRangeReader({
+    logsRpc: client.logsRpc,
+    rpc: client.rpc,
+    tokens,
+    topic0: TRANSFER_TOPIC,
+    sizer,
+    wantedBlocks: (logs) =>
+      matchTransferLogs(logs, index, tokenSet).map((match) => Number(BigInt(match.log.blockNumber))),
+  });
+  return {
+    db,
+    chain,
+    rpc: client.rpc,
+    index,
+    ranges,
+    sizer,
+    tokens,
+    tokenSet,
+    // Deeper than any reorg we expect to resolve by walking hashes; beyond it is an alert.
+    windowSize: Math.max(64, chain.confirmations * 2 + 16),
+    log: deps.logger.child({ chainId: chain.chainId }),
+    metrics: deps.metrics,
+    labels: { chain_id: String(chain.chainId) },
+    clock: deps.clock,
+    onTransfers: deps.onTransfers,
+  };
+}

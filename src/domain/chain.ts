@@ -1,0 +1,33 @@
+import type { Address, Hash } from 'viem';
+
+/** What the watcher knows of the chain: block headers, its cursor, and the transfers it records. */
+
+/** A block header, as far as following the chain needs: its place, its hash and its parent's. */
+export type BlockRef = { number: number; hash: Hash; parentHash: Hash; timestamp: number };
+
+/** The watcher's committed position on one chain (see store/chain-state.ts for how it is kept). */
+export type Cursor = {
+  number: number;
+  hash: Hash;
+  timestamp: number;
+  headNumber: number;
+  syncedAt: Date | null;
+  /** Every invoice up to this rowid was in the address index when the cursor's batch was matched. */
+  indexedRowId: number;
+  deepReorgAt: Date | null;
+  deepReorgDetail: string | null;
+};
+
+/** One ERC-20 Transfer that pays an invoice's deposit address, decoded from its log. */
+export type TransferToRecord = {
+  invoiceId: string;
+  tokenAddress: Address;
+  txHash: Hash;
+  logIndex: number;
+  blockNumber: number;
+  blockHash: Hash;
+  blockTimestamp: number;
+  from: Address;
+  to: Address;
+  amount: bigint;
+};
