@@ -1,11 +1,16 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BaseError, DatabaseBusyError } from '../domain/errors.ts';
+import type { Config } from '../config/env.ts';
+import type { Clock } from '../domain/clock.ts';
 import { previousSecretRowId } from '../domain/webhook-secret.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { isRetryable, toJobError } from '../queue/job-errors.ts';
 import { type DeliverJob, QUEUE_NAMES } from '../queue/jobs.ts';
-import type { AppContext } from '../runtime/context.ts';
-import { isDatabaseBusy } from '../store/db.ts';
+import { type Db, isDatabaseBusy } from '../store/db.ts';
 import { claimAttempt, type RecordedAttempt, recordAttempt } from '../store/deliveries.ts';
+import type { GroupCommit } from '../store/group-commit.ts';
+import type { SecretBox } from '../store/secret-box.ts';
 import { DELIVERY_TIMEOUT_MS, type DeliveryOutcome, deliverWebhook } from './deliver-webhook.ts';
 import { signWebhook, WebhookSigningError } from './sign-webhook.ts';
 import { createWebhookAgents } from './webhook-agents.ts';
@@ -34,8 +39,14 @@ export type NotifierResult = 'stale' | 'abandoned' | DeliveryOutcome['kind'];
 
 export type Notifier = { worker: Worker<DeliverJob, NotifierResult>; close(): Promise<void> };
 
-export function createNotifier(args: {
-  ctx: AppContext;
+export function createNotifier(deps: {
+  db: Db;
+  writes: GroupCommit;
+  logger: Logger;
+  clock: Clock;
+  secrets: SecretBox;
+  metrics: Pick<Metrics, 'webhookOutcomes'>;
+  config: Pick<Config, 'allowPrivateWebhookUrls' | 'webhookRetryScheduleS'>;
   /** A worker connection (`maxRetriesPerRequest: null`); BullMQ duplicates it for blocking reads. */
   connection: Redis;
   prefix: string;
@@ -43,15 +54,15 @@ export function createNotifier(args: {
   /** Per attempt; the SPEC's 15 s unless a test needs it shorter. */
   timeoutMs?: number;
 }): Notifier {
-  const { ctx, connection, prefix } = args;
-  const timeoutMs = args.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-  const logger = ctx.logger.child({ component: 'notifier' });
+  const { db, writes, clock, secrets, metrics, config, connection, prefix } = deps;
+  const timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  const logger = deps.logger.child({ component: 'notifier' });
   const agents = createWebhookAgents();
 
   async function attempt(job: DeliverJob): Promise<NotifierResult> {
     // Claims and records of concurrent attempts share commits (store/group-commit.ts).
-    const claim = await ctx.writes.run(() =>
-      claimAttempt(ctx.db, { ...job, now: ctx.clock.now(), leaseMs: timeoutMs + CLAIM_LEASE_MARGIN_MS }),
+    const claim = await writes.run(() =>
+      claimAttempt(db, { ...job, now: clock.now(), leaseMs: timeoutMs + CLAIM_LEASE_MARGIN_MS }),
     );
     if (claim.kind === 'stale') return 'stale';
     if (claim.kind === 'abandoned') {
@@ -69,23 +80,23 @@ export function createNotifier(args: {
     try {
       const previous = target.previousSecret;
       const headers = signWebhook({
-        secret: ctx.secrets.open(target.secret, target.endpointId),
+        secret: secrets.open(target.secret, target.endpointId),
         // Both sign until the overlap after a roll ends (store/webhook-endpoints.ts rollWebhookSecret).
         previousSecret:
-          previous && previous.expiresAt > ctx.clock.now()
-            ? ctx.secrets.open(previous.sealed, previousSecretRowId(target.endpointId))
+          previous && previous.expiresAt > clock.now()
+            ? secrets.open(previous.sealed, previousSecretRowId(target.endpointId))
             : undefined,
         eventId: target.eventId,
-        timestamp: ctx.clock.now(),
+        timestamp: clock.now(),
         body: target.payload,
       });
       outcome = await deliverWebhook({
         url: target.url,
         headers,
         body: target.payload,
-        allowPrivate: ctx.config.allowPrivateWebhookUrls,
+        allowPrivate: config.allowPrivateWebhookUrls,
         timeoutMs,
-        now: () => ctx.clock.now().getTime(),
+        now: () => clock.now().getTime(),
         pool: { agents, endpointId: target.endpointId },
       });
     } catch (error) {
@@ -100,15 +111,15 @@ export function createNotifier(args: {
             : 'not sent: internal error before sending; see the server logs',
       };
     }
-    ctx.metrics.webhookOutcomes.inc({ outcome: outcome.kind });
+    metrics.webhookOutcomes.inc({ outcome: outcome.kind });
     const recorded = await recordWithRetry(() =>
-      ctx.writes.run(() =>
-        recordAttempt(ctx.db, {
+      writes.run(() =>
+        recordAttempt(db, {
           deliveryId: target.deliveryId,
           scheduleVersion: target.scheduleVersion,
           outcome,
-          now: ctx.clock.now(),
-          schedule: ctx.config.webhookRetryScheduleS,
+          now: clock.now(),
+          schedule: config.webhookRetryScheduleS,
         }),
       ),
     );
@@ -138,10 +149,10 @@ export function createNotifier(args: {
       try {
         return await attempt(job.data);
       } catch (error) {
-        throw toJobError(error, job, logger);
+        throw failJob(error, job, logger);
       }
     },
-    { connection, prefix, concurrency: args.concurrency ?? NOTIFIER_CONCURRENCY },
+    { connection, prefix, concurrency: deps.concurrency ?? NOTIFIER_CONCURRENCY },
   );
   // Without a listener BullMQ prints connection errors itself; ours go through the logger.
   worker.on('error', (error) => logger.warn({ error: error.message }, 'notifier worker error'));
@@ -171,22 +182,20 @@ async function recordWithRetry(record: () => Promise<RecordedAttempt>): Promise<
 }
 
 /**
- * The queue mapping of errors (STYLE: in the processor alone): retryable ones are rethrown for
- * BullMQ's own retries; everything else is a bug or bad data that retrying cannot fix.
+ * Logs a failed job and gives the error it fails with (queue/job-errors.ts): a retryable one is
+ * retried by BullMQ, anything else fails the job for good.
  */
-function toJobError(error: unknown, job: Job<DeliverJob, NotifierResult>, logger: AppContext['logger']) {
+function failJob(error: unknown, job: Job<DeliverJob, NotifierResult>, logger: Logger): Error {
   const context = { jobId: job.id, deliveryId: job.data.deliveryId };
-  if (isDatabaseBusy(error)) {
-    logger.warn(context, 'database busy; delivery job will be retried');
-    return error instanceof DatabaseBusyError ? error : new DatabaseBusyError(error);
+  if (isRetryable(error)) {
+    if (isDatabaseBusy(error)) logger.warn(context, 'database busy; delivery job will be retried');
+    return toJobError(error);
   }
-  if (error instanceof BaseError && error.retryable) return error;
-  // A signing error's cause comes from decoding the secret: log its message alone.
-  const logged = error instanceof WebhookSigningError ? new Error(error.message) : error;
+  // A signing error's cause comes from decoding the secret: its message alone is logged and kept.
+  const safe = error instanceof WebhookSigningError ? new Error(error.message) : error;
   logger.error(
-    { ...context, err: logged instanceof Error ? logged : new Error(String(logged)) },
+    { ...context, err: safe instanceof Error ? safe : new Error(String(safe)) },
     'delivery job failed unrecoverably',
   );
-  const message = error instanceof Error ? error.message : String(error);
-  return new UnrecoverableError(`delivery ${job.data.deliveryId}: ${message}`);
+  return toJobError(safe, `delivery ${job.data.deliveryId}`);
 }

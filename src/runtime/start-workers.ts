@@ -2,18 +2,21 @@ import { Queue } from 'bullmq';
 import { createDeliveryRelay } from '../notify/delivery-relay.ts';
 import { createNotifier } from '../notify/notifier.ts';
 import { createProducerConnection, createWorkerConnection } from '../queue/connections.ts';
-import { type DeliverJob, type MaintenanceJob, QUEUE_NAMES, type SettleJob } from '../queue/jobs.ts';
+import {
+  type DeliverJob,
+  EXPIRY_SCHEDULER_ID,
+  expirySchedulerJob,
+  type MaintenanceJob,
+  QUEUE_NAMES,
+  type SettleJob,
+} from '../queue/jobs.ts';
 import { expireDueInvoices } from '../settle/expire-due-invoices.ts';
 import { createSettlementRelay } from '../settle/settlement-relay.ts';
 import { createSettlementWorker } from '../settle/settlement-worker.ts';
 import { startSweepPolicy } from '../sweep/start-sweep-policy.ts';
 import type { AppContext } from './context.ts';
 
-/** How often a worker sweeps for invoices past their deadline. */
-export const EXPIRY_SWEEP_INTERVAL_MS = 5000;
-
 const QUEUE_DEPTH_INTERVAL_MS = 5000;
-const EXPIRY_SCHEDULER_ID = 'expire-invoices';
 
 export type Workers = Awaited<ReturnType<typeof startWorkers>>;
 
@@ -42,10 +45,10 @@ export async function startWorkers(
     );
   }
 
-  const deliveryRelay = createDeliveryRelay({ ctx, queue: deliverQueue });
-  const settlementRelay = createSettlementRelay({ ctx, queue: settleQueue });
+  const deliveryRelay = createDeliveryRelay({ ...ctx, queue: deliverQueue });
+  const settlementRelay = createSettlementRelay({ ...ctx, queue: settleQueue });
   const settlement = createSettlementWorker({
-    ctx,
+    ...ctx,
     connection: workerConnection,
     prefix,
     ...(options.settleConcurrency ? { concurrency: options.settleConcurrency } : {}),
@@ -53,7 +56,7 @@ export async function startWorkers(
   });
   const notifierConnection = workerConnection.duplicate();
   const notifier = createNotifier({
-    ctx,
+    ...ctx,
     connection: notifierConnection,
     prefix,
     ...(options.notifierTimeoutMs ? { timeoutMs: options.notifierTimeoutMs } : {}),
@@ -62,17 +65,10 @@ export async function startWorkers(
   // Swept on start (a worker that was down expires invoices late, never not at all), then on a
   // BullMQ job scheduler, so several worker processes do not all sweep at once.
   expireDueInvoices(ctx.db, { publicUrl: ctx.config.publicUrl, now: ctx.clock.now() });
+  const { repeat, template } = expirySchedulerJob();
   const scheduleExpirySweep = () =>
     maintenanceQueue
-      .upsertJobScheduler(
-        EXPIRY_SCHEDULER_ID,
-        { every: EXPIRY_SWEEP_INTERVAL_MS },
-        {
-          name: EXPIRY_SCHEDULER_ID,
-          data: { task: 'expire-invoices' },
-          opts: { removeOnComplete: true, removeOnFail: 100 },
-        },
-      )
+      .upsertJobScheduler(EXPIRY_SCHEDULER_ID, repeat, template)
       .catch((error: unknown) => ctx.logger.warn({ err: error }, 'cannot schedule the expiry sweep yet'));
   void scheduleExpirySweep();
 

@@ -1,5 +1,8 @@
 import { privateKeyToAccount } from 'viem/accounts';
-import type { AppContext } from '../runtime/context.ts';
+import type { Config } from '../config/env.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Db } from '../store/db.ts';
 import { createSweepClient } from './create-sweep-client.ts';
 import { type FollowDeps, followSweeps } from './follow-sweeps.ts';
 import { runSweeps } from './run-sweeps.ts';
@@ -16,32 +19,32 @@ export const FOLLOW_INTERVAL_MS = 5_000;
  * (store/sweeps.ts recordSweep) before anything is broadcast.
  */
 export function startSweepPolicy(
-  ctx: AppContext,
+  deps: { db: Db; logger: Logger; clock: Clock; config: Pick<Config, 'chains' | 'sweeperPrivateKey'> },
   options: { onEvents?: () => void } = {},
 ): { stop(): Promise<void> } {
-  const loops = ctx.config.chains.map((chain) => {
-    const key = ctx.config.sweeperPrivateKey(chain.chainId);
+  const loops = deps.config.chains.map((chain) => {
+    const key = deps.config.sweeperPrivateKey(chain.chainId);
     const policy = key ? chain.sweep : undefined;
-    const deps: FollowDeps = {
-      db: ctx.db,
+    const follow: FollowDeps = {
+      db: deps.db,
       client: createSweepClient(chain.rpcUrl),
       chain,
       wallet: key ? privateKeyToAccount(key) : undefined,
-      logger: ctx.logger.child({ chainId: chain.chainId, part: 'sweeper' }),
-      now: () => ctx.clock.now(),
+      logger: deps.logger.child({ chainId: chain.chainId, part: 'sweeper' }),
+      now: () => deps.clock.now(),
     };
     let running: Promise<void> | null = null;
     const pass = (kind: 'sweep' | 'follow') => {
       if (running) return;
       const work =
         kind === 'sweep' && policy
-          ? runSweeps(deps, { min: policy.minAmount, maxBlockGasPercent: policy.maxBlockGasPercent })
+          ? runSweeps(follow, { min: policy.minAmount, maxBlockGasPercent: policy.maxBlockGasPercent })
           : // Without the key, leave the gas wallet's sweeps (fee bumps) to the workers that hold it.
-            followSweeps(deps, key ? {} : { signedHere: false });
+            followSweeps(follow, key ? {} : { signedHere: false });
       running = work
         .then(
           () => options.onEvents?.(),
-          (error: unknown) => deps.logger.warn({ err: error }, `sweep ${kind} pass failed`),
+          (error: unknown) => follow.logger.warn({ err: error }, `sweep ${kind} pass failed`),
         )
         .finally(() => {
           running = null;

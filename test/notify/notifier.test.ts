@@ -54,7 +54,7 @@ beforeEach(async () => {
   producer = createProducerConnection(redisUrl);
   workerConnection = createWorkerConnection(redisUrl);
   queue = new Queue<DeliverJob>(QUEUE_NAMES.deliver, { connection: producer, prefix });
-  relay = createDeliveryRelay({ ctx, queue, intervalMs: 50 });
+  relay = createDeliveryRelay({ ...ctx, queue, intervalMs: 50 });
   notifier = undefined;
 });
 
@@ -70,7 +70,7 @@ afterEach(async () => {
 });
 
 function startNotifier(options: { timeoutMs?: number; concurrency?: number } = {}): Notifier {
-  notifier = createNotifier({ ctx, connection: workerConnection, prefix, timeoutMs: 2_000, ...options });
+  notifier = createNotifier({ ...ctx, connection: workerConnection, prefix, timeoutMs: 2_000, ...options });
   return notifier;
 }
 
@@ -372,7 +372,7 @@ describe('webhook delivery', () => {
 
   it('offers an attempt whose worker died after claiming it again once its lease has ended', async () => {
     // Resweeping everything would take a minute; the overdue re-offer takes overdueAfterMs.
-    relay = createDeliveryRelay({ ctx, queue, intervalMs: 50, overdueAfterMs: 300 });
+    relay = createDeliveryRelay({ ...ctx, queue, intervalMs: 50, overdueAfterMs: 300 });
     addEndpoint('/orphan');
     const eventId = createEvent();
     expect(await relay.runOnce()).toMatchObject({ enqueued: 1 });
@@ -421,7 +421,7 @@ describe('webhook delivery', () => {
     const url = `redis://127.0.0.1:${port}`;
     const downProducer = createProducerConnection(url);
     const downQueue = new Queue<DeliverJob>(QUEUE_NAMES.deliver, { connection: downProducer, prefix });
-    const downRelay = createDeliveryRelay({ ctx, queue: downQueue, intervalMs: 50, redisTimeoutMs: 200 });
+    const downRelay = createDeliveryRelay({ ...ctx, queue: downQueue, intervalMs: 50, redisTimeoutMs: 200 });
     cleanups.push(async () => {
       await downRelay.stop();
       await downQueue.close();
@@ -442,7 +442,7 @@ describe('webhook delivery', () => {
     const redis = await startRedisServer({ port });
     cleanups.push(() => redis.stop());
     const upWorker = createWorkerConnection(url);
-    const upNotifier = createNotifier({ ctx, connection: upWorker, prefix, timeoutMs: 2_000 });
+    const upNotifier = createNotifier({ ...ctx, connection: upWorker, prefix, timeoutMs: 2_000 });
     cleanups.push(async () => {
       await upNotifier.close();
       upWorker.disconnect();

@@ -47,8 +47,8 @@ async function start(rollAgoMs: number) {
   workerConnection = createWorkerConnection(redisUrl);
   const prefix = `test-${randomUUID()}`;
   queue = new Queue<DeliverJob>(QUEUE_NAMES.deliver, { connection: producer, prefix });
-  relay = createDeliveryRelay({ ctx, queue, intervalMs: 50 });
-  notifier = createNotifier({ ctx, connection: workerConnection, prefix, timeoutMs: 2_000 });
+  relay = createDeliveryRelay({ ...ctx, queue, intervalMs: 50 });
+  notifier = createNotifier({ ...ctx, connection: workerConnection, prefix, timeoutMs: 2_000 });
 }
 
 afterEach(async () => {

@@ -119,7 +119,7 @@ describe('a job that failed for good', () => {
     // Its settle job is offered by the relay and fails for good (a worker that died on it twice).
     const prefix = `failed-${randomUUID()}`;
     const dying = startDyingWorker<SettleJob>(redis.url, QUEUE_NAMES.settle, prefix);
-    await createSettlementRelay({ ctx: current, queue: dying.queue }).runOnce();
+    await createSettlementRelay({ ...current, queue: dying.queue }).runOnce();
     await waitUntil(() => dying.failed() === 1, { timeoutMs: 10_000 });
     await dying.close();
 
@@ -167,7 +167,7 @@ describe('a job that failed for good', () => {
     );
     const prefix = `failed-${randomUUID()}`;
     const dying = startDyingWorker<DeliverJob>(redis.url, QUEUE_NAMES.deliver, prefix);
-    await createDeliveryRelay({ ctx: current, queue: dying.queue }).runOnce();
+    await createDeliveryRelay({ ...current, queue: dying.queue }).runOnce();
     await waitUntil(() => dying.failed() === 1, { timeoutMs: 10_000 });
     await dying.close();
 

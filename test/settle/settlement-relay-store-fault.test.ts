@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Hash } from 'viem';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { createProducerConnection } from '../../src/queue/connections.ts';
+import { QUEUE_NAMES, type SettleJob } from '../../src/queue/jobs.ts';
+import { createSettlementRelay, type SettlementRelay } from '../../src/settle/settlement-relay.ts';
+import { commitScan } from '../../src/store/chain-state.ts';
+import { createInvoice } from '../../src/store/invoices.ts';
+import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
+
+const redisUrl = inject('redisUrl');
+const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hash;
+
+let ctx: TestContext;
+let producer: Redis;
+let queue: Queue<SettleJob>;
+let relay: SettlementRelay | undefined;
+let unhandled: unknown[];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+beforeEach(() => {
+  ctx = createTestContext();
+  producer = createProducerConnection(redisUrl);
+  queue = new Queue<SettleJob>(QUEUE_NAMES.settle, { connection: producer, prefix: `fault-${randomUUID()}` });
+  relay = undefined;
+  unhandled = [];
+  process.on('unhandledRejection', onUnhandled);
+});
+
+afterEach(async () => {
+  await relay?.stop();
+  process.off('unhandledRejection', onUnhandled);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  producer.disconnect();
+  ctx.close();
+});
+
+/** Records a confirmed payment of an invoice, as the watcher does; returns the change to settle. */
+function recordPayment(): { transferId: number; version: number } {
+  const { merchant } = addMerchant(ctx);
+  const token = TEST_CHAIN.tokens[0];
+  if (!token) throw new Error('no token');
+  const { invoice } = createInvoice(
+    ctx.db,
+    {
+      merchantId: merchant.id,
+      chainId: TEST_CHAIN.chainId,
+      token,
+      amount: 5_000_000n,
+      expiresInSeconds: 3600,
+    },
+    { publicUrl: ctx.config.publicUrl, now: ctx.clock.now() },
+  );
+  const block = { number: 10, hash: hash(10), parentHash: hash(9), timestamp: Math.floor(Date.now() / 1000) };
+  commitScan(ctx.db, {
+    chainId: TEST_CHAIN.chainId,
+    transfers: [
+      {
+        invoiceId: invoice.id,
+        tokenAddress: token.address,
+        txHash: hash(1),
+        logIndex: 0,
+        blockNumber: 10,
+        blockHash: block.hash,
+        blockTimestamp: block.timestamp,
+        from: '0x000000000000000000000000000000000000dEaD',
+        to: invoice.depositAddress,
+        amount: 5_000_000n,
+      },
+    ],
+    blocks: [block],
+    cursor: block,
+    headNumber: 20,
+    indexedRowId: 1,
+    confirmations: 1,
+    windowSize: 64,
+    now: ctx.clock.now(),
+  });
+  return ctx.db
+    .prepare('SELECT id AS transferId, version FROM transfers WHERE invoice_id = ?')
+    .get(invoice.id) as { transferId: number; version: number };
+}
+
+describe('the settlement relay when its store read fails', () => {
+  it('logs the failed read, reads again once the table is back and offers the settle job, the process alive', async () => {
+    relay = createSettlementRelay({ ...ctx, queue, intervalMs: 20 });
+    // A first tick with nothing to settle: the relay's read is now a prepared, cached statement.
+    expect(await relay.runOnce()).toMatchObject({ enqueued: 0, redisOk: true });
+    const change = recordPayment();
+
+    // Another connection to the same file takes the table away: the cached statement re-prepares
+    // on the schema change and fails with "no such table", a real SQLite error on the relay's read.
+    const other = new Database(ctx.config.databasePath);
+    try {
+      other.exec('ALTER TABLE transfers RENAME TO transfers_away');
+      relay.start();
+      const failures = () => ctx.logs.filter((line) => line.includes('settlement relay tick failed'));
+      await waitUntil(() => failures().length >= 2, { timeoutMs: 5_000 });
+      expect(failures().join('')).toContain('no such table: transfers');
+      expect(await queue.getJobCounts('waiting')).toMatchObject({ waiting: 0 });
+
+      other.exec('ALTER TABLE transfers_away RENAME TO transfers');
+    } finally {
+      other.close();
+    }
+    await waitUntil(async () => (await queue.getJobCounts('waiting')).waiting === 1, { timeoutMs: 5_000 });
+    const [job] = await queue.getJobs(['waiting']);
+    expect(job?.data.changes).toEqual([change]);
+    expect(unhandled).toEqual([]);
+  });
+});
