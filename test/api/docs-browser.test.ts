@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STATUS_BY_CODE } from '../../src/api/problem.ts';
+import { STATUS_BY_CODE } from '../../src/http/problem.ts';
 import { EVENT_TYPES } from '../../src/store/events.ts';
 import { useCheckoutBrowser } from '../checkout/browser-harness.ts';
 

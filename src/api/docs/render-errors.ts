@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../domain/errors.ts';
-import { STATUS_BY_CODE, toProblem } from '../problem.ts';
+import { STATUS_BY_CODE, toProblem } from '../../http/problem.ts';
 import { escapeHtml, inlineMarkdown } from './html.ts';
 
 /** Where `/docs#error-<code>` lands: the `type` URI of every problem body (api/problem.ts). */
