@@ -4,21 +4,22 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { BaseError, type FieldError } from '../domain/errors.ts';
-import type { AppContext } from '../runtime/context.ts';
+import { problemResponse } from '../http/problem.ts';
+import type { Logger } from '../observability/logger.ts';
 import { isDatabaseBusy } from '../store/db.ts';
-import type { ApiEnv } from './api-env.ts';
+import type { ApiDeps, ApiOptions } from './api-deps.ts';
+import type { ApiApp, ApiEnv } from './api-env.ts';
 import { requireApiKey } from './auth.ts';
 import { registerDocs } from './docs.ts';
-import { problemResponse } from './problem.ts';
 import { createApiKeyLimiter } from './rate-limit.ts';
 import { registerCancelInvoice } from './routes/cancel-invoice.ts';
 import { registerCreateApiKey } from './routes/create-api-key.ts';
 import { registerCreateInvoice } from './routes/create-invoice.ts';
-import { registerCreateSweeps, sweepClients } from './routes/create-sweeps.ts';
+import { registerCreateSweeps } from './routes/create-sweeps.ts';
 import { registerEvents } from './routes/events.ts';
 import { registerGetInvoice } from './routes/get-invoice.ts';
 import { registerGetSweep } from './routes/get-sweep.ts';
-import { type ReadinessCheck, registerHealth } from './routes/health.ts';
+import { registerHealth } from './routes/health.ts';
 import { registerListApiKeys } from './routes/list-api-keys.ts';
 import { registerListBalances } from './routes/list-balances.ts';
 import { registerListChains } from './routes/list-chains.ts';
@@ -28,19 +29,10 @@ import { registerMetrics } from './routes/metrics.ts';
 import { registerReportSweepTransaction } from './routes/report-sweep-transaction.ts';
 import { registerRevokeApiKey } from './routes/revoke-api-key.ts';
 import { registerRollWebhookSecret } from './routes/roll-webhook-secret.ts';
-import { registerWebhookEndpoints, type WebhookUrlCheck } from './routes/webhook-endpoints.ts';
+import { registerWebhookEndpoints } from './routes/webhook-endpoints.ts';
 
 /** SPEC: bodies over 64 KiB are refused with 413 before they are read whole. */
 export const MAX_BODY_BYTES = 64 * 1024;
-
-export type ApiDeps = {
-  checkWebhookUrl: WebhookUrlCheck;
-  readiness?: ReadinessCheck;
-  /** False when a private listener serves /metrics (METRICS_PORT): then the public app has none. */
-  serveMetrics?: boolean;
-  /** Extra public routes mounted by the runtime (checkout page, metrics, event routes). */
-  mount?: (app: OpenAPIHono<ApiEnv>) => void;
-};
 
 /** zod issues as RFC 9457 `errors[]`, one entry per bad field, named by its path. */
 export function fieldErrors(error: ZodError): FieldError[] {
@@ -53,7 +45,7 @@ export function fieldErrors(error: ZodError): FieldError[] {
   });
 }
 
-export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
+export function createApp(deps: ApiDeps, options: ApiOptions): ApiApp {
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -73,7 +65,7 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
     const started = performance.now();
     await next();
     const route = c.req.routePath;
-    ctx.metrics.httpRequestDuration.observe(
+    deps.metrics.httpRequestDuration.observe(
       { method: c.req.method, route, status: String(c.res.status) },
       (performance.now() - started) / 1000,
     );
@@ -87,7 +79,7 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
     }),
   );
   // One instance for every authenticated path, so each key has one set of rate-limit buckets.
-  const authenticate = requireApiKey(ctx.db, createApiKeyLimiter(ctx.config.limits, ctx.clock));
+  const authenticate = requireApiKey(deps.db, createApiKeyLimiter(deps.config.limits, deps.clock));
   app.use('/v1/invoices', authenticate);
   app.use('/v1/invoices/*', authenticate);
   app.use('/v1/webhook-endpoints', authenticate);
@@ -100,34 +92,33 @@ export function createApp(ctx: AppContext, deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.use('/v1/sweeps/*', authenticate);
   app.use('/v1/balances', authenticate);
 
-  registerCreateInvoice(app, ctx);
-  registerListInvoices(app, ctx);
-  registerGetInvoice(app, ctx);
-  registerCancelInvoice(app, ctx);
-  registerWebhookEndpoints(app, ctx, deps.checkWebhookUrl);
-  registerRollWebhookSecret(app, ctx);
-  registerCreateApiKey(app, ctx);
-  registerListApiKeys(app, ctx);
-  registerRevokeApiKey(app, ctx);
-  registerEvents(app, ctx);
-  const sweepClientOf = sweepClients();
-  registerCreateSweeps(app, ctx, sweepClientOf);
-  registerReportSweepTransaction(app, ctx, sweepClientOf);
-  registerListSweeps(app, ctx);
-  registerGetSweep(app, ctx);
-  registerListBalances(app, ctx);
-  registerListChains(app, ctx);
-  registerHealth(app, deps.readiness);
-  if (deps.serveMetrics !== false) registerMetrics(app, ctx);
-  deps.mount?.(app);
+  registerCreateInvoice(app, deps);
+  registerListInvoices(app, deps);
+  registerGetInvoice(app, deps);
+  registerCancelInvoice(app, deps);
+  registerWebhookEndpoints(app, deps, options.checkWebhookUrl);
+  registerRollWebhookSecret(app, deps);
+  registerCreateApiKey(app, deps);
+  registerListApiKeys(app, deps);
+  registerRevokeApiKey(app, deps);
+  registerEvents(app, deps);
+  registerCreateSweeps(app, { ...deps, sweeps: options.sweeps });
+  registerReportSweepTransaction(app, { ...deps, sweeps: options.sweeps });
+  registerListSweeps(app, deps);
+  registerGetSweep(app, deps);
+  registerListBalances(app, deps);
+  registerListChains(app, deps);
+  registerHealth(app, options.readiness);
+  if (options.serveMetrics !== false) registerMetrics(app, deps);
+  options.mount?.(app);
   registerDocs(app);
 
   app.notFound((c) => problemResponse(c, 'route_not_found', `No route ${c.req.method} ${c.req.path}.`));
-  app.onError((error, c) => handleError(ctx, error, c));
+  app.onError((error, c) => handleError(deps.logger, error, c));
   return app;
 }
 
-function handleError(ctx: AppContext, error: unknown, c: Context): Response {
+function handleError(logger: Logger, error: unknown, c: Context): Response {
   if (error instanceof BaseError) return problemResponse(c, error.code, error.message, error.errors);
   if (error instanceof HTTPException) {
     if (error.status === 415) {
@@ -138,7 +129,7 @@ function handleError(ctx: AppContext, error: unknown, c: Context): Response {
       return problemResponse(c, 'malformed_json', 'The request body is not valid JSON.');
   }
   if ((error as { code?: unknown } | null)?.code === 'SQLITE_FULL') {
-    ctx.logger.error({ route: c.req.routePath }, 'database or disk is full');
+    logger.error({ route: c.req.routePath }, 'database or disk is full');
     return problemResponse(
       c,
       'storage_full',
@@ -146,9 +137,9 @@ function handleError(ctx: AppContext, error: unknown, c: Context): Response {
     );
   }
   if (isDatabaseBusy(error)) {
-    ctx.logger.warn({ route: c.req.routePath }, 'database busy');
+    logger.warn({ route: c.req.routePath }, 'database busy');
     return problemResponse(c, 'database_busy', 'The database is busy; try again shortly.');
   }
-  ctx.logger.error({ err: error, method: c.req.method, route: c.req.routePath }, 'unhandled error');
+  logger.error({ err: error, method: c.req.method, route: c.req.routePath }, 'unhandled error');
   return problemResponse(c, 'internal_error', 'An unexpected error occurred; it has been logged.');
 }

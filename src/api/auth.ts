@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
+import { problemResponse } from '../http/problem.ts';
 import { authenticateApiKey } from '../store/api-keys.ts';
 import type { Db } from '../store/db.ts';
 import type { ApiEnv } from './api-env.ts';
-import { problemResponse } from './problem.ts';
 import type { ApiKeyLimiter } from './rate-limit.ts';
 
 /**

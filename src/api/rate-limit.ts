@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { Clock } from '../domain/clock.ts';
+import { rateLimitedResponse } from '../http/rate-limited-response.ts';
+import { createTokenBuckets, type RateLimit, type TakeResult } from '../http/token-buckets.ts';
 import type { ApiEnv } from './api-env.ts';
-import { problemResponse } from './problem.ts';
-import { createTokenBuckets, type RateLimit, type TakeResult } from './token-buckets.ts';
 
 /** Methods that change something: every one spends a write token (RFC 9110 §9.2.1, not "safe"). */
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -11,12 +11,6 @@ const REDELIVER_PATH = /^\/v1\/events\/[^/]+\/redeliver$/;
 
 /** Decides whether an authenticated request may go on; a 429 response when it may not. */
 export type ApiKeyLimiter = (c: Context<ApiEnv>, apiKeyId: string) => Response | null;
-
-/** RFC 6585 §4 429 as problem+json, with RFC 9110 §10.2.3 `Retry-After` in whole seconds. */
-export function rateLimitedResponse(c: Context, retryAfterS: number, detail: string): Response {
-  c.header('retry-after', String(retryAfterS));
-  return problemResponse(c, 'rate_limited', `${detail} Retry after ${retryAfterS} s.`);
-}
 
 /**
  * Per API key, not per merchant: a merchant's keys (one per service, say) do not starve each

@@ -1,10 +1,15 @@
 import type { Context, Env, Hono, MiddlewareHandler } from 'hono';
-import { clientKey } from '../api/client-address.ts';
-import { problemResponse } from '../api/problem.ts';
-import { rateLimitedResponse } from '../api/rate-limit.ts';
-import { createTokenBuckets } from '../api/token-buckets.ts';
+import type { Config } from '../config/env.ts';
+import type { Clock } from '../domain/clock.ts';
 import { isId } from '../domain/ids.ts';
-import type { AppContext } from '../runtime/context.ts';
+import { clientKey } from '../http/client-address.ts';
+import { problemResponse } from '../http/problem.ts';
+import { rateLimitedResponse } from '../http/rate-limited-response.ts';
+import { createTokenBuckets } from '../http/token-buckets.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Db } from '../store/db.ts';
+import { createInvoiceVersionReader } from '../store/invoice-version.ts';
 import { type InvoiceWithTransfers, loadInvoice } from '../store/invoices.ts';
 import { getMerchant } from '../store/merchants.ts';
 import { createCheckoutAssets } from './checkout-assets.ts';
@@ -15,10 +20,18 @@ import { toCheckoutView } from './checkout-view.ts';
 import { negotiateLanguage } from './i18n.ts';
 import { createQrCache } from './qr-cache.ts';
 import { renderQrSvg } from './qr-code.ts';
-import { createInvoiceVersionReader } from './read-invoice-version.ts';
 import { streamCheckoutStatus } from './status-stream.ts';
 import { createStreamLimits } from './stream-limits.ts';
 import { createWalletChainResolver } from './wallet-chain.ts';
+
+/** What the payer's routes use: the store, the clock, the QR render counter and three settings. */
+export type CheckoutDeps = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  metrics: Pick<Metrics, 'checkoutQrRenders'>;
+  config: Pick<Config, 'chains' | 'limits' | 'trustProxyHops'>;
+};
 
 /** What a client refused a status stream is asked to wait before opening another. */
 const STREAM_RETRY_AFTER_S = 30;
@@ -35,14 +48,14 @@ const STREAM_RETRY_AFTER_S = 30;
  * Every route but the static assets spends a token of its client address's bucket
  * (`RATE_LIMIT_PAY_*`); streams are capped per client, per invoice and per process as well.
  */
-export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): void {
+export function registerCheckout<E extends Env>(app: Hono<E>, deps: CheckoutDeps): void {
   const assets = createCheckoutAssets();
   const resolveAddChain = createWalletChainResolver();
-  const readVersion = createInvoiceVersionReader(ctx.db);
-  const { limits, trustProxyHops } = ctx.config;
+  const readVersion = createInvoiceVersionReader(deps.db);
+  const { limits, trustProxyHops } = deps.config;
   const streamLimits = createStreamLimits(limits.streams);
   const clientOf = (c: Context) => clientKey(c, trustProxyHops);
-  const payBuckets = createTokenBuckets(limits.pay, { clock: ctx.clock });
+  const payBuckets = createTokenBuckets(limits.pay, { clock: deps.clock });
   const limitClient: MiddlewareHandler<E> = async (c, next) => {
     const taken = payBuckets.take(clientOf(c));
     if (!taken.ok) return rateLimitedResponse(c, taken.retryAfterS, 'Too many requests from this address.');
@@ -51,16 +64,16 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
   };
   const qrCodes = createQrCache({
     render: (text) => {
-      ctx.metrics.checkoutQrRenders.inc();
+      deps.metrics.checkoutQrRenders.inc();
       return renderQrSvg(text);
     },
   });
-  const chainOf = (chainId: number) => ctx.config.chains.find((chain) => chain.chainId === chainId);
+  const chainOf = (chainId: number) => deps.config.chains.find((chain) => chain.chainId === chainId);
 
   const load = (id: string): InvoiceWithTransfers | null =>
-    isId('inv', id) ? loadInvoice(ctx.db, id) : null;
+    isId('inv', id) ? loadInvoice(deps.db, id) : null;
   const statusOf = (found: InvoiceWithTransfers): CheckoutStatus =>
-    toCheckoutStatus(found, chainOf(found.invoice.chainId), ctx.clock.now());
+    toCheckoutStatus(found, chainOf(found.invoice.chainId), deps.clock.now());
   const languageOf = (c: Context) =>
     negotiateLanguage({ query: c.req.query('lang'), acceptLanguage: c.req.header('accept-language') });
   const notFoundJson = (c: Context, id: string) =>
@@ -84,7 +97,7 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
     const chain = chainOf(invoice.chainId);
     const view = toCheckoutView({
       invoiceId: invoice.id,
-      merchantName: getMerchant(ctx.db, invoice.merchantId)?.name ?? '',
+      merchantName: getMerchant(deps.db, invoice.merchantId)?.name ?? '',
       description: invoice.description,
       status: statusOf(found),
       language,
@@ -124,7 +137,7 @@ export function registerCheckout<E extends Env>(app: Hono<E>, ctx: AppContext): 
           return found ? statusOf(found) : null;
         },
       },
-      { logger: ctx.logger, onClose: release },
+      { logger: deps.logger, onClose: release },
     );
   });
 

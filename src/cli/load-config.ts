@@ -6,10 +6,8 @@ import { CliError } from './cli-error.ts';
 export function loadConfigOrExit(
   overrides: { chains?: ChainConfig[]; env?: Record<string, string | undefined> } = {},
 ): Config {
-  const result = loadConfig(
-    overrides.env ?? process.env,
-    overrides.chains ? { chains: overrides.chains } : {},
-  );
+  // loadConfig reads process.env when no environment is given: only config/ reads it.
+  const result = loadConfig(overrides.env, overrides.chains ? { chains: overrides.chains } : {});
   if (!result.ok) throw new CliError(['invalid configuration:', ...result.errors.map((line) => `  ${line}`)]);
   return result.config;
 }

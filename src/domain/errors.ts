@@ -1,7 +1,7 @@
 /**
  * Typed failures. Each class is one failure that callers treat differently; `code` is stable
  * (clients branch on it), `retryable` tells queues and clients whether trying again can help.
- * The HTTP mapping of every code lives in api/problem.ts alone.
+ * The HTTP mapping of every code lives in http/problem.ts alone.
  */
 export type ErrorCode =
   | 'validation_failed'

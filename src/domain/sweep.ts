@@ -46,6 +46,13 @@ export const ETH_TOKEN: TokenRef = {
   decimals: 18,
 };
 
+/** The token of an address flushed on this chain (unknown ones keep their address as symbol). */
+export function tokenLookup(chain: { tokens: readonly TokenRef[] }): (address: Address) => TokenRef {
+  return (address) =>
+    chain.tokens.find((token) => token.address === address) ??
+    (address === ETH_TOKEN.address ? ETH_TOKEN : { symbol: address, address, decimals: 0 });
+}
+
 /** Per-token totals of a sweep's flushes, in the order they appear, in base units. */
 export function sumFlushes(flushes: readonly SweepFlush[]): Map<Address, bigint> {
   const totals = new Map<Address, bigint>();

@@ -1,17 +1,12 @@
 import type { PublicClient } from 'viem';
 import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError } from '../domain/errors.ts';
+import { tokenLookup } from '../domain/sweep.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
 import { AddressAlreadySweepingError, listOpenSweeps, type OpenSweep, recordSweep } from '../store/sweeps.ts';
 import { followSweeps } from './follow-sweeps.ts';
-import {
-  newSweepOf,
-  planChainSweeps,
-  type SweepPlanRequest,
-  sweepCalldata,
-  tokenLookup,
-} from './plan-chain-sweeps.ts';
+import { newSweepOf, planChainSweeps, type SweepPlanRequest, sweepCalldata } from './plan-chain-sweeps.ts';
 
 /** How long an unsigned sweep holds its addresses for the merchant's wallet. */
 export const UNSIGNED_SWEEP_TTL_MS = 60 * 60_000;

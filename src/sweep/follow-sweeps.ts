@@ -12,7 +12,7 @@ import {
 } from 'viem';
 import { forwarderAbi } from '../../contracts-abi/index.ts';
 import type { ChainConfig } from '../config/chains.ts';
-import type { SweepFlush } from '../domain/sweep.ts';
+import { type SweepFlush, tokenLookup } from '../domain/sweep.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
 import {
@@ -23,7 +23,6 @@ import {
   type OpenSweep,
   replaceSweepTransaction,
 } from '../store/sweeps.ts';
-import { tokenLookup } from './plan-chain-sweeps.ts';
 import { isInsufficientFunds, signSweep } from './submit-sweep.ts';
 
 /** A transaction still pending after this gets a fee bump. */

@@ -2,9 +2,7 @@ import { type Address, encodeFunctionData, type Hex, type PublicClient } from 'v
 import { forwarderFactoryAbi } from '../../contracts-abi/index.ts';
 import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError, ValidationError } from '../domain/errors.ts';
-import type { TokenRef } from '../domain/invoice.ts';
 import { parseAmount } from '../domain/money.ts';
-import { ETH_TOKEN } from '../domain/sweep.ts';
 import type { Db } from '../store/db.ts';
 import { listOutstandingAddresses } from '../store/sweep-candidates.ts';
 import type { NewSweep } from '../store/sweeps.ts';
@@ -19,13 +17,6 @@ export type SweepPlanRequest = {
   /** Decimal in token units; an address is swept once a token balance reaches it. */
   min?: string | undefined;
 };
-
-/** The token of an address flushed on this chain (unknown ones keep their address as symbol). */
-export function tokenLookup(chain: ChainConfig): (address: Address) => TokenRef {
-  return (address) =>
-    chain.tokens.find((token) => token.address === address) ??
-    (address === ETH_TOKEN.address ? ETH_TOKEN : { symbol: address, address, decimals: 0 });
-}
 
 /** `min` per token in base units; a value a token cannot hold exactly is a validation error. */
 export function minimumPerToken(chain: ChainConfig, min: string | undefined): (token: Address) => bigint {

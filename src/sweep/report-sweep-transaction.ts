@@ -2,9 +2,9 @@ import { getAddress, type Hex, type PublicClient, TransactionNotFoundError } fro
 import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError, ReportedTransactionError, SweepNotUnsignedError } from '../domain/errors.ts';
 import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
+import { tokenLookup } from '../domain/sweep.ts';
 import type { Db } from '../store/db.ts';
 import { markSweepSent, type OpenSweep } from '../store/sweeps.ts';
-import { tokenLookup } from './plan-chain-sweeps.ts';
 
 /**
  * The merchant's wallet sent an unsigned sweep and says which transaction it was (sooner than its

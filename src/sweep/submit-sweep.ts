@@ -9,10 +9,11 @@ import {
 import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError } from '../domain/errors.ts';
 import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
+import { tokenLookup } from '../domain/sweep.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
 import { failSweep, listOpenSweeps, type OpenSweep, recordSweep } from '../store/sweeps.ts';
-import { newSweepOf, sweepCalldata, tokenLookup } from './plan-chain-sweeps.ts';
+import { newSweepOf, sweepCalldata } from './plan-chain-sweeps.ts';
 import type { SweepBatch } from './plan-sweeps.ts';
 import { GasWalletUnfundedError } from './sweep-errors.ts';
 

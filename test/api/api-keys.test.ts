@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof createApi>;
 let firstKey: string;
 
 async function call(path: string, key: string, init: { method?: string; body?: unknown } = {}) {
@@ -20,7 +20,7 @@ async function call(path: string, key: string, init: { method?: string; body?: u
 
 beforeEach(() => {
   ctx = createTestContext();
-  app = createApp(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
+  app = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
   firstKey = addMerchant(ctx).apiKey;
 });
 afterEach(() => ctx.close());
@@ -95,10 +95,9 @@ describe('API keys', () => {
 
   it('sets the apiKeyId of the authenticating key in the request context', async () => {
     const second = (await call('/v1/api-keys', firstKey, { body: {} })).body;
-    const probe = createApp(ctx, {
-      checkWebhookUrl: async (url: string) => ({ ok: true as const, url }),
-      mount: (mounted) => mounted.get('/v1/api-keys/whoami', (c) => c.json({ id: c.get('apiKeyId') })),
-    });
+    const probe = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
+    // Registered after the app's middleware, which therefore runs first: requireApiKey included.
+    probe.get('/v1/api-keys/whoami', (c) => c.json({ id: c.get('apiKeyId') }));
     const response = await probe.request('/v1/api-keys/whoami', {
       headers: { authorization: `Bearer ${second.key}` },
     });

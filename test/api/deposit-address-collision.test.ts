@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { HDKey } from '@scure/bip32';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { generateApiKey, hashApiKey } from '../../src/store/api-keys.ts';
 import { type Db, openDatabase } from '../../src/store/db.ts';
 import { initialSchema } from '../../src/store/migrations/001-initial.ts';
@@ -64,7 +64,7 @@ describe('deposit address collisions', () => {
       { id: 'mch_1', hashed: 1 },
       { id: 'mch_2', hashed: 0 },
     ]);
-    const app = createApp(
+    const app = createApi(
       { ...ctx, db },
       { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) },
     );

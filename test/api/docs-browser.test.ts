@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { STATUS_BY_CODE } from '../../src/api/problem.ts';
 import { EVENT_TYPES } from '../../src/domain/events.ts';
+import { STATUS_BY_CODE } from '../../src/http/problem.ts';
 import { useCheckoutBrowser } from '../checkout/browser-harness.ts';
 
 /**

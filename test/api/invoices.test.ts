@@ -1,10 +1,10 @@
 import { mnemonicToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { addMerchant, createTestContext, TEST_MNEMONIC, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof createApi>;
 let apiKey: string;
 
 const allowAll = async (url: string) => ({ ok: true as const, url });
@@ -29,7 +29,7 @@ const validInvoice = { amount: '25.5', currency: 'USDC', chainId: 31337 };
 
 beforeEach(() => {
   ctx = createTestContext();
-  app = createApp(ctx, { checkWebhookUrl: allowAll });
+  app = createApi(ctx, { checkWebhookUrl: allowAll });
   apiKey = addMerchant(ctx).apiKey;
 });
 afterEach(() => ctx.close());

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { createTestContext, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;
@@ -16,7 +16,7 @@ type Operation = {
 
 /** Every operation of the served document, as `METHOD /path`. */
 async function operations(): Promise<[string, Operation][]> {
-  const app = createApp(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
+  const app = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
   const document = (await (await app.request('/openapi.json')).json()) as {
     paths: Record<string, Record<string, Operation>>;
   };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
 import type { Limits } from '../../src/config/env.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import {
   addMerchant,
   createManualClock,
@@ -18,7 +18,7 @@ afterEach(() => ctx?.close());
 function setup(limits: Partial<Limits>) {
   const clock = createManualClock();
   ctx = createTestContext({ clock, config: { limits: { ...GENEROUS_LIMITS, ...limits } } });
-  const app = createApp(ctx, { checkWebhookUrl: allowAll });
+  const app = createApi(ctx, { checkWebhookUrl: allowAll });
   const apiKey = addMerchant(ctx, 'Shop', 0).apiKey;
   const otherKey = addMerchant(ctx, 'Other', 1).apiKey;
   const call = (path: string, init: { method?: string; body?: unknown; key?: string } = {}) =>

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { fanOutEvents, listDeliveries, redeliverEvent } from '../../src/store/deliveries.ts';
 import { createWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
 import { addMerchant, createManualClock, createTestContext, type TestContext } from '../fixtures/context.ts';
@@ -7,7 +7,7 @@ import { addMerchant, createManualClock, createTestContext, type TestContext } f
 // Ids carry no order within a millisecond (src/domain/ids.ts): these tests freeze the clock so
 // that everything happens in one millisecond, and expect the order the database recorded.
 let ctx: TestContext;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof createApi>;
 let apiKey: string;
 let merchantId: string;
 const clock = createManualClock();
@@ -38,7 +38,7 @@ async function allPages(path: string, limit: number): Promise<string[]> {
 
 beforeEach(() => {
   ctx = createTestContext({ clock });
-  app = createApp(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
+  app = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
   const added = addMerchant(ctx);
   apiKey = added.apiKey;
   merchantId = added.merchant.id;

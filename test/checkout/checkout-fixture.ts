@@ -1,10 +1,9 @@
 import { keccak256, toHex } from 'viem';
-import { createApp } from '../../src/api/app.ts';
-import { registerCheckout } from '../../src/checkout/register-checkout.ts';
 import type { ChainConfig } from '../../src/config/chains.ts';
 import type { Config } from '../../src/config/env.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import type { TokenRef, TransferStatus } from '../../src/domain/invoice.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { createInvoice, type NewInvoice } from '../../src/store/invoices.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
 
@@ -12,7 +11,7 @@ const allowAll = async (url: string) => ({ ok: true as const, url });
 
 export type CheckoutFixture = {
   ctx: TestContext;
-  app: ReturnType<typeof createApp>;
+  app: ReturnType<typeof createApi>;
   merchantId: string;
   /** Creates an invoice of `amount` base units of the chain's first token (USDC, 6 decimals). */
   invoice(input?: Partial<NewInvoice>): ReturnType<typeof createInvoice>;
@@ -35,7 +34,7 @@ export function createCheckoutFixture(
     ...(options.config ? { config: options.config } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const app = createApp(ctx, { checkWebhookUrl: allowAll, mount: (api) => registerCheckout(api, ctx) });
+  const app = createApi(ctx, { checkWebhookUrl: allowAll });
   const { merchant } = addMerchant(ctx, options.merchantName ?? 'Teahouse & Co <script>');
   const token = chain.tokens[0] as TokenRef;
   return {

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { claimAttempt, fanOutEvents, recordAttempt } from '../../src/store/deliveries.ts';
 import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof createApi>;
 let apiKey: string;
 let otherKey: string;
 
@@ -32,7 +32,7 @@ async function createInvoice(key = apiKey) {
 
 beforeEach(() => {
   ctx = createTestContext();
-  app = createApp(ctx, { checkWebhookUrl: allowAll });
+  app = createApi(ctx, { checkWebhookUrl: allowAll });
   apiKey = addMerchant(ctx, 'Shop', 0).apiKey;
   otherKey = addMerchant(ctx, 'Other', 1).apiKey;
 });

@@ -3,12 +3,12 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
 import { WEBHOOK_SECRET_OVERLAP_MS } from '../../src/domain/webhook-secret.ts';
 import { createDeliveryRelay, type DeliveryRelay } from '../../src/notify/delivery-relay.ts';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.ts';
 import { createProducerConnection, createWorkerConnection } from '../../src/queue/connections.ts';
 import { type DeliverJob, QUEUE_NAMES } from '../../src/queue/jobs.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { addMerchant, createManualClock, createTestContext, type TestContext } from '../fixtures/context.ts';
 import {
   eventually,
@@ -62,7 +62,7 @@ afterEach(async () => {
 });
 
 async function call(path: string, body?: unknown) {
-  const app = createApp(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
+  const app = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
   const response = await app.request(path, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
@@ -138,7 +138,7 @@ describe('rolling a webhook secret', () => {
     await start(0);
     const { id } = await registerAndRoll(0);
     const other = addMerchant(ctx, 'Other', 2).apiKey;
-    const app = createApp(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
+    const app = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
     const response = await app.request(`/v1/webhook-endpoints/${id}/roll-secret`, {
       method: 'POST',
       headers: { authorization: `Bearer ${other}` },

@@ -1,9 +1,9 @@
 import { type Address, erc20Abi, type Hex, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../src/api/app.ts';
 import type { ChainConfig } from '../../src/config/chains.ts';
 import { getAnvilAccounts } from '../../src/devnet/anvil-accounts.ts';
+import { createApi } from '../../src/runtime/create-api.ts';
 import { createApiKey } from '../../src/store/api-keys.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { createMerchant } from '../../src/store/merchants.ts';
@@ -70,7 +70,7 @@ async function paidInvoices(count: number) {
 }
 
 async function api(path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
-  const app = createApp(gateway.ctx, { checkWebhookUrl: async (url) => ({ ok: true as const, url }) });
+  const app = createApi(gateway.ctx, { checkWebhookUrl: async (url) => ({ ok: true as const, url }) });
   const response = await app.request(path, {
     method: init.method ?? 'GET',
     headers: { authorization: `Bearer ${init.key ?? apiKey}`, 'content-type': 'application/json' },

@@ -1,8 +1,8 @@
 import type { ErrorCode } from '../../domain/errors.ts';
-import { STATUS_BY_CODE, toProblem } from '../problem.ts';
+import { STATUS_BY_CODE, toProblem } from '../../http/problem.ts';
 import { escapeHtml, inlineMarkdown } from './html.ts';
 
-/** Where `/docs#error-<code>` lands: the `type` URI of every problem body (api/problem.ts). */
+/** Where `/docs#error-<code>` lands: the `type` URI of every problem body (http/problem.ts). */
 export const errorAnchor = (code: string) => `error-${code}`;
 
 /**

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../domain/errors.ts';
-import { STATUS_BY_CODE, toProblem } from '../problem.ts';
+import { STATUS_BY_CODE, toProblem } from '../../http/problem.ts';
 import { escapeHtml, inlineMarkdown, jsonBlock, operationAnchor } from './html.ts';
 import { type Components, exampleOf, type JsonSchema } from './json-schema.ts';
 import { codesForStatus } from './render-errors.ts';

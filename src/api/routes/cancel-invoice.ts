@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { toInvoiceResource } from '../../domain/invoice.ts';
-import type { AppContext } from '../../runtime/context.ts';
 import { cancelInvoice } from '../../store/invoices.ts';
+import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema, InvoiceSchema } from '../schemas.ts';
 
@@ -17,14 +17,17 @@ const route = createRoute({
   },
 });
 
-export function registerCancelInvoice(app: ApiApp, ctx: AppContext): void {
+export function registerCancelInvoice(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'> & { config: Pick<ApiConfig, 'publicUrl'> },
+): void {
   app.openapi(route, async (c) => {
     const merchantId = c.get('merchant').id;
     const { id } = c.req.valid('param');
-    const now = ctx.clock.now();
-    const found = await ctx.writes.run(() =>
-      cancelInvoice(ctx.db, merchantId, id, { publicUrl: ctx.config.publicUrl, now }),
+    const now = deps.clock.now();
+    const found = await deps.writes.run(() =>
+      cancelInvoice(deps.db, merchantId, id, { publicUrl: deps.config.publicUrl, now }),
     );
-    return c.json(toInvoiceResource(found.invoice, found.transfers, ctx.config), 200);
+    return c.json(toInvoiceResource(found.invoice, found.transfers, deps.config), 200);
   });
 }

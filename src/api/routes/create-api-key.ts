@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppContext } from '../../runtime/context.ts';
 import { createApiKey } from '../../store/api-keys.ts';
+import type { ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { ApiKeySchema, CreateApiKeySchema, toApiKeyResource } from '../api-key-schema.ts';
 import { errorResponses } from '../schemas.ts';
@@ -26,12 +26,14 @@ const route = createRoute({
   },
 });
 
-export function registerCreateApiKey(app: ApiApp, ctx: AppContext): void {
+export function registerCreateApiKey(app: ApiApp, deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'>): void {
   app.openapi(route, async (c) => {
     const { name } = c.req.valid('json');
     const merchantId = c.get('merchant').id;
-    const now = ctx.clock.now();
-    const created = await ctx.writes.run(() => createApiKey(ctx.db, { merchantId, name: name ?? null, now }));
+    const now = deps.clock.now();
+    const created = await deps.writes.run(() =>
+      createApiKey(deps.db, { merchantId, name: name ?? null, now }),
+    );
     return c.json({ ...toApiKeyResource(created.apiKey), key: created.secret }, 201);
   });
 }

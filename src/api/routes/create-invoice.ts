@@ -4,9 +4,9 @@ import { ValidationError } from '../../domain/errors.ts';
 import { type InvoiceResource, toInvoiceResource } from '../../domain/invoice.ts';
 import { parseAmount } from '../../domain/money.ts';
 import { parseReturnUrl } from '../../domain/return-url.ts';
-import type { AppContext } from '../../runtime/context.ts';
 import { runIdempotent } from '../../store/idempotency.ts';
 import { createInvoice } from '../../store/invoices.ts';
+import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { CreateInvoiceSchema, errorResponses, InvoiceSchema, idempotentConflict } from '../schemas.ts';
 
@@ -38,13 +38,18 @@ const route = createRoute({
   },
 });
 
-export function registerCreateInvoice(app: ApiApp, ctx: AppContext): void {
+export function registerCreateInvoice(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'> & {
+    config: Pick<ApiConfig, 'chains' | 'publicUrl' | 'allowPrivateWebhookUrls'>;
+  },
+): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const merchant = c.get('merchant');
-    const chain = ctx.config.chains.find((candidate) => candidate.chainId === body.chainId);
+    const chain = deps.config.chains.find((candidate) => candidate.chainId === body.chainId);
     if (!chain) {
-      const known = ctx.config.chains.map((candidate) => candidate.chainId).join(', ');
+      const known = deps.config.chains.map((candidate) => candidate.chainId).join(', ');
       throw new ValidationError([{ field: 'chainId', message: `unsupported chain; configured: ${known}` }]);
     }
     const token = chain.tokens.find(
@@ -61,15 +66,15 @@ export function registerCreateInvoice(app: ApiApp, ctx: AppContext): void {
     const returnUrl =
       body.returnUrl === undefined
         ? undefined
-        : parseReturnUrl(body.returnUrl, { allowHttp: ctx.config.allowPrivateWebhookUrls });
+        : parseReturnUrl(body.returnUrl, { allowHttp: deps.config.allowPrivateWebhookUrls });
     if (returnUrl && !returnUrl.ok) {
       throw new ValidationError([{ field: 'returnUrl', message: returnUrl.message }]);
     }
 
-    const now = ctx.clock.now();
+    const now = deps.clock.now();
     const create = () => {
       const created = createInvoice(
-        ctx.db,
+        deps.db,
         {
           merchantId: merchant.id,
           chainId: chain.chainId,
@@ -81,20 +86,20 @@ export function registerCreateInvoice(app: ApiApp, ctx: AppContext): void {
           metadata: body.metadata,
           returnUrl: returnUrl?.url,
         },
-        { publicUrl: ctx.config.publicUrl, now },
+        { publicUrl: deps.config.publicUrl, now },
       );
       return {
         status: 201,
-        body: JSON.stringify(toInvoiceResource(created.invoice, created.transfers, ctx.config)),
+        body: JSON.stringify(toInvoiceResource(created.invoice, created.transfers, deps.config)),
       };
     };
     const key = c.req.valid('header')['idempotency-key'];
     const requestHash = key && createHash('sha256').update(JSON.stringify(body)).digest('hex');
     // Grouped with the other writes of this moment into one commit (store/group-commit.ts).
-    const response = await ctx.writes.run(() =>
+    const response = await deps.writes.run(() =>
       key && requestHash
         ? runIdempotent(
-            ctx.db,
+            deps.db,
             {
               merchantId: merchant.id,
               key,

@@ -1,10 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { PublicClient } from 'viem';
-import type { ChainConfig } from '../../config/chains.ts';
 import { ValidationError } from '../../domain/errors.ts';
-import type { AppContext } from '../../runtime/context.ts';
-import { createSweepClient } from '../../sweep/create-sweep-client.ts';
-import { createUnsignedSweeps } from '../../sweep/create-unsigned-sweeps.ts';
+import type { ApiConfig, SweepService } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses } from '../schemas.ts';
 import { CreateSweepsSchema, SweepSchema } from '../sweep-schemas.ts';
@@ -35,27 +31,13 @@ const route = createRoute({
   },
 });
 
-/** One viem client per chain for the sweep routes (planning reads balances; reports read a tx). */
-export function sweepClients(): (chain: ChainConfig) => PublicClient {
-  const clients = new Map<number, PublicClient>();
-  return (chain) => {
-    let client = clients.get(chain.chainId);
-    if (!client) {
-      client = createSweepClient(chain.rpcUrl);
-      clients.set(chain.chainId, client);
-    }
-    return client;
-  };
-}
-
 export function registerCreateSweeps(
   app: ApiApp,
-  ctx: AppContext,
-  clientOf: (chain: ChainConfig) => PublicClient,
+  deps: { config: Pick<ApiConfig, 'chains'>; sweeps: SweepService },
 ): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json') ?? {};
-    const chains = ctx.config.chains.filter(
+    const chains = deps.config.chains.filter(
       (chain) => body.chainId === undefined || chain.chainId === body.chainId,
     );
     if (chains.length === 0)
@@ -63,11 +45,8 @@ export function registerCreateSweeps(
     const merchantId = c.get('merchant').id;
     const data = [];
     for (const chain of chains) {
-      const sweeps = await createUnsignedSweeps(
-        { db: ctx.db, client: clientOf(chain), chain, logger: ctx.logger, now: () => ctx.clock.now() },
-        { merchantId, min: body.min },
-      );
-      data.push(...sweeps.map((sweep) => sweepResourceFor(ctx, sweep)));
+      const sweeps = await deps.sweeps.createUnsigned(chain, { merchantId, min: body.min });
+      data.push(...sweeps.map((sweep) => sweepResourceFor(deps, sweep)));
     }
     return c.json({ data }, 200);
   });

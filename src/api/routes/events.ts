@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../domain/errors.ts';
-import type { AppContext } from '../../runtime/context.ts';
 import {
   type Delivery,
   type DeliveryWithAttempts,
@@ -8,6 +7,7 @@ import {
   redeliverEvent,
 } from '../../store/deliveries.ts';
 import { type EventRecord, getEvent, listEvents } from '../../store/events.ts';
+import type { ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import {
   EventTypeSchema,
@@ -161,15 +161,15 @@ const redeliverRoute = createRoute({
   },
 });
 
-export function registerEvents(app: ApiApp, ctx: AppContext): void {
+export function registerEvents(app: ApiApp, deps: Pick<ApiDeps, 'db' | 'clock'>): void {
   const findEvent = (merchantId: string, id: string): EventRecord => {
-    const event = getEvent(ctx.db, merchantId, id);
+    const event = getEvent(deps.db, merchantId, id);
     if (!event) throw new NotFoundError('event_not_found', `No event ${id}.`);
     return event;
   };
 
   app.openapi(listRoute, (c) => {
-    const page = listEvents(ctx.db, c.get('merchant').id, c.req.valid('query'));
+    const page = listEvents(deps.db, c.get('merchant').id, c.req.valid('query'));
     return c.json({ data: page.data.map(toEventResource), hasMore: page.hasMore }, 200);
   });
 
@@ -180,11 +180,16 @@ export function registerEvents(app: ApiApp, ctx: AppContext): void {
   app.openapi(deliveriesRoute, (c) => {
     const merchantId = c.get('merchant').id;
     const event = findEvent(merchantId, c.req.valid('param').id);
-    return c.json({ data: listDeliveries(ctx.db, merchantId, event.id).map(toDeliveryResource) }, 200);
+    return c.json({ data: listDeliveries(deps.db, merchantId, event.id).map(toDeliveryResource) }, 200);
   });
 
   app.openapi(redeliverRoute, (c) => {
-    const deliveries = redeliverEvent(ctx.db, c.get('merchant').id, c.req.valid('param').id, ctx.clock.now());
+    const deliveries = redeliverEvent(
+      deps.db,
+      c.get('merchant').id,
+      c.req.valid('param').id,
+      deps.clock.now(),
+    );
     return c.json({ data: deliveries.map(toDeliveryResource) }, 202);
   });
 }

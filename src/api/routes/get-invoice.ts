@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { toInvoiceResource } from '../../domain/invoice.ts';
-import type { AppContext } from '../../runtime/context.ts';
 import { getInvoice } from '../../store/invoices.ts';
+import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema, InvoiceSchema } from '../schemas.ts';
 
@@ -17,9 +17,12 @@ const route = createRoute({
   },
 });
 
-export function registerGetInvoice(app: ApiApp, ctx: AppContext): void {
+export function registerGetInvoice(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'publicUrl'> },
+): void {
   app.openapi(route, (c) => {
-    const found = getInvoice(ctx.db, c.get('merchant').id, c.req.valid('param').id);
-    return c.json(toInvoiceResource(found.invoice, found.transfers, ctx.config), 200);
+    const found = getInvoice(deps.db, c.get('merchant').id, c.req.valid('param').id);
+    return c.json(toInvoiceResource(found.invoice, found.transfers, deps.config), 200);
   });
 }

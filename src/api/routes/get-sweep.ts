@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { NotFoundError } from '../../domain/errors.ts';
-import type { AppContext } from '../../runtime/context.ts';
 import { getSweep } from '../../store/sweeps.ts';
+import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema } from '../schemas.ts';
 import { SweepSchema } from '../sweep-schemas.ts';
@@ -19,12 +19,15 @@ const route = createRoute({
   },
 });
 
-export function registerGetSweep(app: ApiApp, ctx: AppContext): void {
+export function registerGetSweep(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'chains'> },
+): void {
   app.openapi(route, (c) => {
     const { id } = c.req.valid('param');
     // Another merchant's sweep is answered as not found, like any other object.
-    const sweep = getSweep(ctx.db, c.get('merchant').id, id);
+    const sweep = getSweep(deps.db, c.get('merchant').id, id);
     if (!sweep) throw new NotFoundError('sweep_not_found', `No sweep ${id}.`);
-    return c.json(sweepResourceFor(ctx, sweep), 200);
+    return c.json(sweepResourceFor(deps, sweep), 200);
   });
 }

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppContext } from '../../runtime/context.ts';
 import { listApiKeys } from '../../store/api-keys.ts';
+import type { ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { ApiKeySchema, toApiKeyResource } from '../api-key-schema.ts';
 import { errorResponses } from '../schemas.ts';
@@ -19,8 +19,8 @@ const route = createRoute({
   },
 });
 
-export function registerListApiKeys(app: ApiApp, ctx: AppContext): void {
+export function registerListApiKeys(app: ApiApp, deps: Pick<ApiDeps, 'db'>): void {
   app.openapi(route, (c) =>
-    c.json({ data: listApiKeys(ctx.db, c.get('merchant').id).map(toApiKeyResource) }, 200),
+    c.json({ data: listApiKeys(deps.db, c.get('merchant').id).map(toApiKeyResource) }, 200),
   );
 }

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { formatAmount } from '../../domain/money.ts';
-import type { AppContext } from '../../runtime/context.ts';
+import { tokenLookup } from '../../domain/sweep.ts';
 import { readMerchantBalances } from '../../store/sweep-candidates.ts';
-import { tokenLookup } from '../../sweep/plan-chain-sweeps.ts';
+import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses } from '../schemas.ts';
 import { BalanceSchema } from '../sweep-schemas.ts';
@@ -25,11 +25,14 @@ const route = createRoute({
   },
 });
 
-export function registerListBalances(app: ApiApp, ctx: AppContext): void {
+export function registerListBalances(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'chains'> },
+): void {
   app.openapi(route, (c) => {
-    const rows = readMerchantBalances(ctx.db, c.get('merchant').id);
+    const rows = readMerchantBalances(deps.db, c.get('merchant').id);
     const data = rows.flatMap((row) => {
-      const chain = ctx.config.chains.find((candidate) => candidate.chainId === row.chainId);
+      const chain = deps.config.chains.find((candidate) => candidate.chainId === row.chainId);
       if (!chain) return [];
       const token = tokenLookup(chain)(row.token);
       const format = (value: bigint) => formatAmount(value, token.decimals);

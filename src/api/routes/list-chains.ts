@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppContext } from '../../runtime/context.ts';
+import type { ApiConfig } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { TokenSchema } from '../schemas.ts';
 
@@ -24,11 +24,11 @@ const route = createRoute({
   },
 });
 
-export function registerListChains(app: ApiApp, ctx: AppContext): void {
+export function registerListChains(app: ApiApp, deps: { config: Pick<ApiConfig, 'chains'> }): void {
   app.openapi(route, (c) =>
     c.json(
       {
-        data: ctx.config.chains.map((chain) => ({
+        data: deps.config.chains.map((chain) => ({
           chainId: chain.chainId,
           name: chain.name,
           confirmations: chain.confirmations,

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { toInvoiceResource } from '../../domain/invoice.ts';
-import type { AppContext } from '../../runtime/context.ts';
 import { listInvoices } from '../../store/invoices.ts';
+import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, InvoiceSchema, ListQuerySchema, listOf } from '../schemas.ts';
 
@@ -27,13 +27,16 @@ const route = createRoute({
   },
 });
 
-export function registerListInvoices(app: ApiApp, ctx: AppContext): void {
+export function registerListInvoices(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'publicUrl'> },
+): void {
   app.openapi(route, (c) => {
     const query = c.req.valid('query');
-    const page = listInvoices(ctx.db, c.get('merchant').id, query);
+    const page = listInvoices(deps.db, c.get('merchant').id, query);
     return c.json(
       {
-        data: page.data.map((found) => toInvoiceResource(found.invoice, found.transfers, ctx.config)),
+        data: page.data.map((found) => toInvoiceResource(found.invoice, found.transfers, deps.config)),
         hasMore: page.hasMore,
       },
       200,

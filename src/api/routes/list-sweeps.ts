@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { SWEEP_STATUSES, toSweepResource } from '../../domain/sweep.ts';
-import type { AppContext } from '../../runtime/context.ts';
+import { SWEEP_STATUSES, tokenLookup, toSweepResource } from '../../domain/sweep.ts';
 import { listMerchantSweeps } from '../../store/sweeps.ts';
-import { tokenLookup } from '../../sweep/plan-chain-sweeps.ts';
+import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, ListQuerySchema, listOf } from '../schemas.ts';
 import { SweepSchema } from '../sweep-schemas.ts';
@@ -36,19 +35,25 @@ const route = createRoute({
 });
 
 /** The sweep as its events show it; token symbols from the chain's configuration. */
-export function sweepResourceFor(ctx: AppContext, sweep: Parameters<typeof toSweepResource>[0]) {
-  const chain = ctx.config.chains.find((candidate) => candidate.chainId === sweep.chainId);
+export function sweepResourceFor(
+  deps: { config: Pick<ApiConfig, 'chains'> },
+  sweep: Parameters<typeof toSweepResource>[0],
+) {
+  const chain = deps.config.chains.find((candidate) => candidate.chainId === sweep.chainId);
   const tokenOf = chain
     ? tokenLookup(chain)
     : (address: `0x${string}`) => ({ symbol: address, address, decimals: 0 });
   return toSweepResource(sweep, tokenOf);
 }
 
-export function registerListSweeps(app: ApiApp, ctx: AppContext): void {
+export function registerListSweeps(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'chains'> },
+): void {
   app.openapi(route, (c) => {
-    const page = listMerchantSweeps(ctx.db, c.get('merchant').id, c.req.valid('query'));
+    const page = listMerchantSweeps(deps.db, c.get('merchant').id, c.req.valid('query'));
     return c.json(
-      { data: page.data.map((sweep) => sweepResourceFor(ctx, sweep)), hasMore: page.hasMore },
+      { data: page.data.map((sweep) => sweepResourceFor(deps, sweep)), hasMore: page.hasMore },
       200,
     );
   });

@@ -1,10 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Hex, PublicClient } from 'viem';
-import type { ChainConfig } from '../../config/chains.ts';
+import type { Hex } from 'viem';
 import { ChainUnavailableError, NotFoundError } from '../../domain/errors.ts';
-import type { AppContext } from '../../runtime/context.ts';
 import { getSweep } from '../../store/sweeps.ts';
-import { reportSweepTransaction } from '../../sweep/report-sweep-transaction.ts';
+import type { ApiConfig, ApiDeps, SweepService } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema } from '../schemas.ts';
 import { ReportSweepTransactionSchema, SweepSchema } from '../sweep-schemas.ts';
@@ -32,22 +30,17 @@ const route = createRoute({
 
 export function registerReportSweepTransaction(
   app: ApiApp,
-  ctx: AppContext,
-  clientOf: (chain: ChainConfig) => PublicClient,
+  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'chains'>; sweeps: SweepService },
 ): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const { txHash } = c.req.valid('json');
     // Another merchant's sweep is answered as not found, like any other object.
-    const sweep = getSweep(ctx.db, c.get('merchant').id, id);
+    const sweep = getSweep(deps.db, c.get('merchant').id, id);
     if (!sweep) throw new NotFoundError('sweep_not_found', `No sweep ${id}.`);
-    const chain = ctx.config.chains.find((candidate) => candidate.chainId === sweep.chainId);
+    const chain = deps.config.chains.find((candidate) => candidate.chainId === sweep.chainId);
     if (!chain) throw new ChainUnavailableError(sweep.chainId, new Error('chain no longer configured'));
-    const reported = await reportSweepTransaction(
-      { db: ctx.db, client: clientOf(chain), chain, now: () => ctx.clock.now() },
-      sweep,
-      txHash as Hex,
-    );
-    return c.json(sweepResourceFor(ctx, reported), 200);
+    const reported = await deps.sweeps.reportTransaction(chain, sweep, txHash as Hex);
+    return c.json(sweepResourceFor(deps, reported), 200);
   });
 }

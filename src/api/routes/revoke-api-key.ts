@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppContext } from '../../runtime/context.ts';
 import { revokeApiKey } from '../../store/api-keys.ts';
+import type { ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema } from '../schemas.ts';
 
@@ -20,12 +20,12 @@ const route = createRoute({
   },
 });
 
-export function registerRevokeApiKey(app: ApiApp, ctx: AppContext): void {
+export function registerRevokeApiKey(app: ApiApp, deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'>): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const merchantId = c.get('merchant').id;
-    const now = ctx.clock.now();
-    await ctx.writes.run(() => revokeApiKey(ctx.db, { merchantId, id, now }));
+    const now = deps.clock.now();
+    await deps.writes.run(() => revokeApiKey(deps.db, { merchantId, id, now }));
     return c.json({ id, revoked: true as const }, 200);
   });
 }

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppContext } from '../../runtime/context.ts';
 import { rollWebhookSecret } from '../../store/webhook-endpoints.ts';
+import type { ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema } from '../schemas.ts';
 
@@ -30,13 +30,16 @@ const route = createRoute({
   },
 });
 
-export function registerRollWebhookSecret(app: ApiApp, ctx: AppContext): void {
+export function registerRollWebhookSecret(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock' | 'secrets'>,
+): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const merchantId = c.get('merchant').id;
-    const now = ctx.clock.now();
-    const rolled = await ctx.writes.run(() =>
-      rollWebhookSecret(ctx.db, { merchantId, id, now, secrets: ctx.secrets }),
+    const now = deps.clock.now();
+    const rolled = await deps.writes.run(() =>
+      rollWebhookSecret(deps.db, { merchantId, id, now, secrets: deps.secrets }),
     );
     return c.json(
       { id, secret: rolled.secret, previousSecretExpiresAt: rolled.previousSecretExpiresAt.toISOString() },

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BaseError } from '../../domain/errors.ts';
-import type { AppContext } from '../../runtime/context.ts';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   listWebhookEndpoints,
   type WebhookEndpoint,
 } from '../../store/webhook-endpoints.ts';
+import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import {
   CreateWebhookEndpointSchema,
@@ -90,7 +90,11 @@ const deleteEndpointRoute = createRoute({
   },
 });
 
-export function registerWebhookEndpoints(app: ApiApp, ctx: AppContext, checkUrl: WebhookUrlCheck): void {
+export function registerWebhookEndpoints(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db' | 'clock' | 'secrets'> & { config: Pick<ApiConfig, 'limits'> },
+  checkUrl: WebhookUrlCheck,
+): void {
   app.openapi(createEndpointRoute, async (c) => {
     const body = c.req.valid('json');
     const checked = await checkUrl(body.url);
@@ -99,24 +103,24 @@ export function registerWebhookEndpoints(app: ApiApp, ctx: AppContext, checkUrl:
         errors: [{ field: 'url', message: checked.reason }],
       });
     }
-    const { endpoint, secret } = createWebhookEndpoint(ctx.db, {
+    const { endpoint, secret } = createWebhookEndpoint(deps.db, {
       merchantId: c.get('merchant').id,
       url: checked.url,
       events: body.events ?? null,
-      now: ctx.clock.now(),
-      secrets: ctx.secrets,
-      maxPerMerchant: ctx.config.limits.webhookEndpointsPerMerchant,
+      now: deps.clock.now(),
+      secrets: deps.secrets,
+      maxPerMerchant: deps.config.limits.webhookEndpointsPerMerchant,
     });
     return c.json({ ...toResource(endpoint), secret }, 201);
   });
 
   app.openapi(listEndpointsRoute, (c) =>
-    c.json({ data: listWebhookEndpoints(ctx.db, c.get('merchant').id).map(toResource) }, 200),
+    c.json({ data: listWebhookEndpoints(deps.db, c.get('merchant').id).map(toResource) }, 200),
   );
 
   app.openapi(deleteEndpointRoute, (c) => {
     const { id } = c.req.valid('param');
-    deleteWebhookEndpoint(ctx.db, c.get('merchant').id, id, ctx.clock.now());
+    deleteWebhookEndpoint(deps.db, c.get('merchant').id, id, deps.clock.now());
     return c.json({ id, deleted: true as const }, 200);
   });
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createPublicClient, createWalletClient, http } from 'viem';
+import { devConfigEnv, devRedisUrl } from '../../config/dev-env.ts';
 import { ANVIL_DEFAULT_MNEMONIC, ANVIL_DEPLOYER, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
 import { acquireDataDirLock, DataDirInUseError } from '../../devnet/data-dir-lock.ts';
 import { deployForwarderFactory } from '../../devnet/deploy-forwarder-factory.ts';
@@ -26,21 +27,6 @@ import { onShutdownSignal } from '../shutdown-signal.ts';
 const PAYER_COUNT = 4;
 /** After a failed start, time for main() to print the error before anything left open is cut. */
 const FAILED_START_EXIT_MS = 1_000;
-
-/**
- * The devnet is one developer, its scripts and its browser tests on loopback: production's quotas
- * would only get in the way, so they are generous here unless the environment sets them.
- */
-const DEV_LIMITS_ENV = {
-  RATE_LIMIT_WRITES_PER_MINUTE: '100000',
-  RATE_LIMIT_WRITES_BURST: '10000',
-  RATE_LIMIT_REDELIVERIES_PER_MINUTE: '10000',
-  RATE_LIMIT_REDELIVERIES_BURST: '1000',
-  RATE_LIMIT_PAY_PER_MINUTE: '100000',
-  RATE_LIMIT_PAY_BURST: '10000',
-  MAX_WEBHOOK_ENDPOINTS: '1000',
-  MAX_PAY_STREAMS_PER_IP: '1000',
-};
 
 export const DEV_USAGE = `Usage: stablegate dev [options]
 
@@ -98,7 +84,7 @@ export async function devCommand(args: string[]): Promise<number> {
   let ctx: AppContext | undefined;
   let gateway: Gateway | undefined;
   try {
-    let redisUrl = process.env.REDIS_URL;
+    let redisUrl = devRedisUrl();
     if (!redisUrl) {
       try {
         redis = await startRedisServer({ dir: join(dataDir, 'redis') });
@@ -131,16 +117,7 @@ export async function devCommand(args: string[]): Promise<number> {
     const payoutAddress = devnetPayoutAddress(ANVIL_DEFAULT_MNEMONIC);
 
     const config = loadConfigOrExit({
-      env: {
-        ...DEV_LIMITS_ENV,
-        ...process.env,
-        PORT: String(port),
-        // The devnet's API key and funded payers are for this machine only (SPEC: HOST).
-        HOST: process.env.HOST ?? '127.0.0.1',
-        DATABASE_PATH: join(dataDir, 'stablegate.db'),
-        REDIS_URL: redisUrl,
-        ALLOW_PRIVATE_WEBHOOK_URLS: process.env.ALLOW_PRIVATE_WEBHOOK_URLS ?? 'true',
-      },
+      env: devConfigEnv({ port, databasePath: join(dataDir, 'stablegate.db'), redisUrl }),
       chains: [
         {
           chainId,

@@ -6,14 +6,13 @@ import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-acc
 import { readDevnetFile } from '../../devnet/devnet-file.ts';
 import { BaseError } from '../../domain/errors.ts';
 import { formatAmount } from '../../domain/money.ts';
-import { toSweepResource } from '../../domain/sweep.ts';
+import { tokenLookup, toSweepResource } from '../../domain/sweep.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { openDatabase } from '../../store/db.ts';
 import { listSweeps } from '../../store/sweeps.ts';
 import { createSweepClient } from '../../sweep/create-sweep-client.ts';
 import { createUnsignedSweeps } from '../../sweep/create-unsigned-sweeps.ts';
 import type { FollowDeps } from '../../sweep/follow-sweeps.ts';
-import { tokenLookup } from '../../sweep/plan-chain-sweeps.ts';
 import { runSweeps, settleSweeps } from '../../sweep/run-sweeps.ts';
 import { GasWalletUnfundedError } from '../../sweep/sweep-errors.ts';
 import { CliError } from '../cli-error.ts';

@@ -1,13 +1,12 @@
-import { createApp } from '../../../src/api/app.ts';
-import { registerCheckout } from '../../../src/checkout/register-checkout.ts';
 import { checkWebhookUrl } from '../../../src/notify/url-guard.ts';
+import { createApi } from '../../../src/runtime/create-api.ts';
 import { createInvoice } from '../../../src/store/invoices.ts';
 import { createWebhookEndpoint } from '../../../src/store/webhook-endpoints.ts';
 import { addMerchant, createTestContext, type TestContext } from '../../fixtures/context.ts';
 
 export type FuzzTarget = {
   ctx: TestContext;
-  app: ReturnType<typeof createApp>;
+  app: ReturnType<typeof createApi>;
   apiKeys: string[];
   xpubs: string[];
   secrets: string[];
@@ -43,9 +42,9 @@ export function createFuzzTarget(): FuzzTarget {
     }
   }
   ids.push(...(ctx.db.prepare('SELECT id FROM events').pluck().all() as string[]));
-  // The same app as createApi(ctx), but host names resolve to loopback only: the fuzzer must not
+  // createApi(ctx) with a URL guard whose host names resolve to loopback only: the fuzzer must not
   // send DNS queries off the machine for the webhook URLs it invents.
-  const app = createApp(ctx, {
+  const app = createApi(ctx, {
     checkWebhookUrl: (url) =>
       checkWebhookUrl(url, {
         allowPrivate: ctx.config.allowPrivateWebhookUrls,
@@ -54,7 +53,6 @@ export function createFuzzTarget(): FuzzTarget {
           throw new Error(`${host}: not resolved in tests`);
         },
       }),
-    mount: (mounted) => registerCheckout(mounted, ctx),
   });
   const xpubs = ctx.db.prepare('SELECT xpub FROM merchants').pluck().all() as string[];
   return { ctx, app, apiKeys: [shop.apiKey, other.apiKey], xpubs, secrets, ids };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { STATUS_BY_CODE } from '../../../src/api/problem.ts';
 import { ProblemSchema } from '../../../src/api/schemas.ts';
 import type { ErrorCode } from '../../../src/domain/errors.ts';
+import { STATUS_BY_CODE } from '../../../src/http/problem.ts';
 import type { FuzzRequest } from './api-fuzz-requests.ts';
 import type { FuzzTarget } from './api-fuzz-target.ts';
 

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.ts';
+import type { Db } from './db.ts';
 
 /**
  * One cheap single-row query that changes whenever anything the payer sees changes: the invoice's
@@ -6,8 +6,7 @@ import type { Db } from '../store/db.ts';
  * it every poll and loads the whole invoice only when it differs.
  *
  * It reads `invoices` and `transfers` directly because it must not rely on every writer bumping
- * `updated_at` (settlement, the watcher, or an operator fixing a row by hand). It belongs in
- * `store/` beside loadInvoice; it lives here until that module takes it over.
+ * `updated_at` (settlement, the watcher, or an operator fixing a row by hand).
  */
 const VERSION_SQL = `
 SELECT i.status || '|' || coalesce(i.exception, '') || '|' || i.amount_paid || '|' || i.amount_detected

@@ -30,7 +30,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   transaction_not_found: 422,
   transaction_mismatch: 422,
   too_many_streams: 429,
-  // RFC 6585 §4; the Retry-After comes from the token bucket (api/rate-limit.ts).
+  // RFC 6585 §4; the Retry-After comes from the token bucket (http/token-buckets.ts, http/rate-limited-response.ts).
   rate_limited: 429,
   database_busy: 503,
   // RFC 4918 §11.5: the server cannot store what the request needs; retrying after space is freed works.
