@@ -10,7 +10,16 @@ import type { SecretBox } from '../store/secret-box.ts';
 import type { OpenSweep } from '../store/sweeps.ts';
 import type { ApiApp } from './api-env.ts';
 import type { ReadinessCheck } from './routes/health.ts';
-import type { WebhookUrlCheck } from './routes/webhook-endpoints.ts';
+
+/** Decides whether a URL may receive webhooks (scheme, and no private address unless allowed). */
+export type WebhookUrlCheck = (url: string) => Promise<
+  | { ok: true; url: string }
+  | {
+      ok: false;
+      code: 'webhook_url_invalid' | 'webhook_url_private' | 'webhook_url_unresolvable';
+      reason: string;
+    }
+>;
 
 /** The settings the API reads; each route picks the few it uses. */
 export type ApiConfig = Pick<Config, 'chains' | 'publicUrl' | 'limits' | 'allowPrivateWebhookUrls'>;

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Merchant } from '../store/merchants.ts';
+import type { Merchant } from '../domain/merchant.ts';
 
 /**
  * Hono's per-request variables, set by requireApiKey: the authenticated merchant, and the id of

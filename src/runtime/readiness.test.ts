@@ -1,21 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../../test/fixtures/context.ts';
+import type { ChainConfig } from '../config/chains.ts';
+import { systemClock } from '../domain/clock.ts';
 import { commitScan, markSynced } from '../store/chain-state.ts';
-import { createReadiness } from './readiness.ts';
+import { openDatabase } from '../store/db.ts';
+import { createReadiness, type ReadinessDeps } from './readiness.ts';
 
-let ctx: TestContext | undefined;
+const opened: { dir: string; deps: ReadinessDeps }[] = [];
 
 afterEach(() => {
-  ctx?.close();
-  ctx = undefined;
+  for (const { dir, deps } of opened.splice(0)) {
+    if (deps.db.open) deps.db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
+
+/** A fresh SQLite file and one chain: all that readiness reads. */
+function createDeps(): ReadinessDeps {
+  const dir = mkdtempSync(join(tmpdir(), 'stablegate-readiness-'));
+  const chain: ChainConfig = {
+    chainId: 31337,
+    name: 'Anvil',
+    rpcUrl: 'http://127.0.0.1:8545',
+    confirmations: 3,
+    pollIntervalMs: 100,
+    tokens: [{ symbol: 'USDC', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', decimals: 6 }],
+  };
+  const deps = {
+    db: openDatabase(join(dir, 'stablegate.db')),
+    clock: systemClock,
+    config: { chains: [chain] },
+  };
+  opened.push({ dir, deps });
+  return deps;
+}
 
 const BLOCK = { number: 100, hash: `0x${'ab'.repeat(32)}`, timestamp: 1_700_000_000 } as const;
 
 describe('readiness', () => {
   it('is ready once the watcher is level with the head, and names the chain that is not', async () => {
-    const current = createTestContext();
-    ctx = current;
+    const current = createDeps();
     const chainId = current.config.chains[0]?.chainId as number;
     const readiness = createReadiness(current, {});
     expect(await readiness()).toEqual({
@@ -50,8 +76,7 @@ describe('readiness', () => {
   });
 
   it('reports a database it cannot read as failed checks, not as an error', async () => {
-    const current = createTestContext();
-    ctx = current;
+    const current = createDeps();
     const chainId = current.config.chains[0]?.chainId as number;
     const readiness = createReadiness(current, {});
     current.db.close();

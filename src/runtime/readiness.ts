@@ -1,7 +1,11 @@
 import type { ReadinessCheck } from '../api/routes/health.ts';
+import type { Config } from '../config/env.ts';
+import type { Clock } from '../domain/clock.ts';
 import { createProducerConnection } from '../queue/connections.ts';
 import { getCursor } from '../store/chain-state.ts';
-import type { AppContext } from './context.ts';
+import type { Db } from '../store/db.ts';
+
+export type ReadinessDeps = { db: Db; clock: Clock; config: Pick<Config, 'chains'> };
 
 /** A chain is ready while the watcher's cursor is this close to the head it last saw… */
 export const MAX_HEAD_LAG_BLOCKS = 20;
@@ -13,7 +17,7 @@ export const MAX_SYNC_AGE_MS = 60_000;
  * lag bounds with no unacknowledged deep reorg. Each failing check names its reason.
  */
 export function createReadiness(
-  ctx: AppContext,
+  deps: ReadinessDeps,
   options: { redisUrl?: string | undefined },
 ): ReadinessCheck & { close(): Promise<void> } {
   const redis = options.redisUrl ? createProducerConnection(options.redisUrl) : null;
@@ -21,7 +25,7 @@ export function createReadiness(
   const check: ReadinessCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      ctx.db.prepare('SELECT 1').get();
+      deps.db.prepare('SELECT 1').get();
       checks.database = { ok: true };
     } catch (error) {
       checks.database = { ok: false, detail: (error as Error).message };
@@ -37,9 +41,9 @@ export function createReadiness(
         checks.redis = { ok: false, detail: `redis unreachable: ${(error as Error).message}` };
       }
     }
-    const now = ctx.clock.now().getTime();
-    for (const chain of ctx.config.chains) {
-      checks[`chain:${chain.chainId}`] = chainCheck(ctx, chain.chainId, now);
+    const now = deps.clock.now().getTime();
+    for (const chain of deps.config.chains) {
+      checks[`chain:${chain.chainId}`] = chainCheck(deps, chain.chainId, now);
     }
     return { ok: Object.values(checks).every((result) => result.ok), checks };
   };
@@ -55,10 +59,10 @@ export function createReadiness(
  * cannot be read (the database busy or failing) is a failed check, so `/readyz` still answers its
  * own JSON with the reason rather than an error.
  */
-function chainCheck(ctx: AppContext, chainId: number, now: number): { ok: boolean; detail: string } {
+function chainCheck(deps: ReadinessDeps, chainId: number, now: number): { ok: boolean; detail: string } {
   let cursor: ReturnType<typeof getCursor>;
   try {
-    cursor = getCursor(ctx.db, chainId);
+    cursor = getCursor(deps.db, chainId);
   } catch (error) {
     return { ok: false, detail: `cannot read the watcher's cursor: ${(error as Error).message}` };
   }

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BaseError, NotFoundError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
+import type { Merchant } from '../domain/merchant.ts';
 import { type Db, writeTransaction } from './db.ts';
-import type { Merchant } from './merchants.ts';
 
 /** An API key as it may be shown again: never the key itself nor its hash. */
 export type ApiKey = {

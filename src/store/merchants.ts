@@ -1,10 +1,9 @@
 import { type Address, getAddress } from 'viem';
 import { newId } from '../domain/ids.ts';
+import type { Merchant } from '../domain/merchant.ts';
 import { xpubKeyHash } from '../domain/xpub.ts';
 import { authenticateApiKey, generateApiKey, insertApiKey } from './api-keys.ts';
 import { type Db, writeTransaction } from './db.ts';
-
-export type Merchant = { id: string; name: string; createdAt: Date };
 
 export class XpubInUseError extends Error {
   readonly code = 'xpub_in_use';

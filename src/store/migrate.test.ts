@@ -1,12 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HDKey } from '@scure/bip32';
+import { mnemonicToSeedSync } from '@scure/bip39';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testXpub } from '../../test/fixtures/context.ts';
 import { xpubKeyHash } from '../domain/xpub.ts';
 import { runMigrations } from './migrate.ts';
 import { migrations } from './migrations/index.ts';
+
+/** An account-level xpub (m/44'/60'/1'/0) of anvil's mnemonic, as a merchant registers it. */
+const XPUB = HDKey.fromMasterSeed(
+  mnemonicToSeedSync('test test test test test test test test test test test junk'),
+).derive("m/44'/60'/1'/0").publicExtendedKey;
 
 describe('runMigrations', () => {
   const dirs: string[] = [];
@@ -29,7 +35,7 @@ describe('runMigrations', () => {
 
   it('rebuilds merchants for deposit modes (004) keeping every row and reference, foreign keys on after', () => {
     const db = databaseAt(3);
-    const xpub = testXpub(1);
+    const xpub = XPUB;
     db.prepare(
       "INSERT INTO merchants (id, name, xpub, xpub_key_hash, next_address_index, created_at) VALUES ('mch_a', 'A', ?, ?, 1, 't')",
     ).run(xpub, xpubKeyHash(xpub));

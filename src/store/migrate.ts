@@ -1,12 +1,6 @@
 import type Database from 'better-sqlite3';
 import { migrations } from './migrations/index.ts';
 
-/**
- * A schema change: SQL, or a function for a change SQL cannot compute alone (a back-fill that
- * needs our own code, e.g. decoding a stored xpub). Either runs inside the migration's transaction.
- */
-export type Migration = string | ((db: Database.Database) => void);
-
 export class ForeignKeyViolationError extends Error {
   override readonly name = 'ForeignKeyViolationError';
 }

@@ -6,7 +6,7 @@ import {
   listWebhookEndpoints,
   type WebhookEndpoint,
 } from '../../store/webhook-endpoints.ts';
-import type { ApiConfig, ApiDeps } from '../api-deps.ts';
+import type { ApiConfig, ApiDeps, WebhookUrlCheck } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import {
   CreateWebhookEndpointSchema,
@@ -15,16 +15,6 @@ import {
   problemContent,
   WebhookEndpointSchema,
 } from '../schemas.ts';
-
-/** Decides whether a URL may receive webhooks (scheme, and no private address unless allowed). */
-export type WebhookUrlCheck = (url: string) => Promise<
-  | { ok: true; url: string }
-  | {
-      ok: false;
-      code: 'webhook_url_invalid' | 'webhook_url_private' | 'webhook_url_unresolvable';
-      reason: string;
-    }
->;
 
 const toResource = (endpoint: WebhookEndpoint) => ({
   id: endpoint.id,

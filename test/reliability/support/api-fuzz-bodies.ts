@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { FuzzRequest } from './api-fuzz-requests.ts';
 import type { FuzzTarget } from './api-fuzz-target.ts';
+import type { FuzzRequest } from './fuzz-request.ts';
 
 /**
  * Request bodies for the fuzzer: invoice and endpoint bodies with every field arbitrary, any JSON,

@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { bodyArbitrary, wellFormedArbitrary } from './api-fuzz-bodies.ts';
 import type { FuzzTarget } from './api-fuzz-target.ts';
-
-/** One request as the fuzzer sends it through `app.request`. */
-export type FuzzRequest = {
-  method: string;
-  path: string;
-  query: string;
-  headers: [string, string][];
-  body: string | null;
-};
+import type { FuzzRequest } from './fuzz-request.ts';
 
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD', 'OPTIONS'];
 const ID_ROUTES = [

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { edgeCases, type FuzzRequest, requestArbitrary } from './api-fuzz-requests.ts';
+import { edgeCases, requestArbitrary } from './api-fuzz-requests.ts';
 import { createFuzzTarget } from './api-fuzz-target.ts';
+import type { FuzzRequest } from './fuzz-request.ts';
 import { createResponseChecker } from './openapi-checker.ts';
 
 /**

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { ProblemSchema } from '../../../src/api/schemas.ts';
 import type { ErrorCode } from '../../../src/domain/errors.ts';
 import { STATUS_BY_CODE } from '../../../src/http/problem.ts';
-import type { FuzzRequest } from './api-fuzz-requests.ts';
 import type { FuzzTarget } from './api-fuzz-target.ts';
+import type { FuzzRequest } from './fuzz-request.ts';
 
 type JsonSchema = Record<string, unknown>;
 type Operation = { method: string; pattern: RegExp; template: string; responses: Record<string, JsonSchema> };
