@@ -31,7 +31,7 @@ import { registerRevokeApiKey } from './routes/revoke-api-key.ts';
 import { registerRollWebhookSecret } from './routes/roll-webhook-secret.ts';
 import { registerWebhookEndpoints } from './routes/webhook-endpoints.ts';
 
-/** SPEC: bodies over 64 KiB are refused with 413 before they are read whole. */
+/** Bodies over 64 KiB are refused with 413 before they are read whole (docs/security.md, "Limits and their defaults"). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** zod issues as RFC 9457 `errors[]`, one entry per bad field, named by its path. */

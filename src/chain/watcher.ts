@@ -22,7 +22,7 @@ export type Watcher = {
 };
 
 /**
- * Follows one chain (SPEC "The flow", step 2). Invariants, kept across crashes because each is
+ * Follows one chain (docs/architecture.md#a-payment-from-invoice-to-webhook, steps 3–4; #reorg-walk-back). Invariants, kept across crashes because each is
  * committed in the same SQLite transaction as the transfers it covers:
  * - every block up to the cursor has been scanned against every address in the index up to
  *   `indexedRowId`; newer addresses get a catch-up scan from their `watch_from_block` (catch-up.ts);

@@ -37,7 +37,7 @@ export type CheckoutDeps = {
 const STREAM_RETRY_AFTER_S = 30;
 
 /**
- * The payer's side (SPEC "Who uses it"): public, unauthenticated routes keyed by the invoice id,
+ * The payer's side (docs/security.md, "Who can reach what": anyone on the internet): public, unauthenticated routes keyed by the invoice id,
  * whose 80 random bits make the URL the capability. They answer only what a payer needs: no
  * merchant id, orderId or metadata, and nothing of any other invoice.
  *

@@ -12,7 +12,7 @@ import { ANVIL_DEPLOYER } from './anvil-accounts.ts';
 
 export type DeployedToken = { symbol: string; address: Address; decimals: number };
 
-/** What the devnet deploys: SPEC's USDC and USDT with 6 decimals, DAI with 18. */
+/** What the devnet deploys: USDC and USDT with 6 decimals, DAI with 18, as on mainnet (config/chains.example.json). */
 export const DEVNET_STABLECOINS = [
   { name: 'USD Coin', symbol: 'USDC', decimals: 6 },
   { name: 'Tether USD', symbol: 'USDT', decimals: 6 },

@@ -7,7 +7,7 @@ import { type Address, concat, encodePacked, getContractAddress, type Hex, kecca
  * The factory is created by the deterministic CREATE2 deployer (present on anvil and most EVM
  * chains) with salt 0, so its address depends on its bytecode alone; its constructor creates the
  * Forwarder implementation with its first nonce. Both addresses are fixed by the compiled
- * contracts in contracts-abi/: test/contracts/forwarder-factory.test.ts recomputes them from the
+ * contracts in contracts-abi/: test/forwarder.test.ts recomputes them from the
  * bytecode and deploys them on anvil, so a recompiled contract cannot drift from these constants.
  */
 export const DETERMINISTIC_DEPLOYER: Address = '0x4e59b44847b379578588920ca78fbf26c0b4956c';

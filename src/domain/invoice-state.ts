@@ -24,7 +24,7 @@ export type StateOutput = {
 };
 
 /**
- * The invoice state machine (SPEC "Invoice"), as a pure function of the invoice and all its
+ * The invoice state machine (README "Invoice lifecycle"), as a pure function of the invoice and all its
  * transfers: settlement recomputes it from scratch on every change, so applying the same change
  * twice, or changes out of order, converges on the same state.
  *

@@ -7,7 +7,7 @@ export type TransferStatus = 'detected' | 'confirmed' | 'reverted';
 export type TokenRef = { symbol: string; address: `0x${string}`; decimals: number };
 
 /** An invoice as stored: amounts are bigint base units, times are Date. */
-/** SPEC, Deposit modes: an xpub child address, or a forwarder that can only pay the payout. */
+/** README "Merchants": an xpub child address, or a forwarder that can only pay the payout. */
 export type DepositMode = 'xpub' | 'forwarder';
 
 export type InvoiceRecord = {
@@ -56,7 +56,7 @@ export type TransferRecord = {
   confirmations: number;
 };
 
-/** The invoice as the API and webhooks show it (SPEC "Invoice"): exact decimal strings, ISO times. */
+/** The invoice as the API and webhooks show it (its schema in /openapi.json, README "Invoice lifecycle"): exact decimal strings, ISO times. */
 export type InvoiceResource = ReturnType<typeof toInvoiceResource>;
 
 /** EIP-681 payment request for an ERC-20 transfer of `baseUnits` to `to`. */

@@ -13,7 +13,7 @@ const scheduleArb = fc.array(fc.integer({ min: 0, max: MAX_RETRY_STEP_S }), { mi
 const randomArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 
 describe('DEFAULT_RETRY_SCHEDULE_S', () => {
-  it('is the SPEC schedule: now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h', () => {
+  it('is the documented schedule (README "Configuration", WEBHOOK_RETRY_SCHEDULE): now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h', () => {
     expect(DEFAULT_RETRY_SCHEDULE_S).toEqual([
       0,
       5,

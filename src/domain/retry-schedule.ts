@@ -1,7 +1,7 @@
 /**
  * When to attempt a webhook delivery again. A schedule is a list of delays in seconds: step `i` is
  * the wait before attempt `i + 1`, so the first step ("now", 0) is the first attempt and a schedule
- * of n steps allows n attempts. The default is the SPEC's, itself the example schedule of Standard
+ * of n steps allows n attempts. The default is README "Configuration"'s WEBHOOK_RETRY_SCHEDULE, itself the example schedule of Standard
  * Webhooks 1.0 ("Deliverability and reliability"): about 3 days in all.
  */
 export const DEFAULT_RETRY_SCHEDULE_S: readonly number[] = [

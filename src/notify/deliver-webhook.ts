@@ -8,7 +8,7 @@ import type { WebhookAgents } from './webhook-agents.ts';
 
 /**
  * One delivery attempt: a POST of the signed body, judged as Standard Webhooks 1.0 ("Delivery
- * success and failure") and the SPEC say: 2xx within 15 s is success, 410 disables the endpoint,
+ * success and failure") and README "Verifying webhooks" say: 2xx within 15 s is success, 410 disables the endpoint,
  * anything else (3xx included: redirects are not followed) is a failure to retry. It never throws:
  * every failure is an outcome the worker records as an attempt.
  */
@@ -17,7 +17,7 @@ export type DeliveryOutcome =
   | { kind: 'retry'; status?: number; durationMs: number; error: string; retryAfterMs?: number }
   | { kind: 'gone'; status: 410; durationMs: number };
 
-/** Success is a 2xx within 15 s (SPEC), body included: a receiver that stalls mid-body fails. */
+/** Success is a 2xx within 15 s (README "Verifying webhooks"), body included: a receiver that stalls mid-body fails. */
 export const DELIVERY_TIMEOUT_MS = 15_000;
 /** We read (and discard) this much of a response: enough to end it cleanly, never a memory risk. */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
@@ -143,7 +143,7 @@ function judge(response: IncomingMessage, nowMs: number): Verdict {
     return { kind: 'retry', status, error: `redirects are not followed (status ${status}); update the URL` };
   }
   const error = `receiver answered status ${status}`;
-  // SPEC: Retry-After on 429/503 is honoured; on other statuses it carries no promise (RFC 9110).
+  // Retry-After on 429/503 is honoured (README "Verifying webhooks"); on other statuses it carries no promise (RFC 9110).
   if (status === 429 || status === 503) {
     const retryAfterMs = parseRetryAfterMs(response.headers['retry-after'], nowMs);
     if (retryAfterMs !== undefined) return { kind: 'retry', status, error, retryAfterMs };

@@ -1,6 +1,6 @@
 /**
  * Turns a network error of a delivery attempt into the short text stored with the attempt and shown
- * to the merchant. It never carries a secret: the SPEC (Data safety) keeps webhook secrets out of
+ * to the merchant. It never carries a secret: docs/security.md ("Who can reach what") keeps webhook secrets out of
  * logs and errors, and the signature, which is derived from one, is scrubbed as well.
  */
 

@@ -51,7 +51,7 @@ export function createNotifier(deps: {
   connection: Redis;
   prefix: string;
   concurrency?: number;
-  /** Per attempt; the SPEC's 15 s unless a test needs it shorter. */
+  /** Per attempt; README "Verifying webhooks" promises 15 s (DELIVERY_TIMEOUT_MS) unless a test needs it shorter. */
   timeoutMs?: number;
 }): Notifier {
   const { db, writes, clock, secrets, metrics, config, connection, prefix } = deps;

@@ -62,7 +62,7 @@ function webhookOf(secret: string): Webhook {
   try {
     return new Webhook(secret);
   } catch (error) {
-    // The message names the problem only: a secret must never reach logs or errors (SPEC, Data safety).
+    // The message names the problem only: a secret must never reach logs or errors (docs/security.md, "Who can reach what").
     throw new WebhookSigningError('webhook_secret_invalid', 'webhook secret is not whsec_ + base64', {
       cause: error,
     });

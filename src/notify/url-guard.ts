@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { isPublicIpAddress, isUnspecifiedIpAddress } from './is-public-ip-address.ts';
 
 /**
- * Registration-time check of a webhook URL against SSRF (SPEC, Webhooks: URLs that resolve to
+ * Registration-time check of a webhook URL against SSRF (docs/security.md, "Who can reach what": URLs that resolve to
  * loopback, private or link-local addresses are refused unless ALLOW_PRIVATE_WEBHOOK_URLS=true).
  * It is the first of two checks: DNS can change after registration (rebinding), so delivery checks
  * the connected address again through request-filtering-agent (deliver-webhook.ts).

@@ -3,7 +3,7 @@ import { BaseError, DatabaseBusyError } from '../domain/errors.ts';
 import { isDatabaseBusy } from '../store/db.ts';
 
 /**
- * The queue mapping of errors, one for every processor (STYLE "Errors"): SQLite contention and any
+ * The queue mapping of errors, one for every processor (docs/architecture.md, "Errors"): SQLite contention and any
  * error that says it is retryable are worth BullMQ's own retries; anything else is a bug or bad
  * data that retrying cannot fix.
  */

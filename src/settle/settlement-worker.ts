@@ -19,7 +19,7 @@ import { settleTransfer } from './settle-transfer.ts';
 export const SETTLE_CONCURRENCY = 8;
 
 /**
- * The settlement worker: applies transfer changes to invoices (SPEC "The flow", step 3) and runs
+ * The settlement worker: applies transfer changes to invoices (docs/architecture.md#a-payment-from-invoice-to-webhook, step 6) and runs
  * the expiry sweep. The state lives in SQLite; a job only names what to look at, so 50 duplicate
  * jobs for one change make one state change.
  */
