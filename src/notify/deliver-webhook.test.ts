@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one receiver per case (status, timing, redirects, body limits,
+// Retry-After, agents), each a few lines, against the one function every attempt goes through.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,8 @@
 // stablegate checkout: makes the server-rendered page live. Plain ES2020, no dependencies, served
 // by the gateway (CSP script-src 'self'). Its contract with checkout-page.tsx is the element ids
 // and the JSON in #checkout-data (CheckoutClientData in checkout-view.ts).
+// Over 300 lines on purpose: the browser loads one file with no bundler, so the page's few
+// behaviours (countdown, copy, QR, wallet, live status with its polling fallback) live together.
 (() => {
   const dataElement = document.getElementById('checkout-data');
   if (!dataElement) return;
