@@ -1,19 +1,48 @@
 import { readFileSync } from 'node:fs';
 import { getAddress, isAddress } from 'viem';
 import { z } from 'zod';
+import { parseAmount } from '../domain/money.ts';
 
+/** The message for a value of the wrong type, or `required` when the field is missing. */
+const expecting = (message: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : message),
+});
+
+/** A whole number in [min, max], with the messages env.ts gives its counts. */
+const whole = (min: number, max: number) =>
+  z
+    .number(expecting('must be a number'))
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+/**
+ * An address as EIP-55 allows it: all lowercase (no checksum), or mixed case whose checksum holds.
+ * A mixed-case address with a wrong checksum is a typo, and getAddress would silently turn it into
+ * another address, so it is refused. Stored in its EIP-55 form.
+ */
 const AddressSchema = z
-  .string()
-  .refine((value) => isAddress(value, { strict: false }), 'must be a 0x-prefixed 20-byte hex address')
+  .string(expecting('must be a string'))
+  .superRefine((value, ctx) => {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a 0x-prefixed 20-byte hex address' });
+    } else if (!isAddress(value, { strict: true })) {
+      ctx.addIssue({ code: 'custom', message: 'fails its EIP-55 checksum: a mistyped character?' });
+    }
+  })
   .transform((value) => getAddress(value));
 
-export const TokenConfigSchema = z.object({
-  symbol: z.string().regex(/^[A-Za-z0-9.]{1,16}$/, 'must be 1-16 letters, digits or dots'),
+/** Strict: a misspelt optional key (`pollIntervalMS`) is an error, not a silently used default. */
+export const TokenConfigSchema = z.strictObject({
+  symbol: z
+    .string(expecting('must be a string'))
+    .regex(/^[A-Za-z0-9.]{1,16}$/, 'must be 1-16 letters, digits or dots'),
   address: AddressSchema,
-  decimals: z.number().int().min(0).max(36),
+  decimals: whole(0, 36),
 });
 export type TokenConfig = z.infer<typeof TokenConfigSchema>;
 
+const EXPLORER_URL_MESSAGE = 'must be an https URL (http only for a loopback host)';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
@@ -21,28 +50,35 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * loopback explorer (a local Otterscan next to anvil, say). Stored without a trailing slash.
  */
 const ExplorerUrlSchema = z
-  .url({ protocol: /^https?$/ })
+  .url({ protocol: /^https?$/, message: EXPLORER_URL_MESSAGE })
   .refine((value) => {
+    // zod runs this refine after a failed URL check too: that value has its line already.
+    if (!URL.canParse(value)) return true;
     const url = new URL(value);
     return url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
-  }, 'must be an https URL (http only for a loopback host)')
+  }, EXPLORER_URL_MESSAGE)
   .transform((value) => value.replace(/\/+$/, ''));
 
+const MIN_AMOUNT = /^\d+(\.\d+)?$/;
+const MIN_AMOUNT_MESSAGE = 'must be a decimal string in token units, e.g. "10" or "0.5"';
+
 export const ChainConfigSchema = z
-  .object({
-    chainId: z.number().int().positive(),
-    name: z.string().min(1),
-    rpcUrl: z.url({ protocol: /^https?$/ }),
-    wsUrl: z.url({ protocol: /^wss?$/ }).optional(),
-    confirmations: z.number().int().min(1).max(1000),
+  .strictObject({
+    chainId: whole(1, Number.MAX_SAFE_INTEGER),
+    name: z.string(expecting('must be a string')).trim().min(1, 'must not be empty'),
+    rpcUrl: z.url({ protocol: /^https?$/, ...expecting('must be an http:// or https:// URL') }),
+    wsUrl: z.url({ protocol: /^wss?$/, message: 'must be a ws:// or wss:// URL' }).optional(),
+    confirmations: whole(1, 1000),
     /** How often to poll for a new head when there is no wsUrl. */
-    pollIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+    pollIntervalMs: whole(50, 60_000).default(1000),
     /** Where a watcher with no cursor starts; default: the head at its first start. */
-    startBlock: z.number().int().min(0).optional(),
-    tokens: z.array(TokenConfigSchema).min(1),
+    startBlock: whole(0, Number.MAX_SAFE_INTEGER).optional(),
+    tokens: z
+      .array(TokenConfigSchema, expecting('must be a list of tokens'))
+      .min(1, 'must list at least one token'),
     explorerUrl: ExplorerUrlSchema.optional(),
     /** A chain whose tokens are worth nothing (a devnet, a testnet): the checkout shows a badge. */
-    testnet: z.boolean().optional(),
+    testnet: z.boolean({ message: 'must be true or false' }).optional(),
     /**
      * The sweep policy of `stablegate work` (README "Sweeps"): every `intervalSeconds`, sweep the
      * forwarder deposit addresses holding at least `minAmount` (token units) of a token, in
@@ -51,17 +87,9 @@ export const ChainConfigSchema = z
      */
     sweep: z
       .strictObject({
-        minAmount: z
-          .string()
-          .regex(/^\d+(\.\d+)?$/, 'must be a decimal in token units, e.g. "10" or "0.5"')
-          .optional(),
-        intervalSeconds: z
-          .number()
-          .int()
-          .min(1)
-          .max(30 * 86_400)
-          .default(3600),
-        maxBlockGasPercent: z.number().int().min(1).max(90).default(50),
+        minAmount: z.string({ message: MIN_AMOUNT_MESSAGE }).regex(MIN_AMOUNT, MIN_AMOUNT_MESSAGE).optional(),
+        intervalSeconds: whole(1, 30 * 86_400).default(3600),
+        maxBlockGasPercent: whole(1, 90).default(50),
       })
       .optional(),
   })
@@ -74,11 +102,29 @@ export const ChainConfigSchema = z
         seen.add(key);
       }
     }
+    // The sweep converts minAmount to each token's base units (sweep/plan-chain-sweeps.ts): a value
+    // one of them cannot hold exactly would fail every sweep pass, so it fails the start instead.
+    const minAmount = chain.sweep?.minAmount;
+    if (minAmount === undefined || !MIN_AMOUNT.test(minAmount)) return;
+    for (const token of chain.tokens) {
+      const parsed = parseAmount(minAmount, token.decimals);
+      if (parsed.ok) continue;
+      const message =
+        parsed.error === 'too_many_decimals'
+          ? `${parsed.message}: ${token.symbol} has ${token.decimals}`
+          : parsed.message;
+      ctx.addIssue({ code: 'custom', path: ['sweep', 'minAmount'], message });
+      return;
+    }
   });
 export type ChainConfig = z.infer<typeof ChainConfigSchema>;
 
 export const ChainsFileSchema = z
-  .object({ chains: z.array(ChainConfigSchema).min(1) })
+  .object({
+    chains: z
+      .array(ChainConfigSchema, expecting('must be a list of chains'))
+      .min(1, 'must list at least one chain'),
+  })
   .superRefine((file, ctx) => {
     const ids = new Set<number>();
     for (const [i, chain] of file.chains.entries()) {

@@ -14,17 +14,47 @@ const count = (defaultValue: number) =>
     .max(1_000_000_000, 'must be at most 1000000000')
     .default(defaultValue);
 
+const PORT_MESSAGE = 'must be a port number from 0 to 65535';
+
+/**
+ * A TCP port: digits only, so an empty `PORT=` is an error rather than port 0 (any free port), and
+ * `0x50` or `1e3` are not read as numbers.
+ */
+const port = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,5}$/, PORT_MESSAGE)
+    .transform(Number)
+    .refine((value) => value <= 65_535, PORT_MESSAGE);
+
+const nonEmpty = () => z.string().trim().min(1, 'must not be empty');
+
+/**
+ * Base64 of 32 bytes, as `openssl rand -base64 32` prints it: 43 characters and one `=`. Checked by
+ * pattern, because Buffer.from(…, 'base64') skips characters outside the alphabet, so a key with a
+ * stray character would otherwise pass as the 32 bytes left around it.
+ */
+const secretKey = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9+/]{43}=?$/, 'must be base64 of 32 random bytes (openssl rand -base64 32)')
+    .optional();
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 const EnvSchema = z.object({
-  DATABASE_PATH: z.string().min(1).default('./data/stablegate.db'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATABASE_PATH: nonEmpty().default('./data/stablegate.db'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
+  PORT: port().default(3000),
   /** The interface the HTTP API listens on; `stablegate dev` defaults it to loopback. */
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: nonEmpty().default('0.0.0.0'),
   /** When set, /metrics is served on this port only, by a second listener, never on PORT. */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  STABLEGATE_CONFIG: z.string().min(1).optional(),
+  METRICS_PORT: port().optional(),
+  METRICS_HOST: nonEmpty().default('127.0.0.1'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional(),
+  STABLEGATE_CONFIG: nonEmpty().optional(),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .transform((text, ctx) => {
@@ -38,21 +68,9 @@ const EnvSchema = z.object({
     .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
     .transform((value) => value === 'true' || value === '1')
     .default(false),
-  STABLEGATE_SECRET_KEY: z
-    .string()
-    .refine(
-      (value) => Buffer.from(value, 'base64').length === 32,
-      'must be base64 of 32 random bytes (openssl rand -base64 32)',
-    )
-    .optional(),
-  STABLEGATE_PREVIOUS_SECRET_KEY: z
-    .string()
-    .refine(
-      (value) => Buffer.from(value, 'base64').length === 32,
-      'must be base64 of 32 random bytes (openssl rand -base64 32)',
-    )
-    .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STABLEGATE_SECRET_KEY: secretKey(),
+  STABLEGATE_PREVIOUS_SECRET_KEY: secretKey(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   // Quotas and rate limits (README, "Quotas and rate limits"): per API key, per merchant, per client IP.
   RATE_LIMIT_WRITES_PER_MINUTE: count(600),
   RATE_LIMIT_WRITES_BURST: count(100),
@@ -144,30 +162,26 @@ function parseSweeperKeys(
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
-/** Validates the environment; every bad value gives one line naming the variable. */
+/**
+ * Validates the environment and the chains file. Every bad value gives one line naming the
+ * variable (or the file's field), all of them at once, as the README's configuration table says.
+ */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: { chains?: ChainConfig[] } = {},
 ): ConfigResult {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    };
-  }
-  const values = parsed.data;
   const sweeperKeys = parseSweeperKeys(env);
-  if (!sweeperKeys.ok) return sweeperKeys;
-  let chains: ChainConfig[] = overrides.chains ?? [];
-  if (!overrides.chains) {
-    if (!values.STABLEGATE_CONFIG) {
-      return { ok: false, errors: ['STABLEGATE_CONFIG: required (path of the chains JSON file)'] };
-    }
-    const file = readChainsFile(values.STABLEGATE_CONFIG);
-    if (!file.ok) return file;
-    chains = file.chains;
-  }
+  const chains = overrides.chains ? { ok: true as const, chains: overrides.chains } : chainsFromEnv(env);
+  const errors = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+    ...(sweeperKeys.ok ? [] : sweeperKeys.errors),
+    ...(chains.ok ? [] : chains.errors),
+  ];
+  if (!parsed.success || !sweeperKeys.ok || !chains.ok) return { ok: false, errors };
+  const values = parsed.data;
   const port = values.PORT;
   return {
     ok: true,
@@ -179,7 +193,7 @@ export function loadConfig(
       metrics:
         values.METRICS_PORT === undefined ? null : { port: values.METRICS_PORT, host: values.METRICS_HOST },
       publicUrl: (values.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-      chains,
+      chains: chains.chains,
       webhookRetryScheduleS: values.WEBHOOK_RETRY_SCHEDULE ?? [...DEFAULT_RETRY_SCHEDULE_S],
       allowPrivateWebhookUrls: values.ALLOW_PRIVATE_WEBHOOK_URLS,
       logLevel: values.LOG_LEVEL,
@@ -190,6 +204,18 @@ export function loadConfig(
       sweeperPrivateKey: sweeperKeys.keys,
     },
   };
+}
+
+/** The chains file STABLEGATE_CONFIG names; an empty value is EnvSchema's error, not a second one. */
+function chainsFromEnv(
+  env: Record<string, string | undefined>,
+): { ok: true; chains: ChainConfig[] } | { ok: false; errors: string[] } {
+  const path = EnvSchema.shape.STABLEGATE_CONFIG.safeParse(env.STABLEGATE_CONFIG);
+  if (!path.success) return { ok: false, errors: [] };
+  if (path.data === undefined) {
+    return { ok: false, errors: ['STABLEGATE_CONFIG: required (path of the chains JSON file)'] };
+  }
+  return readChainsFile(path.data);
 }
 
 function limitsFrom(values: z.infer<typeof EnvSchema>): Limits {

@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TokenRef } from '../../src/domain/invoice.ts';
+import type { TokenRef } from '../domain/invoice.ts';
+import { type Db, openDatabase } from './db.ts';
 import {
   claimAttempt,
   fanOutEvents,
@@ -8,12 +13,17 @@ import {
   listDueDeliveries,
   markEnqueued,
   recordAttempt,
-} from '../../src/store/deliveries.ts';
-import { createInvoice } from '../../src/store/invoices.ts';
-import { createWebhookEndpoint, deleteWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
-import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
+} from './deliveries.ts';
+import { createInvoice } from './invoices.ts';
+import { createMerchant } from './merchants.ts';
+import { createSecretBox } from './secret-box.ts';
+import { createWebhookEndpoint, deleteWebhookEndpoint } from './webhook-endpoints.ts';
 
-let ctx: TestContext;
+const USDC: TokenRef = { symbol: 'USDC', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', decimals: 6 };
+const secrets = createSecretBox(randomBytes(32));
+
+let dir: string;
+let db: Db;
 let merchantId: string;
 const t0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -21,27 +31,32 @@ const SCHEDULE = [0, 10, 60];
 const noJitter = () => 0.5;
 
 beforeEach(() => {
-  ctx = createTestContext();
-  merchantId = addMerchant(ctx).merchant.id;
+  dir = mkdtempSync(join(tmpdir(), 'stablegate-deliveries-'));
+  db = openDatabase(join(dir, 'stablegate.db'));
+  // A forwarder merchant: deliveries do not depend on how deposit addresses are made.
+  merchantId = createMerchant(db, { name: 'Shop', payout: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' })
+    .merchant.id;
 });
-afterEach(() => ctx.close());
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function setup(): { deliveryId: string; endpointId: string; eventId: string } {
-  const { endpoint } = createWebhookEndpoint(ctx.db, {
+  const { endpoint } = createWebhookEndpoint(db, {
     merchantId,
     url: 'https://shop.example/hook',
     events: null,
     now: t0,
-    secrets: ctx.secrets,
+    secrets,
   });
-  const token = TEST_CHAIN.tokens[0] as TokenRef;
   const { invoice } = createInvoice(
-    ctx.db,
-    { merchantId, chainId: 31337, token, amount: 1n, expiresInSeconds: 60 },
-    { publicUrl: ctx.config.publicUrl, now: t0 },
+    db,
+    { merchantId, chainId: 31337, token: USDC, amount: 1n, expiresInSeconds: 60 },
+    { publicUrl: 'http://localhost:3000', now: t0 },
   );
-  expect(fanOutEvents(ctx.db, t0, 10)).toEqual({ events: 1, deliveries: 1 });
-  const row = ctx.db
+  expect(fanOutEvents(db, t0, 10)).toEqual({ events: 1, deliveries: 1 });
+  const row = db
     .prepare(
       'SELECT d.id, d.event_id FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.invoice_id = ?',
     )
@@ -52,7 +67,7 @@ function setup(): { deliveryId: string; endpointId: string; eventId: string } {
 const failure = { kind: 'retry', status: 500, durationMs: 5, error: 'receiver answered status 500' } as const;
 
 function claim(deliveryId: string, scheduleVersion: number, now: Date) {
-  const claimed = claimAttempt(ctx.db, { deliveryId, scheduleVersion, now, leaseMs: 45_000 });
+  const claimed = claimAttempt(db, { deliveryId, scheduleVersion, now, leaseMs: 45_000 });
   if (claimed.kind !== 'claimed') throw new Error(`expected a claim, got ${claimed.kind}`);
   return claimed.target;
 }
@@ -62,11 +77,11 @@ describe('delivery store', () => {
     const { deliveryId } = setup();
     const target = claim(deliveryId, 0, t0);
     expect(target.scheduleVersion).toBe(1);
-    expect(claimAttempt(ctx.db, { deliveryId, scheduleVersion: 0, now: t0, leaseMs: 1 })).toEqual({
+    expect(claimAttempt(db, { deliveryId, scheduleVersion: 0, now: t0, leaseMs: 1 })).toEqual({
       kind: 'stale',
     });
     expect(
-      recordAttempt(ctx.db, {
+      recordAttempt(db, {
         deliveryId,
         scheduleVersion: 0,
         outcome: failure,
@@ -74,7 +89,7 @@ describe('delivery store', () => {
         schedule: SCHEDULE,
       }),
     ).toEqual({ recorded: false });
-    const recorded = recordAttempt(ctx.db, {
+    const recorded = recordAttempt(db, {
       deliveryId,
       scheduleVersion: 1,
       outcome: failure,
@@ -85,7 +100,7 @@ describe('delivery store', () => {
     expect(recorded).toEqual({ recorded: true, status: 'pending', attempts: 1, nextAttemptAt: at(10_005) });
     // The same outcome delivered twice (a retried job) is recorded once.
     expect(
-      recordAttempt(ctx.db, {
+      recordAttempt(db, {
         deliveryId,
         scheduleVersion: 1,
         outcome: failure,
@@ -93,7 +108,7 @@ describe('delivery store', () => {
         schedule: SCHEDULE,
       }),
     ).toEqual({ recorded: false });
-    expect(listDeliveries(ctx.db, merchantId, setupEventId(deliveryId))[0]?.attemptsLog).toEqual([
+    expect(listDeliveries(db, merchantId, setupEventId(deliveryId))[0]?.attemptsLog).toEqual([
       { attemptedAt: t0, responseStatus: 500, durationMs: 5, error: 'receiver answered status 500' },
     ]);
   });
@@ -104,7 +119,7 @@ describe('delivery store', () => {
     let now = t0;
     for (const expected of ['pending', 'pending', 'failed'] as const) {
       const target = claim(deliveryId, version, now);
-      const recorded = recordAttempt(ctx.db, {
+      const recorded = recordAttempt(db, {
         deliveryId,
         scheduleVersion: target.scheduleVersion,
         outcome: failure,
@@ -116,40 +131,39 @@ describe('delivery store', () => {
       version = target.scheduleVersion + 1;
       now = recorded.nextAttemptAt ?? now;
     }
-    expect(listDueDeliveries(ctx.db, at(10 * 86_400_000), 10)).toEqual([]);
+    expect(listDueDeliveries(db, at(10 * 86_400_000), 10)).toEqual([]);
   });
 
   it('makes an attempt whose process died due again when its lease ends', () => {
     const { deliveryId } = setup();
-    expect(listDueDeliveries(ctx.db, t0, 10, { notEnqueuedOnly: true })).toEqual([
+    expect(listDueDeliveries(db, t0, 10, { notEnqueuedOnly: true })).toEqual([
       { id: deliveryId, scheduleVersion: 0, nextAttemptAt: t0 },
     ]);
-    markEnqueued(ctx.db, [{ id: deliveryId, scheduleVersion: 0 }]);
-    expect(listDueDeliveries(ctx.db, t0, 10, { notEnqueuedOnly: true })).toEqual([]);
+    markEnqueued(db, [{ id: deliveryId, scheduleVersion: 0 }]);
+    expect(listDueDeliveries(db, t0, 10, { notEnqueuedOnly: true })).toEqual([]);
 
     claim(deliveryId, 0, t0); // ...and the process dies before recording anything.
     // The claimed version counts as enqueued (its job is running) until the relay forgets.
-    expect(listDueDeliveries(ctx.db, at(60_000), 10, { notEnqueuedOnly: true })).toEqual([]);
-    expect(forgetEnqueued(ctx.db)).toBe(1);
-    expect(listDueDeliveries(ctx.db, at(44_999), 10, { notEnqueuedOnly: true })).toEqual([]);
-    expect(listDueDeliveries(ctx.db, at(45_000), 10, { notEnqueuedOnly: true })).toEqual([
+    expect(listDueDeliveries(db, at(60_000), 10, { notEnqueuedOnly: true })).toEqual([]);
+    expect(forgetEnqueued(db)).toBe(1);
+    expect(listDueDeliveries(db, at(44_999), 10, { notEnqueuedOnly: true })).toEqual([]);
+    expect(listDueDeliveries(db, at(45_000), 10, { notEnqueuedOnly: true })).toEqual([
       { id: deliveryId, scheduleVersion: 1, nextAttemptAt: at(45_000) },
     ]);
   });
 
   it('drops a pending delivery without an attempt when its endpoint was deleted', () => {
     const { deliveryId, endpointId } = setup();
-    deleteWebhookEndpoint(ctx.db, merchantId, endpointId, t0);
-    expect(claimAttempt(ctx.db, { deliveryId, scheduleVersion: 0, now: t0, leaseMs: 1 })).toEqual({
+    deleteWebhookEndpoint(db, merchantId, endpointId, t0);
+    expect(claimAttempt(db, { deliveryId, scheduleVersion: 0, now: t0, leaseMs: 1 })).toEqual({
       kind: 'abandoned',
       endpointStatus: 'deleted',
     });
-    expect(listDueDeliveries(ctx.db, at(1_000), 10)).toEqual([]);
+    expect(listDueDeliveries(db, at(1_000), 10)).toEqual([]);
   });
 });
 
 function setupEventId(deliveryId: string): string {
-  return (
-    ctx.db.prepare('SELECT event_id FROM deliveries WHERE id = ?').get(deliveryId) as { event_id: string }
-  ).event_id;
+  return (db.prepare('SELECT event_id FROM deliveries WHERE id = ?').get(deliveryId) as { event_id: string })
+    .event_id;
 }
