@@ -36,14 +36,25 @@ describe('shutdown', () => {
     expect(events).toEqual(['watcher a stopping', 'watcher b stopped']);
     for (const resolve of release) resolve();
     await stopping;
-    expect(events).toEqual(['watcher a stopping', 'watcher b stopped', 'watcher a stopped', 'workers closed']);
+    expect(events).toEqual([
+      'watcher a stopping',
+      'watcher b stopped',
+      'watcher a stopped',
+      'workers closed',
+    ]);
   });
 
   it('runs every later phase when a closer fails, then rethrows the first failure', async () => {
     const closed: string[] = [];
     const stopping = shutdown(
-      { workers: [() => Promise.reject(new Error('worker close failed'))], database: [() => closed.push('db')] },
-      { redis: [() => closed.push('redis')], watchers: [() => Promise.reject(new Error('watcher stop failed'))] },
+      {
+        workers: [() => Promise.reject(new Error('worker close failed'))],
+        database: [() => closed.push('db')],
+      },
+      {
+        redis: [() => closed.push('redis')],
+        watchers: [() => Promise.reject(new Error('watcher stop failed'))],
+      },
     );
     await expect(stopping).rejects.toThrow('watcher stop failed');
     expect(closed).toEqual(['redis', 'db']);

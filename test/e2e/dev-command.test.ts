@@ -16,11 +16,11 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { anvil as anvilChain } from 'viem/chains';
 import { afterEach, describe, expect, test } from 'vitest';
+import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.ts';
 import { type DevnetFile, readDevnetFile } from '../../src/devnet/devnet-file.ts';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { type Anvil, startAnvil } from '../../src/devnet/start-anvil.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../notify/webhook-receiver.ts';
 import { type CliProcess, childEnv, spawnCli, waitForProcess } from './cli-process.ts';
 
 /** Starting anvil, redis-server and a deployment, or loading them again, takes a few seconds. */

@@ -1,11 +1,32 @@
 import { afterEach } from 'vitest';
+import { type Reply, startWebhookReceiver, type WebhookReceiver } from '../../../harness/webhook-receiver.ts';
 import type { ChainConfig } from '../../../src/config/chains.ts';
 import { type RedisServer, startRedisServer } from '../../../src/devnet/start-redis-server.ts';
 import { type CliProcess, startCli, stopGently } from './cli-process.ts';
 import { createDeployment, type Deployment } from './deployment.ts';
-import { type SinkBehaviour, startWebhookSink, type WebhookSink } from './webhook-sink.ts';
 
 type Deployed = { redis: RedisServer; deployment: Deployment };
+
+/** How the sink treats the n-th request (0-based) carrying one webhook-id: answer after a delay, or hold it open. */
+export type SinkBehaviour = (webhookId: string, nthForId: number) => { delayMs: number } | 'hang';
+
+/**
+ * The harness's webhook receiver as a merchant's endpoint that can be slow or hang, so a crash can
+ * land mid-delivery: every path answered `200 ok` after the behaviour's delay, connections kept
+ * alive 1 s. It verifies each signature once the test gives it the endpoint's secret.
+ */
+export function startWebhookSink(
+  behaviour: SinkBehaviour = () => ({ delayMs: 0 }),
+): Promise<WebhookReceiver> {
+  const ok: Reply = { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+  return startWebhookReceiver({
+    keepAliveTimeoutMs: 1_000,
+    reply: (request, _nthForPath, nthForId) => {
+      const reply = behaviour(request.webhookId, nthForId);
+      return reply === 'hang' ? reply : { ...ok, delayMs: reply.delayMs };
+    },
+  });
+}
 
 /**
  * What a test that runs the CLI processes needs started, and stopped again after it whatever the
@@ -17,7 +38,7 @@ export type ProcessHarness = {
   deploy(options: {
     chain: ChainConfig;
     sinkBehaviour?: SinkBehaviour;
-  }): Promise<Deployed & { sink: WebhookSink }>;
+  }): Promise<Deployed & { sink: WebhookReceiver }>;
   /** A redis-server and a deployment with no webhook endpoint registered. */
   deployWithoutWebhooks(options: { chain: ChainConfig }): Promise<Deployed>;
   /** `startCli`, and the process is stopped gently after the test if it still runs. */
@@ -34,7 +55,7 @@ export type ProcessHarness = {
 export function withProcessHarness(options: { stopGraceMs?: number } = {}): ProcessHarness {
   // Each is set as soon as it exists, so a setup that fails halfway is still torn down.
   let redis: RedisServer | undefined;
-  let sink: WebhookSink | undefined;
+  let sink: WebhookReceiver | undefined;
   let deployment: Deployment | undefined;
   const processes: CliProcess[] = [];
 
@@ -62,7 +83,7 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
       redis = startedRedis;
       const startedSink = await startWebhookSink(sinkBehaviour);
       sink = startedSink;
-      const created = createDeployment({ chain, redisUrl: startedRedis.url, webhookUrl: startedSink.url });
+      const created = createDeployment({ chain, redisUrl: startedRedis.url, webhookUrl: startedSink.url() });
       deployment = created;
       startedSink.setSecret(created.secret as string);
       return { redis: startedRedis, sink: startedSink, deployment: created };
