@@ -2,7 +2,7 @@ import { afterEach } from 'vitest';
 import { type Reply, startWebhookReceiver, type WebhookReceiver } from '../../../harness/webhook-receiver.ts';
 import type { ChainConfig } from '../../../src/config/chains.ts';
 import { type RedisServer, startRedisServer } from '../../../src/devnet/start-redis-server.ts';
-import { type CliProcess, startCli, stopGently } from './cli-process.ts';
+import { type CliProcess, isolatedEnv, spawnCli } from '../../fixtures/cli-process.ts';
 import { createDeployment, type Deployment } from './deployment.ts';
 
 type Deployed = { redis: RedisServer; deployment: Deployment };
@@ -41,16 +41,24 @@ export type ProcessHarness = {
   }): Promise<Deployed & { sink: WebhookReceiver }>;
   /** A redis-server and a deployment with no webhook endpoint registered. */
   deployWithoutWebhooks(options: { chain: ChainConfig }): Promise<Deployed>;
-  /** `startCli`, and the process is stopped gently after the test if it still runs. */
-  startCli(...args: Parameters<typeof startCli>): CliProcess;
+  /**
+   * The CLI (or a TypeScript `script`) with an environment of the essentials and `env` only
+   * (`isolatedEnv`), stopped after the test if it still runs.
+   */
+  startCli(
+    name: string,
+    args: string[],
+    env: Record<string, string>,
+    options?: { script?: string },
+  ): CliProcess;
   /** Stops the redis-server and starts an empty one on the same port, as after losing Redis. */
   restartRedisEmpty(): Promise<RedisServer>;
 };
 
 /**
  * Registers the teardown (processes, then sink, Redis, deployment) as an `afterEach` of the calling
- * file. `stopGraceMs` is how long each process has after SIGTERM before SIGKILL (`stopGently`'s
- * 10 s unless given).
+ * file. `stopGraceMs` is how long each process has after SIGTERM before SIGKILL (10 s unless
+ * given).
  */
 export function withProcessHarness(options: { stopGraceMs?: number } = {}): ProcessHarness {
   // Each is set as soon as it exists, so a setup that fails halfway is still torn down.
@@ -60,7 +68,7 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
   const processes: CliProcess[] = [];
 
   afterEach(async () => {
-    await Promise.all(processes.splice(0).map((process) => stopGently(process, options.stopGraceMs)));
+    await Promise.all(processes.splice(0).map((process) => process.stop(options.stopGraceMs ?? 10_000)));
     // Each is stopped even if another fails to; the first failure is reported after.
     const results = await Promise.allSettled([sink?.close(), redis?.stop()]);
     deployment?.close();
@@ -96,8 +104,8 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
       deployment = created;
       return { redis: startedRedis, deployment: created };
     },
-    startCli(...args) {
-      const process = startCli(...args);
+    startCli(name, args, env, cliOptions = {}) {
+      const process = spawnCli(args, isolatedEnv(env), { name, ...cliOptions });
       processes.push(process);
       return process;
     },
