@@ -1,14 +1,14 @@
 /**
  * The system under test as its own process: the chain watcher and/or the workers (settlement
- * relay and worker, delivery relay, notifier), wired as `stablegate dev` wires them, against the
- * bench's anvil, redis-server and SQLite file. Configured by BENCH_PIPELINE (JSON).
+ * relay and worker, delivery relay, notifier), wired by the product's startGateway (as `stablegate
+ * dev` runs it, without the HTTP listener), against the bench's anvil, redis-server and SQLite
+ * file. Configured by BENCH_PIPELINE (JSON).
  */
 import type { Watcher } from '../../src/chain/watcher.ts';
 import { ChainConfigSchema } from '../../src/config/chains.ts';
 import { loadConfig } from '../../src/config/env.ts';
-import { createChainWatcher } from '../../src/runtime/create-chain-watcher.ts';
 import { createContext } from '../../src/runtime/create-context.ts';
-import { startWorkers, type Workers } from '../../src/runtime/start-workers.ts';
+import { startGateway } from '../../src/runtime/start-gateway.ts';
 import { sendToParent, whenStopRequested } from './spawn-child.ts';
 
 export type PipelineOptions = {
@@ -42,22 +42,17 @@ const loaded = loadConfig(
 if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
 const ctx = createContext(loaded.config, { name: 'bench-pipeline' });
 
-let workers: Workers | null = null;
-let watcher: Watcher | null = null;
-if (options.workers) {
-  workers = await startWorkers(ctx, {
-    redisUrl: options.redisUrl,
-    prefix: options.prefix,
-    ...(options.settleConcurrency ? { settleConcurrency: options.settleConcurrency } : {}),
-  });
-}
+const pipeline = await startGateway(ctx, {
+  redisUrl: options.redisUrl,
+  prefix: options.prefix,
+  http: false,
+  workers: options.workers,
+  watchers: options.watcher && options.stepLog ? 'stepped' : options.watcher,
+  ...(options.settleConcurrency ? { settleConcurrency: options.settleConcurrency } : {}),
+});
 let stepping = true;
-let stepLoop: Promise<void> | null = null;
-if (options.watcher) {
-  watcher = createChainWatcher(ctx, chain, { onTransfers: () => workers?.settlementRelay.wake() });
-  if (options.stepLog) stepLoop = logSteps(watcher);
-  else watcher.start();
-}
+const [stepped] = options.stepLog ? pipeline.watchers : [];
+const stepLoop = stepped ? logSteps(stepped) : null;
 sendToParent({ type: 'ready' });
 
 async function logSteps(w: Watcher): Promise<void> {
@@ -78,8 +73,6 @@ async function logSteps(w: Watcher): Promise<void> {
 await whenStopRequested();
 stepping = false;
 await stepLoop;
-await watcher?.stop();
-await workers?.close();
-ctx.db.close();
+await pipeline.stop({ database: [() => ctx.db.close()] });
 sendToParent({ type: 'stopped' });
 process.exit(0);

@@ -25,7 +25,7 @@ import { addEndpoint, addMerchant, deriveAddresses, insertInvoices } from '../li
 import { spawnTsx } from '../lib/spawn-child.ts';
 import { fmt, type Summary, summarize } from '../lib/stats.ts';
 import { printTable } from '../lib/table.ts';
-import { startVerifyingReceiver, type VerifyingReceiver } from '../lib/webhook-receiver.ts';
+import { startVerifyingReceiver, type VerifyingReceiver } from '../lib/verifying-receiver.ts';
 
 const PIPELINE = new URL('../lib/pipeline-child.ts', import.meta.url).pathname;
 /** Both systems' "row visible" is observed by polling at this interval (an upper bound of ±it). */

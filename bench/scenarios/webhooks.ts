@@ -13,7 +13,7 @@ import { spawnTsx } from '../lib/spawn-child.ts';
 import { fmt, summarize } from '../lib/stats.ts';
 import { type Storage, storages } from '../lib/storage.ts';
 import { printTable } from '../lib/table.ts';
-import { startVerifyingReceiver } from '../lib/webhook-receiver.ts';
+import { startVerifyingReceiver } from '../lib/verifying-receiver.ts';
 
 const PIPELINE = new URL('../lib/pipeline-child.ts', import.meta.url).pathname;
 const CHAIN_ID = 31337;

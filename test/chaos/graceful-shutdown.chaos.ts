@@ -9,8 +9,8 @@ import type { InvoiceRecord } from '../../src/domain/invoice.ts';
 import { QUEUE_NAMES } from '../../src/queue/jobs.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
 import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
+import type { CliProcess } from '../fixtures/cli-process.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
-import { type CliProcess, stopGently } from '../reliability/support/cli-process.ts';
 import { auditOncePaid } from '../reliability/support/delivery-audit.ts';
 import { withProcessHarness } from '../reliability/support/process-harness.ts';
 import { type Outcome, startLoad } from './support/http-load.ts';
@@ -267,7 +267,7 @@ describe('graceful shutdown of `stablegate serve`', () => {
       paidInvoiceIds: invoices.map((invoice) => invoice.id),
       timeoutMs: 120_000,
     });
-    await Promise.all([stopGently(second.watch, 10_000), stopGently(second.work, 10_000)]);
+    await Promise.all([second.watch.stop(10_000), second.work.stop(10_000)]);
 
     console.log(
       `[chaos] graceful shutdown of watch and work: SIGTERM after ${atSignal.payments} of ${count} payments and ` +

@@ -11,7 +11,6 @@ import { LOCK_FILE_NAME } from '../../src/devnet/data-dir-lock.ts';
 import { type DevnetFile, readDevnetFile, writeDevnetFile } from '../../src/devnet/devnet-file.ts';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { forwarderAddress, forwarderSalt } from '../../src/domain/forwarder-address.ts';
-import { TEST_MNEMONIC, testXpub } from '../fixtures/context.ts';
 import {
   type CliProcess,
   type CliResult,
@@ -19,7 +18,8 @@ import {
   runCliResult,
   spawnCli,
   waitForProcess,
-} from './cli-process.ts';
+} from '../fixtures/cli-process.ts';
+import { TEST_MNEMONIC, testXpub } from '../fixtures/context.ts';
 
 /** Starting anvil, redis-server and a deployment takes a few seconds, more on a loaded machine. */
 const START_TIMEOUT_MS = 60_000;
@@ -276,7 +276,7 @@ describe('one stablegate dev process', () => {
       expect(listen.output()).not.toContain('✓ invoice.paid evt_forged');
 
       // Stopped, it deletes the endpoint it registered.
-      listen.signal('SIGTERM');
+      listen.kill('SIGTERM');
       expect(await listen.waitForExit(20_000)).toEqual({ code: 0, signal: null });
       expect(listen.output()).toContain(`webhook endpoint ${endpointId} deleted`);
       const endpoints = await fetch(`${devnet.apiUrl}/v1/webhook-endpoints`, {
@@ -292,7 +292,7 @@ describe('one stablegate dev process', () => {
 
   test('on SIGTERM it exits 0 and removes its lock file', async () => {
     expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(true);
-    dev.signal('SIGTERM');
+    dev.kill('SIGTERM');
     expect(await dev.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
   }, 40_000);

@@ -16,12 +16,12 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { anvil as anvilChain } from 'viem/chains';
 import { afterEach, describe, expect, test } from 'vitest';
+import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.ts';
 import { type DevnetFile, readDevnetFile } from '../../src/devnet/devnet-file.ts';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { type Anvil, startAnvil } from '../../src/devnet/start-anvil.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../notify/webhook-receiver.ts';
-import { type CliProcess, childEnv, spawnCli, waitForProcess } from './cli-process.ts';
+import { type CliProcess, childEnv, spawnCli, waitForProcess } from '../fixtures/cli-process.ts';
 
 /** Starting anvil, redis-server and a deployment, or loading them again, takes a few seconds. */
 const START_TIMEOUT_MS = 45_000;
@@ -87,7 +87,7 @@ async function startDev(dataDir: string, options: { rpcUrl?: string } = {}): Pro
 }
 
 async function stopWithSigterm(cli: CliProcess): Promise<void> {
-  cli.signal('SIGTERM');
+  cli.kill('SIGTERM');
   expect(await cli.waitForExit(EXIT_TIMEOUT_MS)).toEqual({ code: 0, signal: null });
 }
 

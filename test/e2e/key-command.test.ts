@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '../../src/store/api-keys.ts';
 import { openDatabase } from '../../src/store/db.ts';
+import { childEnv, runCli } from '../fixtures/cli-process.ts';
 import { testXpub } from '../fixtures/context.ts';
-import { childEnv, runCli } from './cli-process.ts';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;

@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { writeDevnetFile } from '../../src/devnet/devnet-file.ts';
 import { listSweeps } from '../../src/store/sweeps.ts';
 import { createTestClients, sendToken, withSnapshot } from '../fixtures/chain.ts';
+import { childEnv, runCliResult } from '../fixtures/cli-process.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';
-import { childEnv, runCliResult } from './cli-process.ts';
 
 withSnapshot();
 

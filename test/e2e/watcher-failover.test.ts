@@ -10,8 +10,15 @@ import { getCursor } from '../../src/store/chain-state.ts';
 import { type Db, openDatabase } from '../../src/store/db.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
 import { sendToken, withSnapshot } from '../fixtures/chain.ts';
+import {
+  type CliProcess,
+  childEnv,
+  runCli,
+  spawnCli,
+  tail,
+  waitForProcess,
+} from '../fixtures/cli-process.ts';
 import { testXpub } from '../fixtures/context.ts';
-import { type CliProcess, childEnv, runCli, spawnCli, tail, waitForProcess } from './cli-process.ts';
 
 const chainId = inject('chainId');
 const tokens = inject('tokens');
@@ -162,7 +169,7 @@ describe('stablegate watch with a hot standby', () => {
     expect(logCount(active, ACQUIRED) + logCount(standby, ACQUIRED)).toBe(1);
 
     // The holder dies without releasing the lock; payments keep arriving meanwhile.
-    active.signal('SIGKILL');
+    active.kill('SIGKILL');
     const killedAt = Date.now();
     expect(await active.waitForExit(5_000)).toEqual({ code: null, signal: 'SIGKILL' });
     await invoiceAndPay('USDC', ['3'], 3);
@@ -174,7 +181,7 @@ describe('stablegate watch with a hot standby', () => {
     });
     await expectRecordedOnce('after the takeover');
 
-    standby.signal('SIGTERM');
+    standby.kill('SIGTERM');
     expect(await standby.waitForExit(15_000)).toEqual({ code: 0, signal: null });
   }, 90_000);
 
@@ -208,7 +215,7 @@ describe('stablegate watch with a hot standby', () => {
     // Its lock outlives the last renewal by LEADER_LOCK_TTL_MS; a standby could take it from then on.
     expect(Date.now() - pausedAt).toBeLessThan(LEADER_LOCK_TTL_MS);
 
-    watcher.signal('SIGTERM');
+    watcher.kill('SIGTERM');
     expect(await watcher.waitForExit(15_000)).toEqual({ code: 0, signal: null });
   }, 60_000);
 });

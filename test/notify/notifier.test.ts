@@ -3,6 +3,11 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import {
+  type ReceivedWebhook,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../harness/webhook-receiver.ts';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import type { EventType } from '../../src/domain/events.ts';
@@ -19,12 +24,7 @@ import {
   listWebhookEndpoints,
 } from '../../src/store/webhook-endpoints.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
-import {
-  eventually,
-  type ReceivedWebhook,
-  startWebhookReceiver,
-  type WebhookReceiver,
-} from './webhook-receiver.ts';
+import { eventually } from './eventually.ts';
 
 const redisUrl = inject('redisUrl');
 

@@ -3,6 +3,11 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import {
+  type ReceivedWebhook,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../harness/webhook-receiver.ts';
 import { WEBHOOK_SECRET_OVERLAP_MS } from '../../src/domain/webhook-secret.ts';
 import { createDeliveryRelay, type DeliveryRelay } from '../../src/notify/delivery-relay.ts';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.ts';
@@ -10,12 +15,7 @@ import { createProducerConnection, createWorkerConnection } from '../../src/queu
 import { type DeliverJob, QUEUE_NAMES } from '../../src/queue/jobs.ts';
 import { createApi } from '../../src/runtime/create-api.ts';
 import { addMerchant, createManualClock, createTestContext, type TestContext } from '../fixtures/context.ts';
-import {
-  eventually,
-  type ReceivedWebhook,
-  startWebhookReceiver,
-  type WebhookReceiver,
-} from './webhook-receiver.ts';
+import { eventually } from './eventually.ts';
 
 /**
  * Rolling a webhook secret end to end: the API rolls it, the real notifier signs and sends to a

@@ -3,6 +3,7 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Hash } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { WebhookReceiver } from '../../harness/webhook-receiver.ts';
 import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { createDeliveryRelay } from '../../src/notify/delivery-relay.ts';
@@ -13,12 +14,12 @@ import { commitScan } from '../../src/store/chain-state.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
 import { createWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
-import { startWebhookSink, type WebhookSink } from './support/webhook-sink.ts';
+import { startWebhookSink } from './support/process-harness.ts';
 
 let redis: RedisServer | undefined;
 let ctx: TestContext | undefined;
 let workers: Workers | undefined;
-let sink: WebhookSink | undefined;
+let sink: WebhookReceiver | undefined;
 
 afterEach(async () => {
   await workers?.close();
@@ -146,7 +147,7 @@ describe('a job that failed for good', () => {
     const { merchant } = addMerchant(current);
     createWebhookEndpoint(current.db, {
       merchantId: merchant.id,
-      url: currentSink.url,
+      url: currentSink.url(),
       events: null,
       now: current.clock.now(),
       secrets: current.secrets,

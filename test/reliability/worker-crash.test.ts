@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { killHard } from '../fixtures/cli-process.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
-import { killHard, stopGently } from './support/cli-process.ts';
 import { auditDeliveries } from './support/delivery-audit.ts';
 import type { Deployment } from './support/deployment.ts';
 import { withProcessHarness } from './support/process-harness.ts';
@@ -55,7 +55,7 @@ describe('`stablegate work` killed with SIGKILL mid-delivery', () => {
     expect(audit.forged).toEqual([]);
     expect(new Set(received.map((request) => request.webhookId)).size).toBe(EVENTS);
 
-    await stopGently(second);
+    await second.stop(10_000);
     expect(await second.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -16,6 +16,7 @@ import {
 } from '../../devnet/start-redis-server.ts';
 import type { AppContext } from '../../runtime/context.ts';
 import { createContext } from '../../runtime/create-context.ts';
+import { type ShutdownPlan, shutdown } from '../../runtime/shutdown.ts';
 import { type Gateway, startGateway } from '../../runtime/start-gateway.ts';
 import { createMerchant, findMerchantByApiKey, getMerchant } from '../../store/merchants.ts';
 import { CliError } from '../cli-error.ts';
@@ -158,9 +159,8 @@ export async function devCommand(args: string[]): Promise<number> {
   } catch (error) {
     // A failed start (port taken, a deployment that reverts) must not leave anvil and redis-server
     // running behind an error message, nor hang on a client a half-started part left open.
-    await gateway?.stop();
-    await redis?.stop();
-    ctx?.db.close();
+    const owned = devOwned(redis, ctx);
+    await (gateway ? gateway.stop(owned) : shutdown(owned));
     await anvil?.stop();
     setTimeout(() => process.exit(1), FAILED_START_EXIT_MS).unref();
     if (error instanceof AnvilNotInstalledError) throw new CliError(error.message);
@@ -175,13 +175,19 @@ export async function devCommand(args: string[]): Promise<number> {
     process.exit(1);
   }, 25_000);
   forceExit.unref();
-  await gateway.stop();
-  await redis?.stop();
-  ctx.db.close();
+  await gateway.stop(devOwned(redis, ctx));
   await anvil?.stop();
   ctx.logger.info('stopped');
   // Everything that holds state is closed above. A client its owner leaves open (the watcher's
   // newHeads WebSocket keeps viem's 30 s keep-alive interval after unwatching) would hold the event
   // loop, and a stopped devnet must not hang until the 25 s guard exits 1: exit now.
   process.exit(0);
+}
+
+/**
+ * What dev owns beside the gateway, in the gateway's shutdown phases: its redis-server after the
+ * workers, the database last. Anvil is stopped after all of it: the watchers read from it until then.
+ */
+function devOwned(redis: RedisServer | null, ctx: AppContext | undefined): ShutdownPlan {
+  return { redis: [() => redis?.stop()], database: [() => ctx?.db.close()] };
 }

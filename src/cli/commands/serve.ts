@@ -1,6 +1,7 @@
 import { createApi } from '../../runtime/create-api.ts';
 import { createContext } from '../../runtime/create-context.ts';
 import { createReadiness } from '../../runtime/readiness.ts';
+import { shutdown } from '../../runtime/shutdown.ts';
 import { startHttpServer } from '../../runtime/start-http-server.ts';
 import { startMetricsServer } from '../../runtime/start-metrics-server.ts';
 import { loadConfigOrExit } from '../load-config.ts';
@@ -28,9 +29,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     'API listening',
   );
   await onShutdownSignal(ctx.logger);
-  await Promise.all([server.close(), metricsServer?.close()]);
-  await readiness.close();
-  ctx.db.close();
+  await shutdown({
+    http: [() => server.close(), () => metricsServer?.close()],
+    redis: [() => readiness.close()],
+    database: [() => ctx.db.close()],
+  });
   ctx.logger.info('API stopped');
   return 0;
 }

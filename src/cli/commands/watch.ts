@@ -3,6 +3,7 @@ import { createWorkerConnection } from '../../queue/connections.ts';
 import { createChainWatcher } from '../../runtime/create-chain-watcher.ts';
 import { createContext } from '../../runtime/create-context.ts';
 import { createLeaderLock } from '../../runtime/leader-lock.ts';
+import { shutdown } from '../../runtime/shutdown.ts';
 import { startMetricsServer } from '../../runtime/start-metrics-server.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
@@ -71,18 +72,24 @@ export async function watchCommand(args: string[]): Promise<number> {
     'watcher started (standby until it holds the lock)',
   );
   await onShutdownSignal(ctx.logger);
-  await metricsServer?.close();
   // No new watcher from here on; the running one stops (its cursor is saved with every commit)
   // while the lock is still ours, and only then is the lock released for a standby to take.
   shuttingDown = true;
-  await Promise.all([(watcher as Watcher | null)?.stop(), stoppingLost]);
-  await lock.stop();
-  // quit() waits for Redis to answer: a Redis that is down or hung must not keep the process alive.
-  await Promise.race([
-    redis.quit().catch(() => undefined),
-    new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref()),
-  ]);
-  redis.disconnect();
-  ctx.db.close();
+  await shutdown({
+    http: [() => metricsServer?.close()],
+    watchers: [() => watcher?.stop(), () => stoppingLost],
+    redis: [
+      async () => {
+        await lock.stop();
+        // quit() waits for Redis to answer: a Redis that is down or hung must not keep the process alive.
+        await Promise.race([
+          redis.quit().catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref()),
+        ]);
+        redis.disconnect();
+      },
+    ],
+    database: [() => ctx.db.close()],
+  });
   return 0;
 }

@@ -1,4 +1,5 @@
 import { createContext } from '../../runtime/create-context.ts';
+import { shutdown } from '../../runtime/shutdown.ts';
 import { startMetricsServer } from '../../runtime/start-metrics-server.ts';
 import { startWorkers } from '../../runtime/start-workers.ts';
 import { CliError } from '../cli-error.ts';
@@ -21,9 +22,11 @@ export async function workCommand(args: string[]): Promise<number> {
   const metricsServer = config.metrics ? await startMetricsServer(ctx.metrics, config.metrics) : null;
   ctx.logger.info({ metricsPort: metricsServer?.port }, 'workers started');
   await onShutdownSignal(ctx.logger);
-  await metricsServer?.close();
-  await workers.close();
-  ctx.db.close();
+  await shutdown({
+    http: [() => metricsServer?.close()],
+    workers: [() => workers.close()],
+    database: [() => ctx.db.close()],
+  });
   ctx.logger.info('workers stopped');
   return 0;
 }

@@ -1,25 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { Address } from 'viem';
 import { inject } from 'vitest';
+import type { WebhookReceiver } from '../../../harness/webhook-receiver.ts';
 import type { Watcher } from '../../../src/chain/watcher.ts';
 import type { ChainConfig } from '../../../src/config/chains.ts';
 import { type RedisServer, startRedisServer } from '../../../src/devnet/start-redis-server.ts';
 import type { InvoiceRecord } from '../../../src/domain/invoice.ts';
-import { createChainWatcher } from '../../../src/runtime/create-chain-watcher.ts';
-import { startWorkers, type Workers } from '../../../src/runtime/start-workers.ts';
+import { startGateway } from '../../../src/runtime/start-gateway.ts';
+import type { Workers } from '../../../src/runtime/start-workers.ts';
 import { createInvoice } from '../../../src/store/invoices.ts';
 import { createWebhookEndpoint } from '../../../src/store/webhook-endpoints.ts';
 import { addMerchant, createTestContext, type TestContext } from '../../fixtures/context.ts';
-import { startWebhookSink, type WebhookSink } from '../../reliability/support/webhook-sink.ts';
+import { startWebhookSink } from '../../reliability/support/process-harness.ts';
 
 /** CHAOS_SCALE (default 1) shrinks counts and durations for a quicker run. */
 export const CHAOS_SCALE = Math.max(0.01, Number(process.env.CHAOS_SCALE ?? '1') || 1);
 export const scaled = (full: number, minimum = 1) => Math.max(minimum, Math.round(full * CHAOS_SCALE));
 
 /**
- * The whole pipeline in this process (watcher, relays, settlement, notifier) on the run's anvil,
- * reached through `rpcUrl` (a fault proxy, or anvil itself), with a private redis-server and a
- * webhook sink that verifies signatures. In-process so the test reads metrics and logs directly.
+ * The whole pipeline in this process (watcher, relays, settlement, notifier), wired by the
+ * product's startGateway without its HTTP listener, on the run's anvil reached through `rpcUrl`
+ * (a fault proxy, or anvil itself), with a private redis-server and a webhook sink that verifies
+ * signatures. In-process so the test reads metrics and logs directly.
  */
 export type Pipeline = {
   ctx: TestContext;
@@ -27,7 +29,7 @@ export type Pipeline = {
   watcher: Watcher;
   workers: Workers;
   redis: RedisServer;
-  sink: WebhookSink;
+  sink: WebhookReceiver;
   createInvoice(amount: bigint): InvoiceRecord;
   /** Current value of a counter or gauge of the context's registry, summed over labels. */
   metric(name: string): Promise<number>;
@@ -49,15 +51,20 @@ export async function startPipeline(options: { rpcUrl?: string; confirmations: n
   const sink = await startWebhookSink();
   const { secret } = createWebhookEndpoint(ctx.db, {
     merchantId: merchant.id,
-    url: sink.url,
+    url: sink.url(),
     events: null,
     now: new Date(),
     secrets: ctx.secrets,
   });
   sink.setSecret(secret);
-  const workers = await startWorkers(ctx, { redisUrl: redis.url, prefix: `chaos-${randomUUID()}` });
-  const watcher = createChainWatcher(ctx, chain, { onTransfers: () => workers.settlementRelay.wake() });
-  watcher.start();
+  const pipeline = await startGateway(ctx, {
+    redisUrl: redis.url,
+    prefix: `chaos-${randomUUID()}`,
+    http: false,
+  });
+  const [watcher] = pipeline.watchers;
+  if (!watcher) throw new Error('no watcher: the context has no chain');
+  const { workers } = pipeline;
   const token = chain.tokens.find((candidate) => candidate.symbol === 'USDC');
   if (!token) throw new Error('no USDC deployed');
   return {
@@ -81,8 +88,7 @@ export async function startPipeline(options: { rpcUrl?: string; confirmations: n
       return values.reduce((sum, value) => sum + value.value, 0);
     },
     async stop() {
-      await watcher.stop();
-      await workers.close();
+      await pipeline.stop();
       await sink.close();
       await redis.stop();
       ctx.close();

@@ -1,6 +1,6 @@
+import type { ReceivedWebhook } from '../../../harness/webhook-receiver.ts';
 import { waitUntil } from '../../../src/devnet/wait-until.ts';
 import type { Db } from '../../../src/store/db.ts';
-import type { SunkWebhook } from './webhook-sink.ts';
 
 export type DeliveryAudit = {
   /** Events in the outbox (SQLite), all types. */
@@ -26,7 +26,7 @@ export type DeliveryAudit = {
  */
 export function auditDeliveries(
   db: Db,
-  received: SunkWebhook[],
+  received: ReceivedWebhook[],
   options: { paidInvoiceIds?: readonly string[]; requireSignature?: boolean } = {},
 ): DeliveryAudit {
   const events = db.prepare('SELECT id, type, invoice_id, payload FROM events ORDER BY id').all() as {
@@ -89,7 +89,7 @@ export function invoiceStatuses(
  */
 export async function auditOncePaid(
   db: Db,
-  received: () => SunkWebhook[],
+  received: () => ReceivedWebhook[],
   options: { paidInvoiceIds: readonly string[]; timeoutMs: number },
 ): Promise<{ audit: DeliveryAudit; paidInFull: ReturnType<typeof invoiceStatuses> }> {
   const audit = () => auditDeliveries(db, received(), { paidInvoiceIds: options.paidInvoiceIds });

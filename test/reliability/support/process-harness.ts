@@ -1,11 +1,32 @@
 import { afterEach } from 'vitest';
+import { type Reply, startWebhookReceiver, type WebhookReceiver } from '../../../harness/webhook-receiver.ts';
 import type { ChainConfig } from '../../../src/config/chains.ts';
 import { type RedisServer, startRedisServer } from '../../../src/devnet/start-redis-server.ts';
-import { type CliProcess, startCli, stopGently } from './cli-process.ts';
+import { type CliProcess, isolatedEnv, spawnCli } from '../../fixtures/cli-process.ts';
 import { createDeployment, type Deployment } from './deployment.ts';
-import { type SinkBehaviour, startWebhookSink, type WebhookSink } from './webhook-sink.ts';
 
 type Deployed = { redis: RedisServer; deployment: Deployment };
+
+/** How the sink treats the n-th request (0-based) carrying one webhook-id: answer after a delay, or hold it open. */
+export type SinkBehaviour = (webhookId: string, nthForId: number) => { delayMs: number } | 'hang';
+
+/**
+ * The harness's webhook receiver as a merchant's endpoint that can be slow or hang, so a crash can
+ * land mid-delivery: every path answered `200 ok` after the behaviour's delay, connections kept
+ * alive 1 s. It verifies each signature once the test gives it the endpoint's secret.
+ */
+export function startWebhookSink(
+  behaviour: SinkBehaviour = () => ({ delayMs: 0 }),
+): Promise<WebhookReceiver> {
+  const ok: Reply = { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+  return startWebhookReceiver({
+    keepAliveTimeoutMs: 1_000,
+    reply: (request, _nthForPath, nthForId) => {
+      const reply = behaviour(request.webhookId, nthForId);
+      return reply === 'hang' ? reply : { ...ok, delayMs: reply.delayMs };
+    },
+  });
+}
 
 /**
  * What a test that runs the CLI processes needs started, and stopped again after it whatever the
@@ -17,29 +38,37 @@ export type ProcessHarness = {
   deploy(options: {
     chain: ChainConfig;
     sinkBehaviour?: SinkBehaviour;
-  }): Promise<Deployed & { sink: WebhookSink }>;
+  }): Promise<Deployed & { sink: WebhookReceiver }>;
   /** A redis-server and a deployment with no webhook endpoint registered. */
   deployWithoutWebhooks(options: { chain: ChainConfig }): Promise<Deployed>;
-  /** `startCli`, and the process is stopped gently after the test if it still runs. */
-  startCli(...args: Parameters<typeof startCli>): CliProcess;
+  /**
+   * The CLI (or a TypeScript `script`) with an environment of the essentials and `env` only
+   * (`isolatedEnv`), stopped after the test if it still runs.
+   */
+  startCli(
+    name: string,
+    args: string[],
+    env: Record<string, string>,
+    options?: { script?: string },
+  ): CliProcess;
   /** Stops the redis-server and starts an empty one on the same port, as after losing Redis. */
   restartRedisEmpty(): Promise<RedisServer>;
 };
 
 /**
  * Registers the teardown (processes, then sink, Redis, deployment) as an `afterEach` of the calling
- * file. `stopGraceMs` is how long each process has after SIGTERM before SIGKILL (`stopGently`'s
- * 10 s unless given).
+ * file. `stopGraceMs` is how long each process has after SIGTERM before SIGKILL (10 s unless
+ * given).
  */
 export function withProcessHarness(options: { stopGraceMs?: number } = {}): ProcessHarness {
   // Each is set as soon as it exists, so a setup that fails halfway is still torn down.
   let redis: RedisServer | undefined;
-  let sink: WebhookSink | undefined;
+  let sink: WebhookReceiver | undefined;
   let deployment: Deployment | undefined;
   const processes: CliProcess[] = [];
 
   afterEach(async () => {
-    await Promise.all(processes.splice(0).map((process) => stopGently(process, options.stopGraceMs)));
+    await Promise.all(processes.splice(0).map((process) => process.stop(options.stopGraceMs ?? 10_000)));
     // Each is stopped even if another fails to; the first failure is reported after.
     const results = await Promise.allSettled([sink?.close(), redis?.stop()]);
     deployment?.close();
@@ -62,7 +91,7 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
       redis = startedRedis;
       const startedSink = await startWebhookSink(sinkBehaviour);
       sink = startedSink;
-      const created = createDeployment({ chain, redisUrl: startedRedis.url, webhookUrl: startedSink.url });
+      const created = createDeployment({ chain, redisUrl: startedRedis.url, webhookUrl: startedSink.url() });
       deployment = created;
       startedSink.setSecret(created.secret as string);
       return { redis: startedRedis, sink: startedSink, deployment: created };
@@ -75,8 +104,8 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
       deployment = created;
       return { redis: startedRedis, deployment: created };
     },
-    startCli(...args) {
-      const process = startCli(...args);
+    startCli(name, args, env, cliOptions = {}) {
+      const process = spawnCli(args, isolatedEnv(env), { name, ...cliOptions });
       processes.push(process);
       return process;
     },

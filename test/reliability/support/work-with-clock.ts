@@ -6,6 +6,7 @@
 import { loadConfigOrExit } from '../../../src/cli/load-config.ts';
 import { onShutdownSignal } from '../../../src/cli/shutdown-signal.ts';
 import { createContext } from '../../../src/runtime/create-context.ts';
+import { shutdown } from '../../../src/runtime/shutdown.ts';
 import { startWorkers } from '../../../src/runtime/start-workers.ts';
 
 const offsetMs = Number(process.env.CLOCK_OFFSET_MS ?? '0');
@@ -16,6 +17,5 @@ ctx.clock = { now: () => new Date(Date.now() + offsetMs) };
 const workers = await startWorkers(ctx, { redisUrl: config.redisUrl });
 ctx.logger.info({ clockOffsetMs: offsetMs }, 'workers started');
 await onShutdownSignal(ctx.logger);
-await workers.close();
-ctx.db.close();
+await shutdown({ workers: [() => workers.close()], database: [() => ctx.db.close()] });
 ctx.logger.info('workers stopped');
