@@ -83,6 +83,21 @@ module.exports = {
       to: { path: '^bench/' },
     },
     {
+      name: 'harness-for-tests-and-benchmarks',
+      comment:
+        'harness/ (the one webhook receiver) serves test/ and bench/, which may not import each other.',
+      severity: 'error',
+      from: { pathNot: '^(test|bench|harness)/' },
+      to: { path: '^harness/' },
+    },
+    {
+      name: 'harness-imports-nothing-of-ours',
+      comment: 'harness/ stands beside the product: it imports none of src/, test/ or bench/.',
+      severity: 'error',
+      from: { path: '^harness/' },
+      to: { path: '^(src|test|bench|contracts-abi)/' },
+    },
+    {
       name: 'no-circular',
       comment:
         'A cycle (type imports counted) means two modules are one thing, or a type is in the wrong place.',
