@@ -7,7 +7,8 @@ export class ForeignKeyViolationError extends Error {
 
 /**
  * Applies the migrations newer than `PRAGMA user_version`, each in its own immediate transaction
- * together with the version bump, so a crash leaves the schema at a whole version.
+ * together with the version bump, so a crash leaves the schema at a whole version and several
+ * processes starting on one new file apply each migration once.
  *
  * Foreign keys are off while they run, as SQLite's procedure for changing a table's definition
  * requires (https://sqlite.org/lang_altertable.html#otheralter: rebuild, drop, rename), and each
@@ -24,6 +25,9 @@ export function runMigrations(db: Database.Database): { from: number; to: number
       const version = index + 1;
       if (version <= from) continue;
       db.transaction(() => {
+        // Another process (three `merchant create` at once on a new file) may have applied it
+        // between our first read and this write lock: the version is read again under the lock.
+        if ((db.pragma('user_version', { simple: true }) as number) >= version) return;
         if (typeof migration === 'string') db.exec(migration);
         else migration(db);
         const violations = db.pragma('foreign_key_check') as unknown[];
