@@ -1,14 +1,14 @@
 import { type Address, getAddress } from 'viem';
+import { BaseError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Merchant } from '../domain/merchant.ts';
 import { xpubKeyHash } from '../domain/xpub.ts';
 import { authenticateApiKey, generateApiKey, insertApiKey } from './api-keys.ts';
 import { type Db, writeTransaction } from './db.ts';
 
-export class XpubInUseError extends Error {
-  readonly code = 'xpub_in_use';
+export class XpubInUseError extends BaseError {
   constructor() {
-    super('another merchant already uses this xpub: deposit addresses would collide');
+    super('xpub_in_use', 'another merchant already uses this xpub: deposit addresses would collide');
   }
 }
 
