@@ -49,7 +49,7 @@ export function insertEvent(
   return writeEvent(db, input, { invoiceId: input.invoice.id, sweepId: null }, { invoice: input.invoice });
 }
 
-/** A sweep's event (store/sweeps.ts), the merchant's; same outbox, same delivery, same rules. */
+/** A sweep's event (sweep-writes.ts), the merchant's; same outbox, same delivery, same rules. */
 export function insertSweepEvent(
   db: Db,
   input: { merchantId: string; type: SweepEventType; sweep: SweepResource; now: Date },

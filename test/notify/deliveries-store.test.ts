@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenRef } from '../../src/domain/invoice.ts';
+import { claimAttempt, recordAttempt } from '../../src/store/delivery-attempts.ts';
 import {
-  claimAttempt,
   fanOutEvents,
   forgetEnqueued,
-  listDeliveries,
   listDueDeliveries,
   markEnqueued,
-  recordAttempt,
-} from '../../src/store/deliveries.ts';
+} from '../../src/store/delivery-outbox.ts';
+import { listDeliveries } from '../../src/store/delivery-reads.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
 import { createWebhookEndpoint, deleteWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';

@@ -9,7 +9,7 @@ import { formatAmount } from '../../domain/money.ts';
 import { tokenLookup, toSweepResource } from '../../domain/sweep.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { openDatabase } from '../../store/db.ts';
-import { listSweeps } from '../../store/sweeps.ts';
+import { listSweeps } from '../../store/sweep-reads.ts';
 import { createSweepClient } from '../../sweep/create-sweep-client.ts';
 import { createUnsignedSweeps } from '../../sweep/create-unsigned-sweeps.ts';
 import type { FollowDeps } from '../../sweep/follow-sweeps.ts';
