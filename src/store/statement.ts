@@ -44,6 +44,7 @@ export function statement<Row = unknown, Params extends unknown[] = unknown[]>(
     compiled = db.prepare(sql);
     rows.set(sql, compiled);
   }
+  // The one place a row type is taken on trust: SQLite's columns are known to the caller's SQL only.
   return compiled as Database.Statement<Params, Row>;
 }
 
