@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import type { GroupCommit } from '../store/group-commit.ts';
 import type { SecretBox } from '../store/secret-box.ts';
-import type { OpenSweep } from '../store/sweeps.ts';
+import type { OpenSweep } from '../store/sweep-rows.ts';
 import type { ApiApp } from './api-env.ts';
 import type { ReadinessCheck } from './routes/health.ts';
 

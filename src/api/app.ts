@@ -3,10 +3,10 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
-import { BaseError, type FieldError } from '../domain/errors.ts';
-import { problemResponse } from '../http/problem.ts';
+import { BaseError, DatabaseBusyError, type FieldError, StorageFullError } from '../domain/errors.ts';
+import { problemResponse, STATUS_BY_CODE } from '../http/problem.ts';
 import type { Logger } from '../observability/logger.ts';
-import { isDatabaseBusy } from '../store/db.ts';
+import { toStoreError } from '../store/to-store-error.ts';
 import type { ApiDeps, ApiOptions } from './api-deps.ts';
 import type { ApiApp, ApiEnv } from './api-env.ts';
 import { requireApiKey } from './auth.ts';
@@ -118,8 +118,24 @@ export function createApp(deps: ApiDeps, options: ApiOptions): ApiApp {
   return app;
 }
 
-function handleError(logger: Logger, error: unknown, c: Context): Response {
-  if (error instanceof BaseError) return problemResponse(c, error.code, error.message, error.errors);
+/**
+ * Every error by its class. SQLite's own errors are typed by the store: its writes throw them
+ * typed, and toStoreError types what a read let through. A class whose code maps to 500 is a bug or
+ * a server-side misconfiguration (e.g. a secret the key cannot open): its detail goes to the log,
+ * the client gets internal_error.
+ */
+function handleError(logger: Logger, thrown: unknown, c: Context): Response {
+  const error = toStoreError(thrown);
+  if (error instanceof StorageFullError) {
+    logger.error({ route: c.req.routePath }, 'database or disk is full');
+    return problemResponse(c, error.code, error.message);
+  }
+  if (error instanceof DatabaseBusyError) {
+    logger.warn({ route: c.req.routePath }, 'database busy');
+    return problemResponse(c, error.code, error.message);
+  }
+  if (error instanceof BaseError && STATUS_BY_CODE[error.code] !== 500)
+    return problemResponse(c, error.code, error.message, error.errors);
   if (error instanceof HTTPException) {
     if (error.status === 415) {
       return problemResponse(c, 'unsupported_media_type', 'Send the body as application/json.');
@@ -127,18 +143,6 @@ function handleError(logger: Logger, error: unknown, c: Context): Response {
     if (error.status === 413) return problemResponse(c, 'payload_too_large', error.message);
     if (error.status === 400)
       return problemResponse(c, 'malformed_json', 'The request body is not valid JSON.');
-  }
-  if ((error as { code?: unknown } | null)?.code === 'SQLITE_FULL') {
-    logger.error({ route: c.req.routePath }, 'database or disk is full');
-    return problemResponse(
-      c,
-      'storage_full',
-      'The server is out of storage; nothing was written. Try again later.',
-    );
-  }
-  if (isDatabaseBusy(error)) {
-    logger.warn({ route: c.req.routePath }, 'database busy');
-    return problemResponse(c, 'database_busy', 'The database is busy; try again shortly.');
   }
   logger.error({ err: error, method: c.req.method, route: c.req.routePath }, 'unhandled error');
   return problemResponse(c, 'internal_error', 'An unexpected error occurred; it has been logged.');

@@ -33,7 +33,15 @@ export type ErrorCode =
   | 'database_busy'
   | 'storage_full'
   | 'chain_unavailable'
-  | 'internal_error';
+  | 'internal_error'
+  // Failures that never reach an API client as themselves (the CLI, the workers, migrations):
+  | 'xpub_in_use'
+  | 'address_already_sweeping'
+  | 'gas_wallet_unfunded'
+  | 'secret_unreadable'
+  | 'webhook_secret_invalid'
+  | 'webhook_id_invalid'
+  | 'foreign_key_violation';
 
 export type FieldError = { field: string; message: string };
 
@@ -102,6 +110,17 @@ export class IdempotencyKeyInFlightError extends BaseError {
 export class DatabaseBusyError extends BaseError {
   constructor(cause: unknown) {
     super('database_busy', 'The database is busy; try again shortly.', { retryable: true, cause });
+  }
+}
+
+/**
+ * The disk (or SQLite's `max_page_count`) has no room for a write: SQLite rolled it back, so
+ * nothing was written. A client may retry later (507); a queue job is not retried within seconds,
+ * which would not find space either: the outboxes offer the work again later.
+ */
+export class StorageFullError extends BaseError {
+  constructor(cause: unknown) {
+    super('storage_full', 'The server is out of storage; nothing was written. Try again later.', { cause });
   }
 }
 

@@ -38,6 +38,15 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   // RFC 9110 §15.6.3: the upstream (the chain's node) failed; nothing was written.
   chain_unavailable: 502,
   internal_error: 500,
+  // Never sent as themselves (the CLI, the workers and migrations raise them): were one to reach
+  // the API, it would be logged and answered as internal_error (api/app.ts).
+  xpub_in_use: 500,
+  address_already_sweeping: 500,
+  gas_wallet_unfunded: 500,
+  secret_unreadable: 500,
+  webhook_secret_invalid: 500,
+  webhook_id_invalid: 500,
+  foreign_key_violation: 500,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

@@ -15,7 +15,7 @@ import {
   listDueDeliveries,
   listOverdueDeliveries,
   markEnqueued,
-} from '../store/deliveries.ts';
+} from '../store/delivery-outbox.ts';
 
 /**
  * The relay between SQLite (the truth) and BullMQ (the timer): each tick it fans new events out

@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { isRetryable, toJobError } from '../queue/job-errors.ts';
 import { type DeliverJob, QUEUE_NAMES } from '../queue/jobs.ts';
 import { type Db, isDatabaseBusy } from '../store/db.ts';
-import { claimAttempt, type RecordedAttempt, recordAttempt } from '../store/deliveries.ts';
+import { claimAttempt, type RecordedAttempt, recordAttempt } from '../store/delivery-attempts.ts';
 import type { GroupCommit } from '../store/group-commit.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { DELIVERY_TIMEOUT_MS, type DeliveryOutcome, deliverWebhook } from './deliver-webhook.ts';

@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { BaseError } from '../domain/errors.ts';
 
 /**
  * Signing per Standard Webhooks 1.0 ("Signature scheme", "Webhook headers"): HMAC-SHA256 over
@@ -16,14 +17,9 @@ export type WebhookSignatureHeaders = {
 export type WebhookSigningErrorCode = 'webhook_secret_invalid' | 'webhook_id_invalid';
 
 /** A programming or data error, never fixed by retrying: the queue should not retry it. */
-export class WebhookSigningError extends Error {
-  override readonly name = 'WebhookSigningError';
-  readonly retryable = false;
-  readonly code: WebhookSigningErrorCode;
-
+export class WebhookSigningError extends BaseError {
   constructor(code: WebhookSigningErrorCode, message: string, options?: { cause: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

@@ -3,6 +3,7 @@ import { BaseError, NotFoundError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Merchant } from '../domain/merchant.ts';
 import { type Db, writeTransaction } from './db.ts';
+import { pluckStatement, statement } from './statement.ts';
 
 /** An API key as it may be shown again: never the key itself nor its hash. */
 export type ApiKey = {
@@ -58,7 +59,8 @@ export function insertApiKey(
     display_prefix: input.apiKey.slice(0, 7),
     created_at: input.now.toISOString(),
   };
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO api_keys (id, merchant_id, key_hash, display_prefix, name, created_at)
      VALUES (?, ?, ?, ?, ?, ?)`,
   ).run(row.id, row.merchant_id, hashApiKey(input.apiKey), row.display_prefix, row.name, row.created_at);
@@ -77,12 +79,11 @@ export function createApiKey(
 
 /** A merchant's active keys, oldest first. */
 export function listApiKeys(db: Db, merchantId: string): ApiKey[] {
-  const rows = db
-    .prepare(
-      `SELECT id, merchant_id, name, display_prefix, created_at FROM api_keys
-       WHERE merchant_id = ? AND revoked_at IS NULL ORDER BY created_at, rowid`,
-    )
-    .all(merchantId) as ApiKeyRow[];
+  const rows = statement<ApiKeyRow>(
+    db,
+    `SELECT id, merchant_id, name, display_prefix, created_at FROM api_keys
+     WHERE merchant_id = ? AND revoked_at IS NULL ORDER BY created_at, rowid`,
+  ).all(merchantId);
   return rows.map(toApiKey);
 }
 
@@ -93,25 +94,24 @@ export function listApiKeys(db: Db, merchantId: string): ApiKey[] {
  */
 export function revokeApiKey(db: Db, input: { merchantId: string; id: string; now: Date }): void {
   writeTransaction(db, () => {
-    const active = db
-      .prepare('SELECT id FROM api_keys WHERE merchant_id = ? AND revoked_at IS NULL')
-      .pluck()
-      .all(input.merchantId) as string[];
+    const active = pluckStatement<string>(
+      db,
+      'SELECT id FROM api_keys WHERE merchant_id = ? AND revoked_at IS NULL',
+    ).all(input.merchantId);
     if (!active.includes(input.id))
       throw new NotFoundError('api_key_not_found', `No active API key ${input.id}.`);
     if (active.length === 1) throw new LastApiKeyError();
-    db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(input.now.toISOString(), input.id);
+    statement(db, 'UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(input.now.toISOString(), input.id);
   });
 }
 
 /** Resolves a presented key to its merchant and key id, or null for an unknown or revoked key. */
 export function authenticateApiKey(db: Db, apiKey: string): { merchant: Merchant; apiKeyId: string } | null {
-  const row = db
-    .prepare(
-      `SELECT k.id AS key_id, m.id, m.name, m.created_at FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
-       WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
-    )
-    .get(hashApiKey(apiKey)) as { key_id: string; id: string; name: string; created_at: string } | undefined;
+  const row = statement<{ key_id: string; id: string; name: string; created_at: string }>(
+    db,
+    `SELECT k.id AS key_id, m.id, m.name, m.created_at FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
+     WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
+  ).get(hashApiKey(apiKey));
   if (!row) return null;
   return {
     merchant: { id: row.id, name: row.name, createdAt: new Date(row.created_at) },

@@ -1,6 +1,7 @@
 import type { Address, Hash } from 'viem';
 import type { BlockRef, Cursor, TransferToRecord } from '../domain/chain.ts';
 import { type Db, writeTransaction } from './db.ts';
+import { pluckStatement, statement } from './statement.ts';
 
 /** The watcher's durable state: its cursor, the recent block window, and the transfers it records. */
 
@@ -16,9 +17,7 @@ type CursorRow = {
 };
 
 export function getCursor(db: Db, chainId: number): Cursor | null {
-  const row = db.prepare('SELECT * FROM chain_cursors WHERE chain_id = ?').get(chainId) as
-    | CursorRow
-    | undefined;
+  const row = statement<CursorRow>(db, 'SELECT * FROM chain_cursors WHERE chain_id = ?').get(chainId);
   if (!row) return null;
   return {
     number: row.block_number,
@@ -34,11 +33,10 @@ export function getCursor(db: Db, chainId: number): Cursor | null {
 
 /** Stored blocks of the window, newest first, for walking back to a common ancestor. */
 export function getWindowBlocks(db: Db, chainId: number): BlockRef[] {
-  const rows = db
-    .prepare(
-      'SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE chain_id = ? ORDER BY number DESC',
-    )
-    .all(chainId) as { number: number; hash: Hash; parent_hash: Hash; timestamp: number }[];
+  const rows = statement<{ number: number; hash: Hash; parent_hash: Hash; timestamp: number }>(
+    db,
+    'SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE chain_id = ? ORDER BY number DESC',
+  ).all(chainId);
   return rows.map((row) => ({
     number: row.number,
     hash: row.hash,
@@ -67,36 +65,38 @@ export function loadDepositAddresses(
   afterRowId: number,
   limit = DEPOSIT_ADDRESS_PAGE_ROWS,
 ): DepositAddressRow[] {
-  return db
-    .prepare(
-      // '+chain_id' keeps SQLite on the rowid range instead of the chain index plus a sort: with the
-      // index, every page would scan and sort all of the chain's invoices (quadratic at 1M rows).
-      `SELECT rowid, deposit_address AS depositAddress, watch_from_block AS watchFromBlock
-       FROM invoices WHERE +chain_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
-    )
-    .all(chainId, afterRowId, limit) as DepositAddressRow[];
+  // '+chain_id' keeps SQLite on the rowid range instead of the chain index plus a sort: with the
+  // index, every page would scan and sort all of the chain's invoices (quadratic at 1M rows).
+  return statement<DepositAddressRow>(
+    db,
+    `SELECT rowid, deposit_address AS depositAddress, watch_from_block AS watchFromBlock
+     FROM invoices WHERE +chain_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+  ).all(chainId, afterRowId, limit);
 }
 
 /** The earliest creation time of invoices that were made before the watcher ever ran. */
 export function earliestUnanchoredInvoice(db: Db, chainId: number): Date | null {
-  const row = db
-    .prepare('SELECT min(created_at) AS at FROM invoices WHERE chain_id = ? AND watch_from_block IS NULL')
-    .get(chainId) as { at: string | null };
-  return row.at ? new Date(row.at) : null;
+  // An aggregate without GROUP BY always gives one row: min() is NULL when there is nothing.
+  const at = pluckStatement<string | null>(
+    db,
+    'SELECT min(created_at) FROM invoices WHERE chain_id = ? AND watch_from_block IS NULL',
+  ).get(chainId);
+  return at ? new Date(at) : null;
 }
 
 /**
  * The invoice a deposit address belongs to, and the block its watching starts after (null for an
- * invoice made before the watcher ever ran). Read once per matched log: `prepare` is memoized per
- * connection (db.ts), and the aliases make the row the result, with no mapping object.
+ * invoice made before the watcher ever ran). Read once per matched log: its statement is compiled once per
+ * connection (statement.ts), and the aliases make the row the result, with no mapping object.
  */
 export function getInvoiceWatchStart(
   db: Db,
   rowid: number,
 ): { id: string; watchFromBlock: number | null } | null {
-  const row = db
-    .prepare('SELECT id, watch_from_block AS watchFromBlock FROM invoices WHERE rowid = ?')
-    .get(rowid) as { id: string; watchFromBlock: number | null } | undefined;
+  const row = statement<{ id: string; watchFromBlock: number | null }>(
+    db,
+    'SELECT id, watch_from_block AS watchFromBlock FROM invoices WHERE rowid = ?',
+  ).get(rowid);
   return row ?? null;
 }
 
@@ -134,7 +134,7 @@ export function commitScan(db: Db, batch: ScanCommit): { changed: number } {
   return writeTransaction(db, () => {
     const now = batch.now.toISOString();
     let changed = 0;
-    const upsert = db.prepare(upsertTransferSql);
+    const upsert = statement(db, upsertTransferSql);
     for (const transfer of batch.transfers) {
       changed += upsert.run({
         ...transfer,
@@ -143,17 +143,19 @@ export function commitScan(db: Db, batch: ScanCommit): { changed: number } {
         now,
       }).changes;
     }
-    const insertBlock = db.prepare(
+    const insertBlock = statement(
+      db,
       'INSERT OR REPLACE INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?, ?)',
     );
     for (const block of batch.blocks)
       insertBlock.run(batch.chainId, block.number, block.hash, block.parentHash, block.timestamp);
-    db.prepare('DELETE FROM chain_blocks WHERE chain_id = ? AND number <= ?').run(
+    statement(db, 'DELETE FROM chain_blocks WHERE chain_id = ? AND number <= ?').run(
       batch.chainId,
       batch.cursor.number - batch.windowSize,
     );
     changed += updateConfirmations(db, batch.chainId, batch.cursor.number, batch.confirmations, now);
-    db.prepare(
+    statement(
+      db,
       `INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at)
        VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now)
        ON CONFLICT (chain_id) DO UPDATE SET block_number = @number, block_hash = @hash, block_timestamp = @timestamp,
@@ -181,24 +183,25 @@ function updateConfirmations(
   confirmations: number,
   now: string,
 ): number {
-  db.prepare(
+  statement(
+    db,
     `UPDATE transfers SET confirmations = max(0, ? - block_number + 1)
      WHERE chain_id = ? AND status = 'detected' AND confirmations != max(0, ? - block_number + 1)`,
   ).run(cursorNumber, chainId, cursorNumber);
-  return db
-    .prepare(
-      `UPDATE transfers SET status = 'confirmed', version = version + 1, updated_at = ?
-       WHERE chain_id = ? AND status = 'detected' AND ? - block_number + 1 >= ?`,
-    )
-    .run(now, chainId, cursorNumber, confirmations).changes;
+  return statement(
+    db,
+    `UPDATE transfers SET status = 'confirmed', version = version + 1, updated_at = ?
+     WHERE chain_id = ? AND status = 'detected' AND ? - block_number + 1 >= ?`,
+  ).run(now, chainId, cursorNumber, confirmations).changes;
 }
 
 /** The cursor reached the node's head and nothing new was there: record that we are in sync. */
 export function markSynced(db: Db, chainId: number, headNumber: number, now: Date): void {
   writeTransaction(db, () =>
-    db
-      .prepare('UPDATE chain_cursors SET head_number = ?, synced_at = ?, updated_at = ? WHERE chain_id = ?')
-      .run(headNumber, now.toISOString(), now.toISOString(), chainId),
+    statement(
+      db,
+      'UPDATE chain_cursors SET head_number = ?, synced_at = ?, updated_at = ? WHERE chain_id = ?',
+    ).run(headNumber, now.toISOString(), now.toISOString(), chainId),
   );
 }
 
@@ -218,24 +221,23 @@ export function rewindTo(
 ): { reverted: number; revertedConfirmed: number } {
   return writeTransaction(db, () => {
     const now = input.now.toISOString();
-    const revertedConfirmed = (
-      db
-        .prepare(
-          "SELECT count(*) AS n FROM transfers WHERE chain_id = ? AND block_number > ? AND status = 'confirmed'",
-        )
-        .get(input.chainId, input.ancestor.number) as { n: number }
-    ).n;
-    const reverted = db
-      .prepare(
-        `UPDATE transfers SET status = 'reverted', version = version + 1, updated_at = ?
-         WHERE chain_id = ? AND block_number > ? AND status != 'reverted'`,
-      )
-      .run(now, input.chainId, input.ancestor.number).changes;
-    db.prepare('DELETE FROM chain_blocks WHERE chain_id = ? AND number > ?').run(
+    // count(*) always gives a row; `?? 0` is for the type, which cannot know that.
+    const revertedConfirmed =
+      pluckStatement<number>(
+        db,
+        "SELECT count(*) FROM transfers WHERE chain_id = ? AND block_number > ? AND status = 'confirmed'",
+      ).get(input.chainId, input.ancestor.number) ?? 0;
+    const reverted = statement(
+      db,
+      `UPDATE transfers SET status = 'reverted', version = version + 1, updated_at = ?
+       WHERE chain_id = ? AND block_number > ? AND status != 'reverted'`,
+    ).run(now, input.chainId, input.ancestor.number).changes;
+    statement(db, 'DELETE FROM chain_blocks WHERE chain_id = ? AND number > ?').run(
       input.chainId,
       input.ancestor.number,
     );
-    db.prepare(
+    statement(
+      db,
       `UPDATE chain_cursors SET block_number = ?, block_hash = ?, block_timestamp = ?, updated_at = ?,
          deep_reorg_at = coalesce(?, deep_reorg_at), deep_reorg_detail = coalesce(?, deep_reorg_detail)
        WHERE chain_id = ?`,

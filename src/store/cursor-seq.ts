@@ -1,5 +1,6 @@
 import { ValidationError } from '../domain/errors.ts';
 import type { Db } from './db.ts';
+import { pluckStatement } from './statement.ts';
 
 /**
  * The `seq` of a list cursor: pages are cut by seq (creation order, also within a millisecond),
@@ -9,10 +10,10 @@ import type { Db } from './db.ts';
 const NOUN = { events: 'event', invoices: 'invoice', sweeps: 'sweep' } as const;
 
 export function cursorSeq(db: Db, table: keyof typeof NOUN, merchantId: string, id: string): number {
-  const seq = db
-    .prepare(`SELECT seq FROM ${table} WHERE id = ? AND merchant_id = ?`)
-    .pluck()
-    .get(id, merchantId) as number | undefined;
+  const seq = pluckStatement<number>(db, `SELECT seq FROM ${table} WHERE id = ? AND merchant_id = ?`).get(
+    id,
+    merchantId,
+  );
   if (seq === undefined) {
     throw new ValidationError(
       [{ field: 'startingAfter', message: `no ${NOUN[table]} with this id` }],

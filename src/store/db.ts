@@ -3,18 +3,17 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DatabaseBusyError } from '../domain/errors.ts';
 import { runMigrations } from './migrate.ts';
+import { toStoreError } from './to-store-error.ts';
 
 export type Db = Database.Database;
 
 /**
- * Whether `error` means another writer had the database: SQLite's busy and locked codes (with
- * their extended variants) or our own DatabaseBusyError (a write refused after waiting its turn).
- * Worth retrying, and a 503 at the API, never a 500.
+ * Whether `error` means another writer had the database: our DatabaseBusyError (a write refused
+ * after waiting its turn, or SQLite's busy and locked codes turned into one) or those codes still
+ * raw (a read). Worth retrying, and a 503 at the API, never a 500.
  */
 export function isDatabaseBusy(error: unknown): boolean {
-  if (error instanceof DatabaseBusyError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  return toStoreError(error) instanceof DatabaseBusyError;
 }
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
@@ -39,7 +38,6 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
   // the api benchmark: GET /v1/invoices/:id ≈ 2,100 → 2,800–3,600/s, POST ≈ 480 → 700/s); 32 MiB
   // was no faster, and a cache filling up reads as RSS growth in the load scenario.
   db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-  cacheStatements(db);
   if (options.migrate !== false) runMigrations(db);
   return db;
 }
@@ -56,28 +54,14 @@ function createPrivateFile(path: string): void {
 }
 
 /**
- * Compiling SQL costs more than running most of our statements, and every store function
- * prepares its own: memoize `prepare` per connection, keyed by the SQL text. Our SQL strings are
- * constants (or a handful of filter combinations), so the cache stays small. A statement's modes
- * (`pluck`) persist on the shared object, so a given SQL text is always used in one mode.
- */
-function cacheStatements(db: Db): void {
-  const compile = db.prepare.bind(db);
-  const statements = new Map<string, Database.Statement>();
-  db.prepare = ((sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = compile(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  }) as Db['prepare'];
-}
-
-/**
  * Runs `fn` in one `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two writers
  * never both read and then fail to upgrade. `fn` must be synchronous: no transaction spans an await.
+ * SQLite's busy and full codes come out as DatabaseBusyError and StorageFullError (to-store-error.ts).
  */
 export function writeTransaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  try {
+    return db.transaction(fn).immediate();
+  } catch (error) {
+    throw toStoreError(error);
+  }
 }

@@ -5,15 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenRef } from '../domain/invoice.ts';
 import { type Db, openDatabase } from './db.ts';
-import {
-  claimAttempt,
-  fanOutEvents,
-  forgetEnqueued,
-  listDeliveries,
-  listDueDeliveries,
-  markEnqueued,
-  recordAttempt,
-} from './deliveries.ts';
+import { claimAttempt, recordAttempt } from './delivery-attempts.ts';
+import { fanOutEvents, forgetEnqueued, listDueDeliveries, markEnqueued } from './delivery-outbox.ts';
+import { listDeliveries } from './delivery-reads.ts';
 import { createInvoice } from './invoices.ts';
 import { createMerchant } from './merchants.ts';
 import { createSecretBox } from './secret-box.ts';

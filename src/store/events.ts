@@ -4,6 +4,7 @@ import type { InvoiceResource } from '../domain/invoice.ts';
 import type { SweepResource } from '../domain/sweep.ts';
 import { cursorSeq } from './cursor-seq.ts';
 import type { Db } from './db.ts';
+import { statement } from './statement.ts';
 
 export type EventRecord = {
   id: string;
@@ -49,7 +50,7 @@ export function insertEvent(
   return writeEvent(db, input, { invoiceId: input.invoice.id, sweepId: null }, { invoice: input.invoice });
 }
 
-/** A sweep's event (store/sweeps.ts), the merchant's; same outbox, same delivery, same rules. */
+/** A sweep's event (sweep-writes.ts), the merchant's; same outbox, same delivery, same rules. */
 export function insertSweepEvent(
   db: Db,
   input: { merchantId: string; type: SweepEventType; sweep: SweepResource; now: Date },
@@ -67,7 +68,8 @@ function writeEvent(
   const createdAt = input.now.toISOString();
   const payload = JSON.stringify({ id, type: input.type, createdAt, data });
   // seq: the order of events, also of those written in one millisecond (migrations/002).
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO events (id, merchant_id, invoice_id, sweep_id, type, payload, created_at, seq)
      VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM events))`,
   ).run(id, input.merchantId, subject.invoiceId, subject.sweepId, input.type, payload, createdAt);
@@ -75,9 +77,10 @@ function writeEvent(
 }
 
 export function getEvent(db: Db, merchantId: string, id: string): EventRecord | null {
-  const row = db.prepare('SELECT * FROM events WHERE id = ? AND merchant_id = ?').get(id, merchantId) as
-    | EventRow
-    | undefined;
+  const row = statement<EventRow>(db, 'SELECT * FROM events WHERE id = ? AND merchant_id = ?').get(
+    id,
+    merchantId,
+  );
   return row ? toEvent(row) : null;
 }
 
@@ -109,8 +112,9 @@ export function listEvents(
     where.push('seq < ?');
     params.push(cursorSeq(db, 'events', merchantId, filter.startingAfter));
   }
-  const rows = db
-    .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-    .all(...params, filter.limit + 1) as EventRow[];
+  const rows = statement<EventRow>(
+    db,
+    `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+  ).all(...params, filter.limit + 1);
   return { data: rows.slice(0, filter.limit).map(toEvent), hasMore: rows.length > filter.limit };
 }

@@ -131,7 +131,10 @@ describe('createGroupCommit', () => {
         db.prepare("INSERT INTO items (label, data) VALUES ('big', zeroblob(1000000))").run();
       }),
     ]);
-    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_FULL' });
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'storage_full',
+      cause: { code: 'SQLITE_FULL' },
+    });
     const labels = other.prepare('SELECT label FROM items ORDER BY id').pluck().all();
     expect(labels).not.toContain('big-marker');
     // The small write either committed (SQLite undid the statement alone) or was rejected with

@@ -1,5 +1,7 @@
 import { DatabaseBusyError } from '../domain/errors.ts';
 import { BUSY_TIMEOUT_MS, type Db, isDatabaseBusy } from './db.ts';
+import { statement } from './statement.ts';
+import { toStoreError } from './to-store-error.ts';
 
 /** At most this many writes share one transaction, so one group's latency stays bounded. */
 export const GROUP_COMMIT_MAX = 256;
@@ -40,13 +42,14 @@ export type GroupCommit = {
  * so the process keeps serving reads meanwhile, and writes still waiting after the connection's
  * busy timeout are refused with a DatabaseBusyError (503 at the API, a retried job in the
  * workers). So are writes that waited that long for any other reason (a slow disk, a flood), and
- * writes that find GROUP_COMMIT_QUEUE_LIMIT writes already waiting.
+ * writes that find GROUP_COMMIT_QUEUE_LIMIT writes already waiting. A write that fails with SQLite's
+ * busy or full code is rejected with DatabaseBusyError or StorageFullError (to-store-error.ts).
  */
 export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = {}): GroupCommit {
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   // The connection's own busy timeout, put back after each lock attempt: its other, synchronous
   // writers (the watcher on a shared connection) rely on it.
-  const ownBusyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  const ownBusyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
   const queue: Pending[] = [];
   let scheduled = false;
   let busyRetryMs = 0;
@@ -64,7 +67,7 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
   function begin(): void {
     db.pragma('busy_timeout = 0');
     try {
-      db.prepare('BEGIN IMMEDIATE').run();
+      statement(db, 'BEGIN IMMEDIATE').run();
     } finally {
       db.pragma(`busy_timeout = ${ownBusyTimeout}`);
     }
@@ -92,7 +95,7 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
    */
   function applyInSavepoint(fn: () => unknown): Outcome | { fatal: { error: unknown } } {
     try {
-      db.prepare('SAVEPOINT group_write').run();
+      statement(db, 'SAVEPOINT group_write').run();
     } catch (error) {
       return { fatal: { error } };
     }
@@ -102,15 +105,15 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
     } catch (error) {
       if (!db.inTransaction) return { fatal: { error } };
       try {
-        db.prepare('ROLLBACK TO group_write').run();
-        db.prepare('RELEASE group_write').run();
+        statement(db, 'ROLLBACK TO group_write').run();
+        statement(db, 'RELEASE group_write').run();
       } catch (undoError) {
         return { fatal: { error: undoError } };
       }
       return { ok: false, error };
     }
     try {
-      db.prepare('RELEASE group_write').run();
+      statement(db, 'RELEASE group_write').run();
     } catch (error) {
       return { fatal: { error } };
     }
@@ -125,7 +128,7 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
       begin();
     } catch (error) {
       if (!isDatabaseBusy(error)) {
-        for (const item of queue.splice(0)) item.reject(error);
+        for (const item of queue.splice(0)) item.reject(toStoreError(error));
         return;
       }
       waitForLock(error);
@@ -146,23 +149,23 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
     }
     if (!fatal) {
       try {
-        db.prepare('COMMIT').run();
+        statement(db, 'COMMIT').run();
       } catch (error) {
         fatal = { error };
       }
     }
     if (fatal) {
       try {
-        if (db.inTransaction) db.prepare('ROLLBACK').run();
+        if (db.inTransaction) statement(db, 'ROLLBACK').run();
       } catch {
         // The first error is the one to report; SQLite undoes an open transaction on reopen.
       }
     }
     group.forEach((item, i) => {
       const outcome = outcomes[i];
-      if (fatal) item.reject(fatal.error);
+      if (fatal) item.reject(toStoreError(fatal.error));
       else if (outcome?.ok) item.resolve(outcome.value);
-      else item.reject(outcome?.error);
+      else item.reject(toStoreError(outcome?.error));
     });
     if (queue.length > 0) schedule(0);
   }

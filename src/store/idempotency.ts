@@ -1,5 +1,6 @@
 import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from '../domain/errors.ts';
 import { type Db, writeTransaction } from './db.ts';
+import { statement } from './statement.ts';
 
 /** Keys are kept at least this long (SPEC: ≥ 24 h); older ones may be purged and reused. */
 export const IDEMPOTENCY_RETENTION_MS = 48 * 60 * 60 * 1000;
@@ -19,19 +20,16 @@ export function runIdempotent(
   create: () => StoredResponse,
 ): StoredResponse & { replayed: boolean } {
   return writeTransaction(db, () => {
-    const row = db
-      .prepare(
-        'SELECT request_hash, state, response_status, response_body, created_at FROM idempotency_keys WHERE merchant_id = ? AND key = ?',
-      )
-      .get(input.merchantId, input.key) as
-      | {
-          request_hash: string;
-          state: string;
-          response_status: number | null;
-          response_body: string | null;
-          created_at: string;
-        }
-      | undefined;
+    const row = statement<{
+      request_hash: string;
+      state: string;
+      response_status: number | null;
+      response_body: string | null;
+      created_at: string;
+    }>(
+      db,
+      'SELECT request_hash, state, response_status, response_body, created_at FROM idempotency_keys WHERE merchant_id = ? AND key = ?',
+    ).get(input.merchantId, input.key);
     const fresh = row && input.now.getTime() - new Date(row.created_at).getTime() < IDEMPOTENCY_RETENTION_MS;
     if (row && fresh) {
       if (row.request_hash !== input.requestHash) throw new IdempotencyKeyReusedError();
@@ -41,7 +39,8 @@ export function runIdempotent(
       return { status: row.response_status, body: row.response_body, replayed: true };
     }
     const response = create();
-    db.prepare(
+    statement(
+      db,
       `INSERT INTO idempotency_keys (merchant_id, key, request_hash, state, response_status, response_body, created_at)
        VALUES (?, ?, ?, 'done', ?, ?, ?)
        ON CONFLICT (merchant_id, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'done',
@@ -63,6 +62,6 @@ export function purgeIdempotencyKeys(db: Db, now: Date): number {
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS).toISOString();
   return writeTransaction(
     db,
-    () => db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(cutoff).changes,
+    () => statement(db, 'DELETE FROM idempotency_keys WHERE created_at < ?').run(cutoff).changes,
   );
 }

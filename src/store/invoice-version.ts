@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { pluckStatement } from './statement.ts';
 
 /**
  * One cheap single-row query that changes whenever anything the payer sees changes: the invoice's
@@ -19,10 +20,6 @@ FROM invoices i WHERE i.id = ?`;
 
 /** Returns a reader of an invoice's version string, or null when there is no such invoice. */
 export function createInvoiceVersionReader(db: Db): (invoiceId: string) => string | null {
-  // Prepared on first use, not at registration: the app may be built before migrations run.
-  let statement: ReturnType<Db['prepare']> | undefined;
-  return (invoiceId) => {
-    statement ??= db.prepare(VERSION_SQL).pluck();
-    return (statement.get(invoiceId) as string | undefined) ?? null;
-  };
+  // Compiled on first use (statement.ts), not at registration: the app may be built before migrations run.
+  return (invoiceId) => pluckStatement<string>(db, VERSION_SQL).get(invoiceId) ?? null;
 }

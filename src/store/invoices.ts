@@ -15,6 +15,7 @@ import { cursorSeq } from './cursor-seq.ts';
 import { type Db, writeTransaction } from './db.ts';
 import { insertEvent } from './events.ts';
 import { type InvoiceRow, type TransferRow, toInvoiceRecord, toTransferRecord } from './invoice-rows.ts';
+import { statement } from './statement.ts';
 
 export type NewInvoice = {
   merchantId: string;
@@ -70,16 +71,17 @@ export function createInvoice(
 ): InvoiceWithTransfers {
   const { now } = options;
   return writeTransaction(db, () => {
-    const merchant = db
-      .prepare('SELECT deposit_mode, xpub, payout_address, next_address_index FROM merchants WHERE id = ?')
-      .get(input.merchantId) as MerchantDepositRow | undefined;
+    const merchant = statement<MerchantDepositRow>(
+      db,
+      'SELECT deposit_mode, xpub, payout_address, next_address_index FROM merchants WHERE id = ?',
+    ).get(input.merchantId);
     if (!merchant) throw new BaseError('unauthorized', 'Unknown merchant.');
     const index = merchant.next_address_index;
     const { depositAddress, forwarder } = nextDepositAddress(input.merchantId, merchant);
     // Merchants' keys are unique (store/merchants.ts), but a collision must still be a clear 409
     // rather than the UNIQUE constraint's 500: a merchant that shared its key with another before
     // migration 002, or a hand-edited database. The index stays unspent: nothing is written.
-    if (db.prepare('SELECT 1 FROM invoices WHERE deposit_address = ?').get(depositAddress)) {
+    if (statement(db, 'SELECT 1 FROM invoices WHERE deposit_address = ?').get(depositAddress)) {
       throw new BaseError(
         'deposit_address_in_use',
         `Deposit address #${index} of this merchant's xpub is already another invoice's: another merchant uses the same key. Register a dedicated xpub for each merchant.`,
@@ -87,14 +89,19 @@ export function createInvoice(
     }
     // Scanning starts at the watcher's cursor: the address is unknown to anyone before this
     // response, so no payment to it can be in an earlier block.
-    const cursor = db
-      .prepare('SELECT block_number FROM chain_cursors WHERE chain_id = ?')
-      .get(input.chainId) as { block_number: number } | undefined;
+    const cursor = statement<{ block_number: number }>(
+      db,
+      'SELECT block_number FROM chain_cursors WHERE chain_id = ?',
+    ).get(input.chainId);
     const id = newId('inv', now.getTime());
     const createdAt = now.toISOString();
     const expiresAt = new Date(now.getTime() + input.expiresInSeconds * 1000).toISOString();
-    db.prepare('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(index + 1, input.merchantId);
-    db.prepare(
+    statement(db, 'UPDATE merchants SET next_address_index = ? WHERE id = ?').run(
+      index + 1,
+      input.merchantId,
+    );
+    statement(
+      db,
       `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
          address_index, deposit_address, deposit_mode, forwarder_payout, forwarder_salt, watch_from_block, order_id,
          description, metadata, return_url, created_at, expires_at, updated_at, seq)
@@ -136,11 +143,12 @@ export function createInvoice(
 
 /** Loads an invoice by id alone: for the watcher, settlement and the public checkout page. */
 export function loadInvoice(db: Db, id: string): InvoiceWithTransfers | null {
-  const row = db.prepare('SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined;
+  const row = statement<InvoiceRow>(db, 'SELECT * FROM invoices WHERE id = ?').get(id);
   if (!row) return null;
-  const transfers = db
-    .prepare('SELECT * FROM transfers WHERE invoice_id = ? ORDER BY block_number, log_index, id')
-    .all(id) as TransferRow[];
+  const transfers = statement<TransferRow>(
+    db,
+    'SELECT * FROM transfers WHERE invoice_id = ? ORDER BY block_number, log_index, id',
+  ).all(id);
   return { invoice: toInvoiceRecord(row), transfers: transfers.map(toTransferRecord) };
 }
 
@@ -172,9 +180,10 @@ export function listInvoices(
     where.push('seq < ?');
     params.push(cursorSeq(db, 'invoices', merchantId, filter.startingAfter));
   }
-  const rows = db
-    .prepare(`SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-    .all(...params, filter.limit + 1) as { id: string }[];
+  const rows = statement<{ id: string }>(
+    db,
+    `SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+  ).all(...params, filter.limit + 1);
   const data = rows
     .slice(0, filter.limit)
     .map((row) => loadInvoice(db, row.id))
@@ -199,11 +208,10 @@ export function cancelInvoice(
       throw new InvoiceNotCancelableError(received ? 'holding a payment' : found.invoice.status);
     }
     const at = options.now.toISOString();
-    db.prepare("UPDATE invoices SET status = 'canceled', canceled_at = ?, updated_at = ? WHERE id = ?").run(
-      at,
-      at,
-      id,
-    );
+    statement(
+      db,
+      "UPDATE invoices SET status = 'canceled', canceled_at = ?, updated_at = ? WHERE id = ?",
+    ).run(at, at, id);
     const canceled = getInvoice(db, merchantId, id);
     insertEvent(db, {
       merchantId,

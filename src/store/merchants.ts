@@ -1,14 +1,15 @@
 import { type Address, getAddress } from 'viem';
+import { BaseError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Merchant } from '../domain/merchant.ts';
 import { xpubKeyHash } from '../domain/xpub.ts';
 import { authenticateApiKey, generateApiKey, insertApiKey } from './api-keys.ts';
 import { type Db, writeTransaction } from './db.ts';
+import { statement } from './statement.ts';
 
-export class XpubInUseError extends Error {
-  readonly code = 'xpub_in_use';
+export class XpubInUseError extends BaseError {
   constructor() {
-    super('another merchant already uses this xpub: deposit addresses would collide');
+    super('xpub_in_use', 'another merchant already uses this xpub: deposit addresses would collide');
   }
 }
 
@@ -33,15 +34,17 @@ export function createMerchant(
     if ('xpub' in input) {
       const keyHash = xpubKeyHash(input.xpub);
       if (
-        db.prepare('SELECT 1 FROM merchants WHERE xpub_key_hash = ? OR xpub = ?').get(keyHash, input.xpub)
+        statement(db, 'SELECT 1 FROM merchants WHERE xpub_key_hash = ? OR xpub = ?').get(keyHash, input.xpub)
       ) {
         throw new XpubInUseError();
       }
-      db.prepare(
+      statement(
+        db,
         "INSERT INTO merchants (id, name, deposit_mode, xpub, xpub_key_hash, created_at) VALUES (?, ?, 'xpub', ?, ?, ?)",
       ).run(merchant.id, merchant.name, input.xpub, keyHash, now.toISOString());
     } else {
-      db.prepare(
+      statement(
+        db,
         "INSERT INTO merchants (id, name, deposit_mode, payout_address, created_at) VALUES (?, ?, 'forwarder', ?, ?)",
       ).run(merchant.id, merchant.name, getAddress(input.payout), now.toISOString());
     }
@@ -56,17 +59,18 @@ export function findMerchantByApiKey(db: Db, apiKey: string): Merchant | null {
 }
 
 export function getMerchant(db: Db, id: string): Merchant | null {
-  const row = db.prepare('SELECT id, name, created_at FROM merchants WHERE id = ?').get(id) as
-    | { id: string; name: string; created_at: string }
-    | undefined;
+  const row = statement<{ id: string; name: string; created_at: string }>(
+    db,
+    'SELECT id, name, created_at FROM merchants WHERE id = ?',
+  ).get(id);
   return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at) } : null;
 }
 
 export function listMerchants(db: Db): Merchant[] {
-  const rows = db.prepare('SELECT id, name, created_at FROM merchants ORDER BY created_at, rowid').all() as {
+  const rows = statement<{
     id: string;
     name: string;
     created_at: string;
-  }[];
+  }>(db, 'SELECT id, name, created_at FROM merchants ORDER BY created_at, rowid').all();
   return rows.map((row) => ({ id: row.id, name: row.name, createdAt: new Date(row.created_at) }));
 }

@@ -1,8 +1,15 @@
 import type Database from 'better-sqlite3';
+import { BaseError } from '../domain/errors.ts';
 import { migrations } from './migrations/index.ts';
 
-export class ForeignKeyViolationError extends Error {
-  override readonly name = 'ForeignKeyViolationError';
+/** A migration would leave rows whose foreign key points at nothing: it is rolled back. A bug. */
+export class ForeignKeyViolationError extends BaseError {
+  constructor(version: number, violations: readonly unknown[]) {
+    super(
+      'foreign_key_violation',
+      `migration ${version} leaves ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 3))}`,
+    );
+  }
 }
 
 /**
@@ -16,9 +23,9 @@ export class ForeignKeyViolationError extends Error {
  * change inside a transaction, hence around the loop.
  */
 export function runMigrations(db: Database.Database): { from: number; to: number } {
-  const from = db.pragma('user_version', { simple: true }) as number;
+  const from = Number(db.pragma('user_version', { simple: true }));
   if (from >= migrations.length) return { from, to: from };
-  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
   db.pragma('foreign_keys = OFF');
   try {
     for (const [index, migration] of migrations.entries()) {
@@ -30,11 +37,9 @@ export function runMigrations(db: Database.Database): { from: number; to: number
         if ((db.pragma('user_version', { simple: true }) as number) >= version) return;
         if (typeof migration === 'string') db.exec(migration);
         else migration(db);
-        const violations = db.pragma('foreign_key_check') as unknown[];
-        if (violations.length > 0)
-          throw new ForeignKeyViolationError(
-            `migration ${version} leaves ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 3))}`,
-          );
+        const violations = db.pragma('foreign_key_check');
+        if (Array.isArray(violations) && violations.length > 0)
+          throw new ForeignKeyViolationError(version, violations);
         db.pragma(`user_version = ${version}`);
       }).immediate();
     }

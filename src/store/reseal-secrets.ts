@@ -1,6 +1,7 @@
 import { previousSecretRowId } from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
 import type { SecretBox } from './secret-box.ts';
+import { statement } from './statement.ts';
 
 /**
  * Seals every stored webhook secret anew with the box's current key: the last step of rotating
@@ -10,12 +11,11 @@ import type { SecretBox } from './secret-box.ts';
  */
 export function resealSecrets(db: Db, secrets: SecretBox): { endpoints: number } {
   return writeTransaction(db, () => {
-    const rows = db.prepare('SELECT id, secret, previous_secret FROM webhook_endpoints').all() as {
-      id: string;
-      secret: string;
-      previous_secret: string | null;
-    }[];
-    const update = db.prepare('UPDATE webhook_endpoints SET secret = ?, previous_secret = ? WHERE id = ?');
+    const rows = statement<{ id: string; secret: string; previous_secret: string | null }>(
+      db,
+      'SELECT id, secret, previous_secret FROM webhook_endpoints',
+    ).all();
+    const update = statement(db, 'UPDATE webhook_endpoints SET secret = ?, previous_secret = ? WHERE id = ?');
     for (const row of rows) {
       const previousId = previousSecretRowId(row.id);
       update.run(

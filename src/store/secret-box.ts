@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { BaseError } from '../domain/errors.ts';
 
 /**
  * Encrypts secrets the server must read back (webhook signing secrets, which cannot be hashed like
@@ -14,9 +15,11 @@ export type SecretBox = {
 const VERSION = 'v1';
 export const SECRET_KEY_BYTES = 32;
 
-export class SecretBoxError extends Error {
-  readonly code = 'secret_unreadable';
-  readonly retryable = false;
+/** A key of the wrong size, or a sealed value that none of the keys opens. Retrying cannot help. */
+export class SecretBoxError extends BaseError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('secret_unreadable', message, options);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Address } from 'viem';
 import type { TransferStatus } from '../domain/invoice.ts';
 import type { StateOutput } from '../domain/invoice-state.ts';
 import type { Db } from './db.ts';
+import { pluckStatement, statement } from './statement.ts';
 
 /**
  * The reads and writes of settlement (settle/settle-transfer.ts, settle/expire-due-invoices.ts);
@@ -41,11 +42,10 @@ const toSettlementTransfer = (row: SettlementTransferRow): SettlementTransfer =>
 });
 
 export function getTransferForSettlement(db: Db, transferId: number): SettlementTransfer | null {
-  const row = db
-    .prepare(
-      'SELECT invoice_id, token_address, status, version, settled_version, settled_status FROM transfers WHERE id = ?',
-    )
-    .get(transferId) as SettlementTransferRow | undefined;
+  const row = statement<SettlementTransferRow>(
+    db,
+    'SELECT invoice_id, token_address, status, version, settled_version, settled_status FROM transfers WHERE id = ?',
+  ).get(transferId);
   return row ? toSettlementTransfer(row) : null;
 }
 
@@ -56,7 +56,7 @@ export function markTransferSettled(
   version: number,
   status: TransferStatus,
 ): void {
-  db.prepare('UPDATE transfers SET settled_version = ?, settled_status = ? WHERE id = ?').run(
+  statement(db, 'UPDATE transfers SET settled_version = ?, settled_status = ? WHERE id = ?').run(
     version,
     status,
     transferId,
@@ -69,7 +69,8 @@ export function markTransferSettled(
  */
 export function writeInvoiceState(db: Db, invoiceId: string, next: StateOutput, at: Date): void {
   const time = at.toISOString();
-  db.prepare(
+  statement(
+    db,
     `UPDATE invoices SET status = ?, exception = ?, amount_paid = ?, amount_detected = ?, updated_at = ?,
        paid_at = CASE WHEN ? = 'paid' AND paid_at IS NULL THEN ? ELSE paid_at END,
        expired_at = CASE WHEN ? = 'expired' AND expired_at IS NULL THEN ? ELSE expired_at END
@@ -93,25 +94,25 @@ export function writeInvoiceState(db: Db, invoiceId: string, next: StateOutput, 
  * null if it never has been.
  */
 export function getChainSyncedAt(db: Db, chainId: number): Date | null {
-  const row = db.prepare('SELECT synced_at FROM chain_cursors WHERE chain_id = ?').get(chainId) as
-    | { synced_at: string | null }
-    | undefined;
+  const row = statement<{ synced_at: string | null }>(
+    db,
+    'SELECT synced_at FROM chain_cursors WHERE chain_id = ?',
+  ).get(chainId);
   return row?.synced_at ? new Date(row.synced_at) : null;
 }
 
 /** Pending invoices whose deadline is before `now`, the oldest deadline first. */
 export function listDuePendingInvoiceIds(db: Db, now: Date, limit: number): string[] {
-  const rows = db
-    .prepare(
-      "SELECT id FROM invoices WHERE status = 'pending' AND expires_at < ? ORDER BY expires_at LIMIT ?",
-    )
-    .all(now.toISOString(), limit) as { id: string }[];
-  return rows.map((row) => row.id);
+  return pluckStatement<string>(
+    db,
+    "SELECT id FROM invoices WHERE status = 'pending' AND expires_at < ? ORDER BY expires_at LIMIT ?",
+  ).all(now.toISOString(), limit);
 }
 
 /** Transfers whose status changed since settlement last saw them (the relay's outbox query). */
 export function listUnsettledTransfers(db: Db, limit: number): { id: number; version: number }[] {
-  return db
-    .prepare('SELECT id, version FROM transfers WHERE settled_version < version ORDER BY id LIMIT ?')
-    .all(limit) as { id: number; version: number }[];
+  return statement<{ id: number; version: number }>(
+    db,
+    'SELECT id, version FROM transfers WHERE settled_version < version ORDER BY id LIMIT ?',
+  ).all(limit);
 }

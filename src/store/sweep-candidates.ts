@@ -1,5 +1,6 @@
 import type { Address, Hex } from 'viem';
 import type { Db } from './db.ts';
+import { statement } from './statement.ts';
 
 /**
  * Forwarder deposit addresses that may hold money to sweep, and the merchant balances
@@ -44,33 +45,31 @@ export function listOutstandingAddresses(
   filter: { chainId: number; merchantId?: string | undefined },
 ): OutstandingAddress[] {
   const merchant = filter.merchantId ?? null;
-  const invoices = db
-    .prepare(
-      `SELECT i.merchant_id, i.forwarder_payout, i.deposit_address, i.forwarder_salt,
-         EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
-                 WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'confirmed') AS deployed
-       FROM invoices i
-       WHERE i.chain_id = @chainId AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)
-         AND EXISTS (SELECT 1 FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'confirmed')
-         AND NOT EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
-                 WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status IN ('unsigned','submitted'))`,
-    )
-    .all({ chainId: filter.chainId, merchantId: merchant }) as {
+  const invoices = statement<{
     merchant_id: string;
     forwarder_payout: Address;
     deposit_address: Address;
     forwarder_salt: Hex;
     deployed: number;
-  }[];
+  }>(
+    db,
+    `SELECT i.merchant_id, i.forwarder_payout, i.deposit_address, i.forwarder_salt,
+       EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
+               WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'confirmed') AS deployed
+     FROM invoices i
+     WHERE i.chain_id = @chainId AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)
+       AND EXISTS (SELECT 1 FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'confirmed')
+       AND NOT EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
+               WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status IN ('unsigned','submitted'))`,
+  ).all({ chainId: filter.chainId, merchantId: merchant });
   if (invoices.length === 0) return [];
   const received = sumBy(
-    db
-      .prepare(
-        `SELECT t.to_address AS deposit_address, t.token_address, t.amount FROM transfers t
-         JOIN invoices i ON i.id = t.invoice_id
-         WHERE t.chain_id = @chainId AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)`,
-      )
-      .all({ chainId: filter.chainId, merchantId: merchant }) as AmountRow[],
+    statement<AmountRow>(
+      db,
+      `SELECT t.to_address AS deposit_address, t.token_address, t.amount FROM transfers t
+       JOIN invoices i ON i.id = t.invoice_id
+       WHERE t.chain_id = @chainId AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)`,
+    ).all({ chainId: filter.chainId, merchantId: merchant }),
   );
   const swept = sumBy(sweptRows(db, filter.chainId, merchant));
   const result: OutstandingAddress[] = [];
@@ -96,14 +95,15 @@ export function listOutstandingAddresses(
   return result;
 }
 
-function sweptRows(db: Db, chainId: number | null, merchantId: string | null): AmountRow[] {
-  return db
-    .prepare(
-      `SELECT f.deposit_address, f.token_address, f.amount, s.chain_id FROM sweep_flushes f
-       JOIN sweeps s ON s.id = f.sweep_id
-       WHERE s.status = 'confirmed' AND (@chainId IS NULL OR s.chain_id = @chainId) AND (@merchantId IS NULL OR s.merchant_id = @merchantId)`,
-    )
-    .all({ chainId, merchantId }) as AmountRow[];
+type SweptRow = AmountRow & { chain_id: number };
+
+function sweptRows(db: Db, chainId: number | null, merchantId: string | null): SweptRow[] {
+  return statement<SweptRow>(
+    db,
+    `SELECT f.deposit_address, f.token_address, f.amount, s.chain_id FROM sweep_flushes f
+     JOIN sweeps s ON s.id = f.sweep_id
+     WHERE s.status = 'confirmed' AND (@chainId IS NULL OR s.chain_id = @chainId) AND (@merchantId IS NULL OR s.merchant_id = @merchantId)`,
+  ).all({ chainId, merchantId });
 }
 
 export type BalanceRow = { chainId: number; token: Address; received: bigint; swept: bigint };
@@ -120,14 +120,13 @@ export function readMerchantBalances(db: Db, merchantId: string): BalanceRow[] {
     row[field] += amount;
     balances.set(key, row);
   };
-  const received = db
-    .prepare(
-      `SELECT t.chain_id, t.token_address, t.amount FROM transfers t JOIN invoices i ON i.id = t.invoice_id
-       WHERE i.merchant_id = ? AND i.deposit_mode = 'forwarder' AND t.status = 'confirmed'`,
-    )
-    .all(merchantId) as { chain_id: number; token_address: Address; amount: string }[];
+  const received = statement<{ chain_id: number; token_address: Address; amount: string }>(
+    db,
+    `SELECT t.chain_id, t.token_address, t.amount FROM transfers t JOIN invoices i ON i.id = t.invoice_id
+     WHERE i.merchant_id = ? AND i.deposit_mode = 'forwarder' AND t.status = 'confirmed'`,
+  ).all(merchantId);
   for (const row of received) add(row.chain_id, row.token_address, 'received', BigInt(row.amount));
-  const swept = sweptRows(db, null, merchantId) as (AmountRow & { chain_id: number })[];
+  const swept = sweptRows(db, null, merchantId);
   for (const row of swept) add(row.chain_id, row.token_address, 'swept', BigInt(row.amount));
   return [...balances.values()];
 }

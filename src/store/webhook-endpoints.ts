@@ -8,6 +8,7 @@ import {
 } from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
 import type { SecretBox } from './secret-box.ts';
+import { pluckStatement, statement } from './statement.ts';
 
 export type WebhookEndpoint = {
   id: string;
@@ -67,13 +68,16 @@ export function createWebhookEndpoint(
   const createdAt = input.now.toISOString();
   writeTransaction(db, () => {
     if (input.maxPerMerchant !== undefined) {
-      const existing = db
-        .prepare('SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL')
-        .pluck()
-        .get(input.merchantId) as number;
+      // COUNT(*) always gives a row; `?? 0` is for the type, which cannot know that.
+      const existing =
+        pluckStatement<number>(
+          db,
+          'SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL',
+        ).get(input.merchantId) ?? 0;
       if (existing >= input.maxPerMerchant) throw new WebhookEndpointLimitError(input.maxPerMerchant);
     }
-    db.prepare(
+    statement(
+      db,
       'INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ).run(
       id,
@@ -100,12 +104,11 @@ export function createWebhookEndpoint(
 }
 
 export function listWebhookEndpoints(db: Db, merchantId: string): WebhookEndpoint[] {
-  const rows = db
-    // Creation order; ids do not order within a millisecond (domain/ids.ts).
-    .prepare(
-      'SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, rowid',
-    )
-    .all(merchantId) as EndpointRow[];
+  // Creation order; ids do not order within a millisecond (domain/ids.ts).
+  const rows = statement<EndpointRow>(
+    db,
+    'SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, rowid',
+  ).all(merchantId);
   return rows.map(toEndpoint);
 }
 
@@ -114,11 +117,10 @@ export function deleteWebhookEndpoint(db: Db, merchantId: string, id: string, no
   const changes = writeTransaction(
     db,
     () =>
-      db
-        .prepare(
-          'UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
-        )
-        .run(now.toISOString(), id, merchantId).changes,
+      statement(
+        db,
+        'UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
+      ).run(now.toISOString(), id, merchantId).changes,
   );
   if (changes === 0) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);
 }
@@ -136,16 +138,18 @@ export function rollWebhookSecret(
   const secret = generateWebhookSecret();
   const previousSecretExpiresAt = new Date(input.now.getTime() + WEBHOOK_SECRET_OVERLAP_MS);
   const row = writeTransaction(db, () => {
-    const current = db
-      .prepare('SELECT * FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL')
-      .get(input.id, input.merchantId) as (EndpointRow & { secret: string }) | undefined;
+    const current = statement<EndpointRow & { secret: string }>(
+      db,
+      'SELECT * FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
+    ).get(input.id, input.merchantId);
     if (!current) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${input.id}.`);
     const previous = input.secrets.seal(
       input.secrets.open(current.secret, input.id),
       previousSecretRowId(input.id),
     );
     const expiresAt = previousSecretExpiresAt.toISOString();
-    db.prepare(
+    statement(
+      db,
       'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE id = ?',
     ).run(input.secrets.seal(secret, input.id), previous, expiresAt, input.id);
     return { ...current, previous_secret_expires_at: expiresAt };

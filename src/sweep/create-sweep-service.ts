@@ -3,7 +3,7 @@ import type { ChainConfig } from '../config/chains.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
-import type { OpenSweep } from '../store/sweeps.ts';
+import type { OpenSweep } from '../store/sweep-rows.ts';
 import { createSweepClient } from './create-sweep-client.ts';
 import { createUnsignedSweeps } from './create-unsigned-sweeps.ts';
 import { reportSweepTransaction } from './report-sweep-transaction.ts';

@@ -4,7 +4,9 @@ import { ChainUnavailableError } from '../domain/errors.ts';
 import { tokenLookup } from '../domain/sweep.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
-import { AddressAlreadySweepingError, listOpenSweeps, type OpenSweep, recordSweep } from '../store/sweeps.ts';
+import { listOpenSweeps } from '../store/sweep-reads.ts';
+import type { OpenSweep } from '../store/sweep-rows.ts';
+import { AddressAlreadySweepingError, recordSweep } from '../store/sweep-writes.ts';
 import { followSweeps } from './follow-sweeps.ts';
 import { newSweepOf, planChainSweeps, type SweepPlanRequest, sweepCalldata } from './plan-chain-sweeps.ts';
 

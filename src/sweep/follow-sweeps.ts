@@ -15,14 +15,9 @@ import type { ChainConfig } from '../config/chains.ts';
 import { type SweepFlush, tokenLookup } from '../domain/sweep.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
-import {
-  confirmSweep,
-  failSweep,
-  listOpenSweeps,
-  markSweepSent,
-  type OpenSweep,
-  replaceSweepTransaction,
-} from '../store/sweeps.ts';
+import { listOpenSweeps } from '../store/sweep-reads.ts';
+import type { OpenSweep } from '../store/sweep-rows.ts';
+import { confirmSweep, failSweep, markSweepSent, replaceSweepTransaction } from '../store/sweep-writes.ts';
 import { isInsufficientFunds, signSweep } from './submit-sweep.ts';
 
 /** A transaction still pending after this gets a fee bump. */

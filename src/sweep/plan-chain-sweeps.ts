@@ -5,7 +5,7 @@ import { ChainUnavailableError, ValidationError } from '../domain/errors.ts';
 import { parseAmount } from '../domain/money.ts';
 import type { Db } from '../store/db.ts';
 import { listOutstandingAddresses } from '../store/sweep-candidates.ts';
-import type { NewSweep } from '../store/sweeps.ts';
+import type { NewSweep } from '../store/sweep-writes.ts';
 import { planSweeps, type SweepBatch, type SweepCandidate } from './plan-sweeps.ts';
 import { readBalances } from './read-balances.ts';
 

@@ -4,7 +4,8 @@ import { ChainUnavailableError, ReportedTransactionError, SweepNotUnsignedError 
 import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
 import { tokenLookup } from '../domain/sweep.ts';
 import type { Db } from '../store/db.ts';
-import { markSweepSent, type OpenSweep } from '../store/sweeps.ts';
+import type { OpenSweep } from '../store/sweep-rows.ts';
+import { markSweepSent } from '../store/sweep-writes.ts';
 
 /**
  * The merchant's wallet sent an unsigned sweep and says which transaction it was (sooner than its

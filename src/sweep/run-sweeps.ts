@@ -1,5 +1,6 @@
 import type { LocalAccount } from 'viem';
-import { listOpenSweeps, type OpenSweep } from '../store/sweeps.ts';
+import { listOpenSweeps } from '../store/sweep-reads.ts';
+import type { OpenSweep } from '../store/sweep-rows.ts';
 import { type FollowDeps, followSweeps } from './follow-sweeps.ts';
 import { planChainSweeps, type SweepPlanRequest } from './plan-chain-sweeps.ts';
 import type { SweepBatch } from './plan-sweeps.ts';

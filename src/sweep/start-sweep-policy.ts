@@ -16,7 +16,7 @@ export const FOLLOW_INTERVAL_MS = 5_000;
  * on every chain, the sweeps in flight followed in between (the unsigned ones a merchant's wallet
  * sends too, so they are confirmed or expire). One pass at a time per chain; several worker
  * processes may run it, as the store refuses a second sweep of an address in flight
- * (store/sweeps.ts recordSweep) before anything is broadcast.
+ * (store/sweep-writes.ts recordSweep) before anything is broadcast.
  */
 export function startSweepPolicy(
   deps: { db: Db; logger: Logger; clock: Clock; config: Pick<Config, 'chains' | 'sweeperPrivateKey'> },

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/runtime/create-api.ts';
-import { fanOutEvents, listDeliveries, redeliverEvent } from '../../src/store/deliveries.ts';
+import { fanOutEvents, redeliverEvent } from '../../src/store/delivery-outbox.ts';
+import { listDeliveries } from '../../src/store/delivery-reads.ts';
 import { createWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
 import { addMerchant, createManualClock, createTestContext, type TestContext } from '../fixtures/context.ts';
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { writeDevnetFile } from '../../src/devnet/devnet-file.ts';
-import { listSweeps } from '../../src/store/sweeps.ts';
+import { listSweeps } from '../../src/store/sweep-reads.ts';
 import { createTestClients, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { childEnv, runCliResult } from '../fixtures/cli-process.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';

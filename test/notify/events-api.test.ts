@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/runtime/create-api.ts';
-import { claimAttempt, fanOutEvents, recordAttempt } from '../../src/store/deliveries.ts';
+import { claimAttempt, recordAttempt } from '../../src/store/delivery-attempts.ts';
+import { fanOutEvents } from '../../src/store/delivery-outbox.ts';
 import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;

@@ -16,7 +16,9 @@ import { createDeliveryRelay, type DeliveryRelay } from '../../src/notify/delive
 import { createNotifier, type Notifier } from '../../src/notify/notifier.ts';
 import { createProducerConnection, createWorkerConnection } from '../../src/queue/connections.ts';
 import { type DeliverJob, deliverJobId, QUEUE_NAMES } from '../../src/queue/jobs.ts';
-import { claimAttempt, fanOutEvents, listDeliveries } from '../../src/store/deliveries.ts';
+import { claimAttempt } from '../../src/store/delivery-attempts.ts';
+import { fanOutEvents } from '../../src/store/delivery-outbox.ts';
+import { listDeliveries } from '../../src/store/delivery-reads.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
 import {
   createWebhookEndpoint,

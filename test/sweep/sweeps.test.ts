@@ -7,7 +7,7 @@ import { createApi } from '../../src/runtime/create-api.ts';
 import { createApiKey } from '../../src/store/api-keys.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { createMerchant } from '../../src/store/merchants.ts';
-import { listSweeps } from '../../src/store/sweeps.ts';
+import { listSweeps } from '../../src/store/sweep-reads.ts';
 import { createSweepClient } from '../../src/sweep/create-sweep-client.ts';
 import { UNSIGNED_SWEEP_TTL_MS } from '../../src/sweep/create-unsigned-sweeps.ts';
 import { type FollowDeps, followSweeps } from '../../src/sweep/follow-sweeps.ts';

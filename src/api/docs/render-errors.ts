@@ -50,6 +50,20 @@ const MEANINGS: Record<ErrorCode, string> = {
   chain_unavailable:
     "The chain's node did not answer a read the request needs (e.g. balances to plan a sweep); nothing was written. Retry later.",
   internal_error: 'A bug on the server; it has been logged. Retrying the same request may work.',
+  xpub_in_use:
+    'Not sent by the API: `stablegate merchant add` refuses an xpub another merchant uses (their deposit addresses would collide).',
+  address_already_sweeping:
+    'Not sent by the API: a deposit address is already in a sweep that is still in flight, so it is left out of a new one.',
+  gas_wallet_unfunded:
+    'Not sent by the API: the gas wallet cannot pay a sweep’s fee; the sweep is recorded `failed` and the money stays in its deposit addresses until the operator funds the wallet.',
+  secret_unreadable:
+    'Not sent as such: a stored webhook secret does not open with the server’s key (the operator changed `STABLEGATE_SECRET_KEY` without keeping the previous one); answered as `internal_error`.',
+  webhook_secret_invalid:
+    'Not sent by the API: a webhook secret is not `whsec_` + base64, so the delivery is not signed and not sent.',
+  webhook_id_invalid:
+    'Not sent by the API: a webhook id is empty or contains a `.`, so the delivery is not signed.',
+  foreign_key_violation:
+    'Not sent by the API: a schema migration would leave a row pointing at nothing; it is rolled back and `stablegate migrate` stops.',
 };
 
 /** One row per code of the exhaustive table, sorted by status then code, each with its anchor. */

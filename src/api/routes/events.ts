@@ -1,11 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../domain/errors.ts';
-import {
-  type Delivery,
-  type DeliveryWithAttempts,
-  listDeliveries,
-  redeliverEvent,
-} from '../../store/deliveries.ts';
+import { redeliverEvent } from '../../store/delivery-outbox.ts';
+import { type DeliveryWithAttempts, listDeliveries } from '../../store/delivery-reads.ts';
+import type { Delivery } from '../../store/delivery-rows.ts';
 import { type EventRecord, getEvent, listEvents } from '../../store/events.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';

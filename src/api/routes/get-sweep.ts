@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { NotFoundError } from '../../domain/errors.ts';
-import { getSweep } from '../../store/sweeps.ts';
+import { getSweep } from '../../store/sweep-reads.ts';
 import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema } from '../schemas.ts';

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SWEEP_STATUSES, tokenLookup, toSweepResource } from '../../domain/sweep.ts';
-import { listMerchantSweeps } from '../../store/sweeps.ts';
+import { listMerchantSweeps } from '../../store/sweep-reads.ts';
 import type { ApiConfig, ApiDeps } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, ListQuerySchema, listOf } from '../schemas.ts';

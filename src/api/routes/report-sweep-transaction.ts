@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Hex } from 'viem';
 import { ChainUnavailableError, NotFoundError } from '../../domain/errors.ts';
-import { getSweep } from '../../store/sweeps.ts';
+import { getSweep } from '../../store/sweep-reads.ts';
 import type { ApiConfig, ApiDeps, SweepService } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema } from '../schemas.ts';

@@ -9,12 +9,11 @@ import { formatAmount } from '../../domain/money.ts';
 import { tokenLookup, toSweepResource } from '../../domain/sweep.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { openDatabase } from '../../store/db.ts';
-import { listSweeps } from '../../store/sweeps.ts';
+import { listSweeps } from '../../store/sweep-reads.ts';
 import { createSweepClient } from '../../sweep/create-sweep-client.ts';
 import { createUnsignedSweeps } from '../../sweep/create-unsigned-sweeps.ts';
 import type { FollowDeps } from '../../sweep/follow-sweeps.ts';
 import { runSweeps, settleSweeps } from '../../sweep/run-sweeps.ts';
-import { GasWalletUnfundedError } from '../../sweep/sweep-errors.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
 import { parseCommandArgs, parseIntegerFlag } from '../parse-command-args.ts';
@@ -150,8 +149,7 @@ async function sweepChain(
     ...(chain.sweep ? { maxBlockGasPercent: chain.sweep.maxBlockGasPercent } : {}),
   };
   const failed = (error: unknown) => {
-    if (error instanceof GasWalletUnfundedError || error instanceof BaseError)
-      return new CliError(`chain ${chain.chainId}: ${error.message}`);
+    if (error instanceof BaseError) return new CliError(`chain ${chain.chainId}: ${error.message}`);
     return error;
   };
   if (options.unsigned && !options.dryRun) {

@@ -56,10 +56,10 @@ ALTER TABLE webhook_endpoints ADD COLUMN previous_secret_expires_at TEXT;
  * migration; its invoices answer 409 deposit_address_in_use where addresses collide.
  */
 function backfillXpubKeyHashes(db: Database.Database): void {
-  const merchants = db.prepare('SELECT id, xpub FROM merchants ORDER BY created_at, rowid').all() as {
-    id: string;
-    xpub: string;
-  }[];
+  // Run once, so compiled here rather than kept (store/statement.ts).
+  const merchants = db
+    .prepare<[], { id: string; xpub: string }>('SELECT id, xpub FROM merchants ORDER BY created_at, rowid')
+    .all();
   const taken = new Set<string>();
   const update = db.prepare('UPDATE merchants SET xpub_key_hash = ? WHERE id = ?');
   for (const merchant of merchants) {
