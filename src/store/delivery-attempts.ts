@@ -193,7 +193,7 @@ export function recordAttempt(
 }
 
 /**
- * SPEC: 410 disables the endpoint. Its other pending deliveries fail with it (their version
+ * 410 disables the endpoint (README "Verifying webhooks"). Its other pending deliveries fail with it (their version
  * bumped, so queued jobs for them turn stale): nothing more is sent to a receiver that said gone.
  */
 function disableEndpoint(db: Db, endpointId: string, exceptDeliveryId: string, at: string): void {

@@ -2,7 +2,7 @@ import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from '../domai
 import { type Db, writeTransaction } from './db.ts';
 import { statement } from './statement.ts';
 
-/** Keys are kept at least this long (SPEC: ≥ 24 h); older ones may be purged and reused. */
+/** Keys are kept at least this long (≥ 24 h, as the Idempotency-Key of POST /v1/invoices is documented in /openapi.json); older ones may be purged and reused. */
 export const IDEMPOTENCY_RETENTION_MS = 48 * 60 * 60 * 1000;
 
 export type StoredResponse = { status: number; body: string };

@@ -192,7 +192,7 @@ export function listInvoices(
 }
 
 /**
- * Cancels a pending invoice that has received nothing (SPEC), with its `invoice.canceled` event
+ * Cancels a pending invoice that has received nothing (README "Invoice lifecycle"), with its `invoice.canceled` event
  * in the same transaction. Transfers seen later are still recorded, never credited.
  */
 export function cancelInvoice(

@@ -13,7 +13,7 @@ export class XpubInUseError extends BaseError {
   }
 }
 
-/** How a merchant's deposit addresses are made (SPEC, Deposit modes). */
+/** How a merchant's deposit addresses are made (README "Merchants"). */
 export type MerchantDeposits = { xpub: string } | { payout: Address };
 
 /**

@@ -43,7 +43,7 @@ Options:
   -h, --help               this help`;
 
 /**
- * `stablegate dev`: everything on one machine (SPEC "Commands"). Restarted on the same data dir it
+ * `stablegate dev`: everything on one machine (README "Quickstart"; docs/architecture.md, "Processes, start and shutdown"). Restarted on the same data dir it
  * reuses the chain state, the deployment, the merchant, its key and the database.
  */
 export async function devCommand(args: string[]): Promise<number> {
