@@ -153,6 +153,17 @@ export function markSweepSent(
   });
 }
 
+/**
+ * An unsigned sweep's logs were searched without a hit up to some block: the next search starts
+ * at `fromBlock`, never earlier than before. No event.
+ */
+export function advanceSweepScan(db: Db, id: string, fromBlock: number): void {
+  statement(
+    db,
+    `UPDATE sweeps SET from_block = ? WHERE id = ? AND status = 'unsigned' AND coalesce(from_block, 0) < ?`,
+  ).run(fromBlock, id, fromBlock);
+}
+
 /** A fee bump (or a rebroadcast): the same nonce, a new signed transaction. No event. */
 export function replaceSweepTransaction(
   db: Db,

@@ -17,7 +17,13 @@ import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
 import { listOpenSweeps } from '../store/sweep-reads.ts';
 import type { OpenSweep } from '../store/sweep-rows.ts';
-import { confirmSweep, failSweep, markSweepSent, replaceSweepTransaction } from '../store/sweep-writes.ts';
+import {
+  advanceSweepScan,
+  confirmSweep,
+  failSweep,
+  markSweepSent,
+  replaceSweepTransaction,
+} from '../store/sweep-writes.ts';
 import { isInsufficientFunds, signSweep } from './submit-sweep.ts';
 
 /** A transaction still pending after this gets a fee bump. */
@@ -128,18 +134,32 @@ export async function followSweep(deps: FollowDeps, sweep: OpenSweep): Promise<F
 const flushed = getAbiItem({ abi: forwarderAbi, name: 'Flushed' });
 
 /**
- * The first transaction since the sweep was planned in which its forwarders flushed to its payout:
- * the merchant sent it (or anyone did; the money could only go to the payout either way).
+ * Blocks below the head that an unsigned sweep's search always covers again: a transaction a
+ * reorg moves to another block at most this deep is still found. The search window stays this
+ * size plus the blocks since the last look, whatever the chain's speed or its provider's limit on
+ * `eth_getLogs` ranges.
  */
-async function findFlushTransaction(client: PublicClient, sweep: OpenSweep): Promise<Hex | null> {
-  const logs = await client.getLogs({
+export const UNSIGNED_SCAN_OVERLAP_BLOCKS = 64n;
+
+/**
+ * The first transaction since the sweep was planned in which its forwarders flushed to its payout:
+ * the merchant sent it (or anyone did; the money could only go to the payout either way). With
+ * none, the next search starts `UNSIGNED_SCAN_OVERLAP_BLOCKS` below the head searched.
+ */
+async function findFlushTransaction(deps: FollowDeps, sweep: OpenSweep): Promise<Hex | null> {
+  const head = await deps.client.getBlockNumber();
+  const fromBlock = BigInt(sweep.fromBlock ?? 0);
+  const logs = await deps.client.getLogs({
     address: sweep.depositAddresses,
     event: flushed,
     args: { payout: sweep.payout },
-    fromBlock: BigInt(sweep.fromBlock ?? 0),
-    toBlock: 'latest',
+    fromBlock: fromBlock < head ? fromBlock : head,
+    toBlock: head,
   });
-  return logs[0]?.transactionHash ?? null;
+  const hash = logs[0]?.transactionHash ?? null;
+  if (!hash && head - UNSIGNED_SCAN_OVERLAP_BLOCKS > fromBlock)
+    advanceSweepScan(deps.db, sweep.id, Number(head - UNSIGNED_SCAN_OVERLAP_BLOCKS));
+  return hash;
 }
 
 /**
@@ -150,7 +170,7 @@ async function findFlushTransaction(client: PublicClient, sweep: OpenSweep): Pro
  */
 async function followUnsigned(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome> {
   const options = { now: deps.now(), tokenOf: tokenLookup(deps.chain) };
-  const hash = await findFlushTransaction(deps.client, sweep);
+  const hash = await findFlushTransaction(deps, sweep);
   if (hash) {
     const tx = await deps.client.getTransaction({ hash });
     markSweepSent(deps.db, sweep.id, { hash, from: getAddress(tx.from), nonce: tx.nonce }, options);

@@ -10,7 +10,11 @@ import { createMerchant } from '../../src/store/merchants.ts';
 import { listSweeps } from '../../src/store/sweep-reads.ts';
 import { createSweepClient } from '../../src/sweep/create-sweep-client.ts';
 import { UNSIGNED_SWEEP_TTL_MS } from '../../src/sweep/create-unsigned-sweeps.ts';
-import { type FollowDeps, followSweeps } from '../../src/sweep/follow-sweeps.ts';
+import {
+  type FollowDeps,
+  followSweeps,
+  UNSIGNED_SCAN_OVERLAP_BLOCKS,
+} from '../../src/sweep/follow-sweeps.ts';
 import { runSweeps, settleSweeps } from '../../src/sweep/run-sweeps.ts';
 import { startSweepPolicy } from '../../src/sweep/start-sweep-policy.ts';
 import { GasWalletUnfundedError } from '../../src/sweep/sweep-errors.ts';
@@ -362,6 +366,22 @@ describe('unsigned sweeps, sent from the merchant’s own wallet', () => {
         inDepositAddresses: '0',
       }),
     ]);
+  });
+
+  it('search a window that follows the head, and still find a transaction sent long after', async () => {
+    const [invoice] = await paidInvoices(1);
+    const [sweep] = await createSweeps();
+    if (!sweep?.transaction) throw new Error('no transaction');
+    await mine(500);
+    expect(await followSweeps(walletless())).toMatchObject({ unsigned: 1 });
+    const head = await createTestClients().publicClient.getBlockNumber();
+    const [waiting] = listSweeps(gateway.ctx.db, {});
+    // The next search starts just below the head searched, not at the planning block.
+    expect(BigInt(waiting?.fromBlock ?? 0)).toBe(head - UNSIGNED_SCAN_OVERLAP_BLOCKS);
+    await send(sweep.transaction);
+    await settleSweeps(walletless(), { timeoutMs: 10_000 });
+    expect(await balanceOf(payout)).toBe(invoice?.amount);
+    expect(listSweeps(gateway.ctx.db, {}).map((s) => [s.id, s.status])).toEqual([[sweep.id, 'confirmed']]);
   });
 
   it('name bad fields', async () => {
