@@ -26,10 +26,7 @@ describe('runMigrations', () => {
     dirs.push(dir);
     const db = new Database(join(dir, 'old.db'));
     db.pragma('foreign_keys = ON');
-    for (const migration of migrations.slice(0, version)) {
-      db.transaction(() => (typeof migration === 'string' ? db.exec(migration) : migration(db))).immediate();
-    }
-    db.pragma(`user_version = ${version}`);
+    runMigrations(db, version);
     return db;
   }
 

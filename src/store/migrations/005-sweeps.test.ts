@@ -14,13 +14,7 @@ afterEach(() => {
 it('rebuilds events with a nullable invoice_id, keeping every event, its order and its deliveries', () => {
   dir = mkdtempSync(join(tmpdir(), 'stablegate-005-'));
   const db = openDatabase(join(dir, 'db.sqlite'), { migrate: false });
-  db.pragma('foreign_keys = OFF');
-  for (const [index, migration] of migrations.slice(0, 4).entries()) {
-    if (typeof migration === 'string') db.exec(migration);
-    else migration(db);
-    db.pragma(`user_version = ${index + 1}`);
-  }
-  db.pragma('foreign_keys = ON');
+  runMigrations(db, 4);
   const now = '2026-01-01T00:00:00.000Z';
   db.exec(`
     INSERT INTO merchants (id, name, deposit_mode, payout_address, created_at)

@@ -14,13 +14,7 @@ afterEach(() => {
 it('rebuilds sweeps to take the unsigned status, keeping every sweep and what references it', () => {
   dir = mkdtempSync(join(tmpdir(), 'stablegate-006-'));
   const db = openDatabase(join(dir, 'db.sqlite'), { migrate: false });
-  db.pragma('foreign_keys = OFF');
-  for (const [index, migration] of migrations.slice(0, 5).entries()) {
-    if (typeof migration === 'string') db.exec(migration);
-    else migration(db);
-    db.pragma(`user_version = ${index + 1}`);
-  }
-  db.pragma('foreign_keys = ON');
+  runMigrations(db, 5);
   const now = '2026-01-01T00:00:00.000Z';
   db.exec(`
     INSERT INTO merchants (id, name, deposit_mode, payout_address, created_at)
