@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { BaseError, DatabaseBusyError, type FieldError, StorageFullError } from '../domain/errors.ts';
@@ -10,6 +9,7 @@ import { toStoreError } from '../store/to-store-error.ts';
 import type { ApiDeps, ApiOptions } from './api-deps.ts';
 import type { ApiApp, ApiEnv } from './api-env.ts';
 import { requireApiKey } from './auth.ts';
+import { limitBodySize } from './body-limit.ts';
 import { registerDocs } from './docs.ts';
 import { createApiKeyLimiter } from './rate-limit.ts';
 import { registerCancelInvoice } from './routes/cancel-invoice.ts';
@@ -70,14 +70,7 @@ export function createApp(deps: ApiDeps, options: ApiOptions): ApiApp {
       (performance.now() - started) / 1000,
     );
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        problemResponse(c, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
-    }),
-  );
+  app.use('*', limitBodySize(MAX_BODY_BYTES));
   // One instance for every authenticated path, so each key has one set of rate-limit buckets.
   const authenticate = requireApiKey(deps.db, createApiKeyLimiter(deps.config.limits, deps.clock));
   app.use('/v1/invoices', authenticate);
