@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpServer, startHttpServer } from '../runtime/start-http-server.ts';
-import { limitBodySize } from './body-limit.ts';
+import { limitBodySize } from '../../src/api/body-limit.ts';
+import { type HttpServer, startHttpServer } from '../../src/runtime/start-http-server.ts';
 
 const LIMIT = 1024;
 
