@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { TypedResponse } from 'hono';
 import { ValidationError } from '../../domain/errors.ts';
 import { type InvoiceResource, toInvoiceResource } from '../../domain/invoice.ts';
 import { parseAmount } from '../../domain/money.ts';
@@ -111,11 +112,11 @@ export function registerCreateInvoice(
           )
         : { ...create(), replayed: false },
     );
-    // A replay sends the stored response: the same invoice, even if it has moved on since.
-    return c.json(
-      JSON.parse(response.body) as InvoiceResource,
-      201,
-      response.replayed ? { 'idempotent-replayed': 'true' } : {},
-    );
+    // A replay sends the stored response: the same invoice, even if it has moved on since. The
+    // stored JSON goes out as it is, byte for byte, not parsed and serialised again; it is the
+    // InvoiceResource made above, which the route's type cannot see through a string.
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (response.replayed) headers['idempotent-replayed'] = 'true';
+    return c.body(response.body, 201, headers) as unknown as TypedResponse<InvoiceResource, 201, 'json'>;
   });
 }
