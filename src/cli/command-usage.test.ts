@@ -16,7 +16,12 @@ type Command = (args: string[]) => Promise<number | undefined>;
 
 /** Every command and subcommand, with the flags its usage must name. */
 const COMMANDS: [name: string, command: Command, prefix: string[], flags: string[]][] = [
-  ['dev', devCommand, [], ['--port', '--data-dir', '--rpc-url', '--confirmations', '--block-time']],
+  [
+    'dev',
+    devCommand,
+    [],
+    ['--port', '--data-dir', '--rpc-url', '--chains', '--confirmations', '--block-time'],
+  ],
   ['serve', serveCommand, [], []],
   ['watch', watchCommand, [], ['--chain']],
   ['work', workCommand, [], []],

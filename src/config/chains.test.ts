@@ -208,6 +208,16 @@ describe('readChainsFile: one line per bad value', () => {
       'chains.0.tokens.0.decimals: required',
     ],
     [
+      'token source over http',
+      { chains: [token({ source: 'http://issuer.example/addresses' })] },
+      'chains.0.tokens.0.source: must be an https URL',
+    ],
+    [
+      'token source not a URL',
+      { chains: [token({ source: 'the issuer' })] },
+      'chains.0.tokens.0.source: must be an https URL',
+    ],
+    [
       'a misspelt token key',
       { chains: [token({ decimal: 6 })] },
       'chains.0.tokens.0: Unrecognized key: "decimal"',

@@ -32,14 +32,24 @@ const AddressSchema = z
   })
   .transform((value) => getAddress(value));
 
-/** Strict: a misspelt optional key (`pollIntervalMS`) is an error, not a silently used default. */
-export const TokenConfigSchema = z.strictObject({
-  symbol: z
-    .string(expecting('must be a string'))
-    .regex(/^[A-Za-z0-9.]{1,16}$/, 'must be 1-16 letters, digits or dots'),
-  address: AddressSchema,
-  decimals: whole(0, 36),
-});
+/**
+ * Strict: a misspelt optional key (`pollIntervalMS`) is an error, not a silently used default.
+ * `source` is checked, then dropped: it documents the file, and nothing the gateway serves shows it.
+ */
+export const TokenConfigSchema = z
+  .strictObject({
+    symbol: z
+      .string(expecting('must be a string'))
+      .regex(/^[A-Za-z0-9.]{1,16}$/, 'must be 1-16 letters, digits or dots'),
+    address: AddressSchema,
+    decimals: whole(0, 36),
+    /**
+     * Where the address comes from: the issuer's page that lists it (every token of the presets in
+     * config/chains/ cites one). For the people who check the file; the gateway does not read it.
+     */
+    source: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
+  })
+  .transform(({ source: _source, ...token }) => token);
 export type TokenConfig = z.infer<typeof TokenConfigSchema>;
 
 const EXPLORER_URL_MESSAGE = 'must be an https URL (http only for a loopback host)';

@@ -1,14 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createPublicClient, createWalletClient, http } from 'viem';
+import { getAddress } from 'viem';
+import type { ChainConfig } from '../../config/chains.ts';
 import { devConfigEnv, devRedisUrl } from '../../config/dev-env.ts';
-import { ANVIL_DEFAULT_MNEMONIC, ANVIL_DEPLOYER, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
+import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
 import { acquireDataDirLock, DataDirInUseError } from '../../devnet/data-dir-lock.ts';
-import { deployForwarderFactory } from '../../devnet/deploy-forwarder-factory.ts';
-import { deployStablecoins, findDeployedStablecoins } from '../../devnet/deploy-stablecoins.ts';
-import { readDevnetFile, writeDevnetFile } from '../../devnet/devnet-file.ts';
+import {
+  type DevnetChain,
+  devnetChains,
+  readDevnetFile,
+  writeDevnetChainsFile,
+  writeDevnetFile,
+} from '../../devnet/devnet-file.ts';
 import { devnetPayoutAddress } from '../../devnet/devnet-payout.ts';
-import { type Anvil, AnvilNotInstalledError, startAnvil } from '../../devnet/start-anvil.ts';
+import { AnvilNotInstalledError } from '../../devnet/start-anvil.ts';
+import { type DevnetChains, MAX_DEVNET_CHAINS, startDevnetChains } from '../../devnet/start-devnet-chains.ts';
 import {
   type RedisServer,
   RedisServerNotFoundError,
@@ -21,7 +27,7 @@ import { type Gateway, startGateway } from '../../runtime/start-gateway.ts';
 import { createMerchant, findMerchantByApiKey, getMerchant } from '../../store/merchants.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
-import { parseCommandArgs, parseIntegerFlag, parsePortFlag } from '../parse-command-args.ts';
+import { parseCommandArgs, parseIntegerFlag, parsePortFlag, UsageExit } from '../parse-command-args.ts';
 import { printDevnetSummary } from '../print-devnet-summary.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
 
@@ -38,13 +44,16 @@ Options:
   --port <port>            HTTP port (default 3000)
   --data-dir <dir>         chain state, database and devnet.json (default ./data); one dev per dir
   --rpc-url <url>          use this node instead of starting anvil
+  --chains <n>             start n anvils, chain ids 31337, 31338, … (1-${MAX_DEVNET_CHAINS}; default 1, or
+                           as many as the last run on this data dir); not with --rpc-url
   --confirmations <n>      confirmations before an invoice is paid (default 1)
   --block-time <seconds>   anvil mines every n seconds (default: a block per transaction)
   -h, --help               this help`;
 
 /**
  * `stablegate dev`: everything on one machine (README "Quickstart"; docs/architecture.md, "Processes, start and shutdown"). Restarted on the same data dir it
- * reuses the chain state, the deployment, the merchant, its key and the database.
+ * reuses the chain state, the deployment, the merchant, its key and the database. With `--chains n`
+ * it runs n anvils, one watcher each, in the one process.
  */
 export async function devCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(DEV_USAGE, args, {
@@ -52,6 +61,7 @@ export async function devCommand(args: string[]): Promise<number> {
       port: { type: 'string' },
       'data-dir': { type: 'string', default: './data' },
       'rpc-url': { type: 'string' },
+      chains: { type: 'string' },
       confirmations: { type: 'string' },
       'block-time': { type: 'string' },
     },
@@ -65,6 +75,15 @@ export async function devCommand(args: string[]): Promise<number> {
   const blockTime =
     parseIntegerFlag(DEV_USAGE, '--block-time', values['block-time'], { min: 0, max: 3_600, fallback: 0 }) ||
     undefined;
+  // 0: not given; the count then comes from the data dir's last run, read below.
+  const chainsFlag = parseIntegerFlag(DEV_USAGE, '--chains', values.chains, {
+    min: 1,
+    max: MAX_DEVNET_CHAINS,
+    fallback: 0,
+  });
+  const rpcUrl = values['rpc-url'];
+  if (rpcUrl && chainsFlag > 1)
+    throw new UsageExit(DEV_USAGE, "--chains: more than one chain needs dev's own anvils, not --rpc-url");
   const dataDir = resolve(values['data-dir'] ?? './data');
   // Owner-only: it holds the database, its key file and the devnet's API key.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -79,9 +98,11 @@ export async function devCommand(args: string[]): Promise<number> {
   }
   process.once('exit', lock.release);
   const previous = readDevnetFile(dataDir);
+  const previousChains = previous ? devnetChains(previous) : [];
+  const chainCount = chainsFlag || Math.min(previousChains.length, MAX_DEVNET_CHAINS) || 1;
 
   let redis: RedisServer | null = null;
-  let anvil: Anvil | null = null;
+  let nodes: DevnetChains | null = null;
   let ctx: AppContext | undefined;
   let gateway: Gateway | undefined;
   try {
@@ -95,43 +116,23 @@ export async function devCommand(args: string[]): Promise<number> {
       }
       redisUrl = redis.url;
     }
-    let rpcUrl = values['rpc-url'];
-    let wsUrl: string | undefined;
-    if (!rpcUrl) {
-      anvil = await startAnvil({ stateDir: join(dataDir, 'anvil'), ...(blockTime ? { blockTime } : {}) });
-      rpcUrl = anvil.rpcUrl;
-      wsUrl = anvil.wsUrl;
-    }
-    const chainId = await createPublicClient({ transport: http(rpcUrl) }).getChainId();
     const payers = getAnvilAccounts({ count: PAYER_COUNT, from: 1 });
-    const tokens =
-      previous &&
-      previous.chainId === chainId &&
-      (await findDeployedStablecoins(rpcUrl, previous.tokens as never))
-        ? (previous.tokens as Awaited<ReturnType<typeof deployStablecoins>>)
-        : await deployStablecoins({ rpcUrl, payers: payers.map((payer) => payer.address) });
-    // Idempotent: the factory has one address on every chain (domain/forwarder-address.ts).
-    await deployForwarderFactory({
-      publicClient: createPublicClient({ transport: http(rpcUrl) }),
-      walletClient: createWalletClient({ account: ANVIL_DEPLOYER, transport: http(rpcUrl) }),
+    nodes = await startDevnetChains({
+      dataDir,
+      count: chainCount,
+      ...(rpcUrl ? { rpcUrl } : {}),
+      ...(blockTime ? { blockTime } : {}),
+      previous: previousChains,
+      payers: payers.map((payer) => payer.address),
     });
     const payoutAddress = devnetPayoutAddress(ANVIL_DEFAULT_MNEMONIC);
-
+    const several = nodes.chains.length > 1;
+    const chains = nodes.chains.map((chain) =>
+      chainConfig(chain, { confirmations, blockTime, anvil: !rpcUrl, several }),
+    );
     const config = loadConfigOrExit({
       env: devConfigEnv({ port, databasePath: join(dataDir, 'stablegate.db'), redisUrl }),
-      chains: [
-        {
-          chainId,
-          name: anvil ? 'Anvil devnet' : `Chain ${chainId}`,
-          rpcUrl,
-          ...(wsUrl ? { wsUrl } : {}),
-          confirmations,
-          // The checkout's "test network" badge: nothing paid on this chain is real money.
-          testnet: true,
-          pollIntervalMs: blockTime ? Math.min(1000, blockTime * 250) : 200,
-          tokens,
-        },
-      ],
+      chains,
     });
     ctx = createContext(config, { name: 'stablegate-dev' });
     let apiKey = previous?.apiKey;
@@ -143,17 +144,21 @@ export async function devCommand(args: string[]): Promise<number> {
       merchantId = created.merchant.id;
     }
     gateway = await startGateway(ctx, { redisUrl });
+    // startDevnetChains gives at least one chain; devnet.json's top level describes the first.
+    const [first] = nodes.chains as [DevnetChain, ...DevnetChain[]];
     const devnet = {
       apiUrl: `http://localhost:${gateway.server.port}`,
       apiKey,
       merchantId,
-      rpcUrl,
-      chainId,
+      rpcUrl: first.rpcUrl,
+      chainId: first.chainId,
       databasePath: config.databasePath,
-      tokens,
+      tokens: first.tokens,
+      chains: nodes.chains,
       payers,
       payoutAddress,
     };
+    writeDevnetChainsFile(dataDir, chains);
     writeDevnetFile(dataDir, devnet);
     printDevnetSummary(devnet, { dataDir, publicUrl: config.publicUrl, confirmations });
   } catch (error) {
@@ -161,7 +166,7 @@ export async function devCommand(args: string[]): Promise<number> {
     // running behind an error message, nor hang on a client a half-started part left open.
     const owned = devOwned(redis, ctx);
     await (gateway ? gateway.stop(owned) : shutdown(owned));
-    await anvil?.stop();
+    await nodes?.stop();
     setTimeout(() => process.exit(1), FAILED_START_EXIT_MS).unref();
     if (error instanceof AnvilNotInstalledError) throw new CliError(error.message);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
@@ -176,12 +181,34 @@ export async function devCommand(args: string[]): Promise<number> {
   }, 25_000);
   forceExit.unref();
   await gateway.stop(devOwned(redis, ctx));
-  await anvil?.stop();
+  await nodes?.stop();
   ctx.logger.info('stopped');
   // Everything that holds state is closed above. A client its owner leaves open (the watcher's
   // newHeads WebSocket keeps viem's 30 s keep-alive interval after unwatching) would hold the event
   // loop, and a stopped devnet must not hang until the 25 s guard exits 1: exit now.
   process.exit(0);
+}
+
+/**
+ * One devnet chain as the gateway runs it. A block per transaction (anvil's default) is polled
+ * every 200 ms; a block time, four times per block (at most every second).
+ */
+function chainConfig(
+  chain: DevnetChain,
+  options: { confirmations: number; blockTime: number | undefined; anvil: boolean; several: boolean },
+): ChainConfig {
+  const name = options.anvil ? 'Anvil devnet' : 'Chain';
+  return {
+    chainId: chain.chainId,
+    name: options.several || !options.anvil ? `${name} ${chain.chainId}` : name,
+    rpcUrl: chain.rpcUrl,
+    ...(chain.wsUrl ? { wsUrl: chain.wsUrl } : {}),
+    confirmations: options.confirmations,
+    // The checkout's "test network" badge: nothing paid on this chain is real money.
+    testnet: true,
+    pollIntervalMs: options.blockTime ? Math.min(1000, options.blockTime * 250) : 200,
+    tokens: chain.tokens.map((token) => ({ ...token, address: getAddress(token.address) })),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { createPublicClient, createWalletClient, erc20Abi, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { readDevnetFile } from '../../devnet/devnet-file.ts';
+import { devnetChains, readDevnetFile } from '../../devnet/devnet-file.ts';
 import { amountDue } from '../../domain/invoice.ts';
 import { formatAmount, parseAmount } from '../../domain/money.ts';
 import { openDatabase } from '../../store/db.ts';
@@ -11,7 +11,8 @@ import { parseCommandArgs, parseIntegerFlag, UsageExit } from '../parse-command-
 
 export const PAY_USAGE = `Usage: stablegate pay <invoiceId> [options]
 
-Pays an invoice of a running devnet (\`npm start\`) with an ERC-20 transfer from a devnet payer.
+Pays an invoice of a running devnet (\`npm start\`) with an ERC-20 transfer from a devnet payer,
+on the invoice's chain.
 
 Options:
   --amount <a>       send this amount instead of what is due (e.g. 10.5, to underpay)
@@ -34,7 +35,7 @@ async function assertDevnetReachable(rpcUrl: string): Promise<void> {
   }
 }
 
-/** `stablegate pay <invoiceId> [--amount <a>]`: an ERC-20 transfer from the first devnet payer. */
+/** `stablegate pay <invoiceId> [--amount <a>]`: an ERC-20 transfer from a devnet payer on the invoice's chain. */
 export async function payCommand(args: string[]): Promise<number> {
   const { positionals, values } = parseCommandArgs(PAY_USAGE, args, {
     allowPositionals: true,
@@ -56,12 +57,19 @@ export async function payCommand(args: string[]): Promise<number> {
   const devnet = readDevnetFile(dataDir);
   if (!devnet)
     throw new CliError(`no devnet in ${dataDir}: start one with "npx stablegate dev" (or pass --data-dir)`);
+  // The first chain stands for the devnet: when it is down, so is the rest (one dev process).
   await assertDevnetReachable(devnet.rpcUrl);
   const db = openDatabase(devnet.databasePath);
   const found = loadInvoice(db, invoiceId);
   db.close();
   if (!found) throw new CliError(`invoice ${invoiceId} not found in ${devnet.databasePath}`);
   const { invoice } = found;
+  const chains = devnetChains(devnet);
+  const chain = chains.find((candidate) => candidate.chainId === invoice.chainId);
+  if (!chain)
+    throw new CliError(
+      `invoice ${invoiceId} is on chain ${invoice.chainId}, which this devnet does not run (${chains.map((c) => c.chainId).join(', ')})`,
+    );
   let amount = amountDue(invoice);
   if (values.amount !== undefined) {
     const parsed = parseAmount(values.amount, invoice.token.decimals);
@@ -73,7 +81,7 @@ export async function payCommand(args: string[]): Promise<number> {
   if (!payer)
     throw new CliError(`--payer: there are ${devnet.payers.length} payers (0-${devnet.payers.length - 1})`);
   const account = privateKeyToAccount(payer.privateKey as `0x${string}`);
-  const transport = http(devnet.rpcUrl);
+  const transport = http(chain.rpcUrl);
   const wallet = createWalletClient({ account, transport });
   const hash = await wallet.writeContract({
     chain: null,

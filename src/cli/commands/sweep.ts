@@ -3,7 +3,7 @@ import { type Address, erc20Abi, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { ChainConfig } from '../../config/chains.ts';
 import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
-import { readDevnetFile } from '../../devnet/devnet-file.ts';
+import { devnetChains, readDevnetFile } from '../../devnet/devnet-file.ts';
 import { BaseError } from '../../domain/errors.ts';
 import { formatAmount } from '../../domain/money.ts';
 import { tokenLookup, toSweepResource } from '../../domain/sweep.ts';
@@ -56,15 +56,18 @@ function devnetTarget(dataDir: string): Target {
     from: DEVNET_GAS_WALLET_INDEX,
     mnemonic: ANVIL_DEFAULT_MNEMONIC,
   });
-  const chain: ChainConfig = {
-    chainId: devnet.chainId,
-    name: 'devnet',
-    rpcUrl: devnet.rpcUrl,
-    confirmations: 1,
-    pollIntervalMs: 250,
-    tokens: devnet.tokens.map((token) => ({ ...token, address: getAddress(token.address) })),
-  };
-  return { databasePath: devnet.databasePath, chains: [chain], keyOf: () => wallet?.privateKey };
+  const chains = devnetChains(devnet).map(
+    (chain): ChainConfig => ({
+      chainId: chain.chainId,
+      name: 'devnet',
+      rpcUrl: chain.rpcUrl,
+      confirmations: 1,
+      pollIntervalMs: 250,
+      tokens: chain.tokens.map((token) => ({ ...token, address: getAddress(token.address) })),
+    }),
+  );
+  // The gas wallet is the same anvil account on every devnet chain.
+  return { databasePath: devnet.databasePath, chains, keyOf: () => wallet?.privateKey };
 }
 
 /**
