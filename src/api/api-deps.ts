@@ -60,4 +60,9 @@ export type ApiOptions = {
   serveMetrics?: boolean;
   /** Extra public routes mounted by the runtime (the checkout page). */
   mount?: (app: ApiApp) => void;
+  /**
+   * Called after a commit that wrote events or deliveries, so the delivery relay ticks now rather
+   * than at its poll interval: a direct call in one process, a Redis wake-up to `work` otherwise.
+   */
+  onEvents?: () => void;
 };

@@ -85,18 +85,20 @@ export function createApp(deps: ApiDeps, options: ApiOptions): ApiApp {
   app.use('/v1/sweeps/*', authenticate);
   app.use('/v1/balances', authenticate);
 
-  registerCreateInvoice(app, deps);
+  // The routes whose commits write events or deliveries wake the delivery relay after them.
+  const wakes: Pick<ApiOptions, 'onEvents'> = options.onEvents ? { onEvents: options.onEvents } : {};
+  registerCreateInvoice(app, { ...deps, ...wakes });
   registerListInvoices(app, deps);
   registerGetInvoice(app, deps);
-  registerCancelInvoice(app, deps);
+  registerCancelInvoice(app, { ...deps, ...wakes });
   registerWebhookEndpoints(app, deps, options.checkWebhookUrl);
   registerRollWebhookSecret(app, deps);
   registerCreateApiKey(app, deps);
   registerListApiKeys(app, deps);
   registerRevokeApiKey(app, deps);
-  registerEvents(app, deps);
+  registerEvents(app, { ...deps, ...wakes });
   registerCreateSweeps(app, { ...deps, sweeps: options.sweeps });
-  registerReportSweepTransaction(app, { ...deps, sweeps: options.sweeps });
+  registerReportSweepTransaction(app, { ...deps, ...wakes, sweeps: options.sweeps });
   registerListSweeps(app, deps);
   registerGetSweep(app, deps);
   registerListBalances(app, deps);

@@ -84,6 +84,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['queue'] as const,
       registers,
     }),
+    wakePublishFailures: new Counter({
+      name: 'stablegate_wake_publish_failures_total',
+      help: 'Relay wake-ups that could not be published to Redis (the relay polls instead)',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
   };
 }
 

@@ -12,7 +12,11 @@ import type { AppContext } from './context.ts';
  */
 export function createApi(
   ctx: AppContext,
-  options: { readiness?: ReadinessCheck; checkWebhookUrl?: ApiOptions['checkWebhookUrl'] } = {},
+  options: {
+    readiness?: ReadinessCheck;
+    checkWebhookUrl?: ApiOptions['checkWebhookUrl'];
+    onEvents?: ApiOptions['onEvents'];
+  } = {},
 ) {
   return createApp(ctx, {
     checkWebhookUrl:
@@ -20,6 +24,7 @@ export function createApi(
       ((url) => checkWebhookUrl(url, { allowPrivate: ctx.config.allowPrivateWebhookUrls })),
     sweeps: createSweepService(ctx),
     ...(options.readiness ? { readiness: options.readiness } : {}),
+    ...(options.onEvents ? { onEvents: options.onEvents } : {}),
     serveMetrics: ctx.config.metrics === null,
     mount: (app) => registerCheckout(app, ctx),
   });

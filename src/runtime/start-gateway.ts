@@ -1,4 +1,6 @@
 import type { Watcher } from '../chain/watcher.ts';
+import type { WakeKind } from '../queue/wake-channels.ts';
+import { createWakePublisher } from '../queue/wake-publisher.ts';
 import type { AppContext } from './context.ts';
 import { createApi } from './create-api.ts';
 import { createChainWatcher } from './create-chain-watcher.ts';
@@ -17,7 +19,10 @@ export type GatewayOptions = {
   http?: boolean;
   /** false: no watchers; `'stepped'`: built but not started, the caller drives each `step()`. */
   watchers?: boolean | 'stepped';
-  /** false: no workers (another process runs them); the watchers then wake nothing. */
+  /**
+   * false: no workers (another process runs them); the watchers and the API then wake that
+   * process's relays through Redis (queue/wake-publisher.ts).
+   */
   workers?: boolean;
 };
 
@@ -48,7 +53,9 @@ export type Gateway<Options extends GatewayOptions = { redisUrl: string }> = {
 /**
  * The one wiring of the pipeline: workers, one watcher per chain (each commit wakes the
  * settlement relay) and the API, in one process. `stablegate dev` runs all of it; the test and
- * benchmark pipelines turn parts off with the options, never with a wiring of their own.
+ * benchmark pipelines turn parts off with the options, never with a wiring of their own. In one
+ * process a commit wakes its relay with a call; once a part runs elsewhere, wake-ups cross
+ * processes on Redis: published here for relays elsewhere, listened to here for commits elsewhere.
  */
 export async function startGateway<const Options extends GatewayOptions>(
   ctx: AppContext,
@@ -61,12 +68,27 @@ export async function startGateway<const Options extends GatewayOptions>(
           redisUrl: options.redisUrl,
           ...(options.prefix ? { prefix: options.prefix } : {}),
           ...(options.settleConcurrency ? { settleConcurrency: options.settleConcurrency } : {}),
+          wakeUps: options.watchers === false || options.http === false,
         });
+  const publisher =
+    workers === null && (options.watchers !== false || options.http !== false)
+      ? createWakePublisher({
+          redisUrl: options.redisUrl,
+          ...(options.prefix ? { prefix: options.prefix } : {}),
+          logger: ctx.logger,
+          metrics: ctx.metrics,
+        })
+      : null;
+  const wake = (kind: WakeKind) => {
+    if (!workers) publisher?.publish(kind);
+    else if (kind === 'settle') workers.settlementRelay.wake();
+    else workers.deliveryRelay.wake();
+  };
   const watchers =
     options.watchers === false
       ? []
       : ctx.config.chains.map((chain) =>
-          createChainWatcher(ctx, chain, { onTransfers: () => workers?.settlementRelay.wake() }),
+          createChainWatcher(ctx, chain, { onTransfers: () => wake('settle') }),
         );
   const readiness = options.http === false ? null : createReadiness(ctx, { redisUrl: options.redisUrl });
   let server: HttpServer | null = null;
@@ -75,11 +97,11 @@ export async function startGateway<const Options extends GatewayOptions>(
     http: [() => server?.close(), () => metricsServer?.close()],
     watchers: watchers.map((watcher) => () => watcher.stop()),
     workers: [() => workers?.close()],
-    redis: [() => readiness?.close()],
+    redis: [() => readiness?.close(), () => publisher?.close()],
   });
   if (readiness) {
     try {
-      server = await startHttpServer(createApi(ctx, { readiness }), {
+      server = await startHttpServer(createApi(ctx, { readiness, onEvents: () => wake('deliver') }), {
         port: ctx.config.port,
         host: ctx.config.host,
       });

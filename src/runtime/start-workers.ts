@@ -10,6 +10,7 @@ import {
   QUEUE_NAMES,
   type SettleJob,
 } from '../queue/jobs.ts';
+import { createWakeSubscriber } from '../queue/wake-subscriber.ts';
 import { expireDueInvoices } from '../settle/expire-due-invoices.ts';
 import { createSettlementRelay } from '../settle/settlement-relay.ts';
 import { createSettlementWorker } from '../settle/settlement-worker.ts';
@@ -26,7 +27,19 @@ export type Workers = Awaited<ReturnType<typeof startWorkers>>;
  */
 export async function startWorkers(
   ctx: AppContext,
-  options: { redisUrl: string; prefix?: string; notifierTimeoutMs?: number; settleConcurrency?: number },
+  options: {
+    redisUrl: string;
+    prefix?: string;
+    notifierTimeoutMs?: number;
+    settleConcurrency?: number;
+    /**
+     * Subscribe to the wake-ups that other processes publish after their commits (`stablegate
+     * work`, whose watchers and API run elsewhere): the relays then tick at once, not at their poll.
+     */
+    wakeUps?: boolean;
+    /** The relays' poll interval (their defaults unless given); tests lengthen it to see wake-ups alone. */
+    relayIntervalMs?: number;
+  },
 ) {
   const prefix = options.prefix ?? 'stablegate';
   const producer = createProducerConnection(options.redisUrl);
@@ -45,8 +58,9 @@ export async function startWorkers(
     );
   }
 
-  const deliveryRelay = createDeliveryRelay({ ...ctx, queue: deliverQueue });
-  const settlementRelay = createSettlementRelay({ ...ctx, queue: settleQueue });
+  const intervalMs = options.relayIntervalMs ? { intervalMs: options.relayIntervalMs } : {};
+  const deliveryRelay = createDeliveryRelay({ ...ctx, queue: deliverQueue, ...intervalMs });
+  const settlementRelay = createSettlementRelay({ ...ctx, queue: settleQueue, ...intervalMs });
   const settlement = createSettlementWorker({
     ...ctx,
     connection: workerConnection,
@@ -74,6 +88,14 @@ export async function startWorkers(
 
   settlementRelay.start();
   deliveryRelay.start();
+  const wakeSubscriber = options.wakeUps
+    ? createWakeSubscriber({
+        redisUrl: options.redisUrl,
+        prefix,
+        logger: ctx.logger,
+        handlers: { settle: () => settlementRelay.wake(), deliver: () => deliveryRelay.wake() },
+      })
+    : null;
   // Sweep events reach endpoints like every other event: the relay fans them out when it wakes.
   const sweepPolicy = startSweepPolicy(ctx, { onEvents: () => deliveryRelay.wake() });
   const depthTimer = setInterval(() => {
@@ -102,7 +124,12 @@ export async function startWorkers(
     /** Stops taking work, lets running jobs finish, then closes Redis connections. */
     async close(): Promise<void> {
       clearInterval(depthTimer);
-      await Promise.all([settlementRelay.stop(), deliveryRelay.stop(), sweepPolicy.stop()]);
+      await Promise.all([
+        wakeSubscriber?.close(),
+        settlementRelay.stop(),
+        deliveryRelay.stop(),
+        sweepPolicy.stop(),
+      ]);
       await Promise.all([settlement.close(), notifier.close()]);
       await Promise.all([settleQueue.close(), deliverQueue.close(), maintenanceQueue.close()]);
       // BullMQ does not close connections it was given: each of ours is closed here.

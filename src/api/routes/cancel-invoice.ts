@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { toInvoiceResource } from '../../domain/invoice.ts';
 import { cancelInvoice } from '../../store/invoices.ts';
-import type { ApiConfig, ApiDeps } from '../api-deps.ts';
+import type { ApiConfig, ApiDeps, ApiOptions } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema, InvoiceSchema } from '../schemas.ts';
 
@@ -19,7 +19,8 @@ const route = createRoute({
 
 export function registerCancelInvoice(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'> & { config: Pick<ApiConfig, 'publicUrl'> },
+  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'> &
+    Pick<ApiOptions, 'onEvents'> & { config: Pick<ApiConfig, 'publicUrl'> },
 ): void {
   app.openapi(route, async (c) => {
     const merchantId = c.get('merchant').id;
@@ -28,6 +29,7 @@ export function registerCancelInvoice(
     const found = await deps.writes.run(() =>
       cancelInvoice(deps.db, merchantId, id, { publicUrl: deps.config.publicUrl, now }),
     );
+    deps.onEvents?.();
     return c.json(toInvoiceResource(found.invoice, found.transfers, deps.config), 200);
   });
 }

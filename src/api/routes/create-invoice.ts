@@ -7,7 +7,7 @@ import { parseAmount } from '../../domain/money.ts';
 import { parseReturnUrl } from '../../domain/return-url.ts';
 import { runIdempotent } from '../../store/idempotency.ts';
 import { createInvoice } from '../../store/invoices.ts';
-import type { ApiConfig, ApiDeps } from '../api-deps.ts';
+import type { ApiConfig, ApiDeps, ApiOptions } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { CreateInvoiceSchema, errorResponses, InvoiceSchema, idempotentConflict } from '../schemas.ts';
 
@@ -41,9 +41,10 @@ const route = createRoute({
 
 export function registerCreateInvoice(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'> & {
-    config: Pick<ApiConfig, 'chains' | 'publicUrl' | 'allowPrivateWebhookUrls'>;
-  },
+  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'> &
+    Pick<ApiOptions, 'onEvents'> & {
+      config: Pick<ApiConfig, 'chains' | 'publicUrl' | 'allowPrivateWebhookUrls'>;
+    },
 ): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
@@ -117,6 +118,8 @@ export function registerCreateInvoice(
     // InvoiceResource made above, which the route's type cannot see through a string.
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (response.replayed) headers['idempotent-replayed'] = 'true';
+    // invoice.created was committed with the invoice; a replay committed nothing new.
+    else deps.onEvents?.();
     return c.body(response.body, 201, headers) as unknown as TypedResponse<InvoiceResource, 201, 'json'>;
   });
 }

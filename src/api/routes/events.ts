@@ -4,7 +4,7 @@ import { redeliverEvent } from '../../store/delivery-outbox.ts';
 import { type DeliveryWithAttempts, listDeliveries } from '../../store/delivery-reads.ts';
 import type { Delivery } from '../../store/delivery-rows.ts';
 import { type EventRecord, getEvent, listEvents } from '../../store/events.ts';
-import type { ApiDeps } from '../api-deps.ts';
+import type { ApiDeps, ApiOptions } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import {
   EventTypeSchema,
@@ -158,7 +158,10 @@ const redeliverRoute = createRoute({
   },
 });
 
-export function registerEvents(app: ApiApp, deps: Pick<ApiDeps, 'db' | 'clock'>): void {
+export function registerEvents(
+  app: ApiApp,
+  deps: Pick<ApiDeps, 'db' | 'clock'> & Pick<ApiOptions, 'onEvents'>,
+): void {
   const findEvent = (merchantId: string, id: string): EventRecord => {
     const event = getEvent(deps.db, merchantId, id);
     if (!event) throw new NotFoundError('event_not_found', `No event ${id}.`);
@@ -187,6 +190,7 @@ export function registerEvents(app: ApiApp, deps: Pick<ApiDeps, 'db' | 'clock'>)
       c.req.valid('param').id,
       deps.clock.now(),
     );
+    deps.onEvents?.();
     return c.json({ data: deliveries.map(toDeliveryResource) }, 202);
   });
 }

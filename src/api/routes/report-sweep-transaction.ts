@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Hex } from 'viem';
 import { ChainUnavailableError, NotFoundError } from '../../domain/errors.ts';
 import { getSweep } from '../../store/sweep-reads.ts';
-import type { ApiConfig, ApiDeps, SweepService } from '../api-deps.ts';
+import type { ApiConfig, ApiDeps, ApiOptions, SweepService } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { errorResponses, IdParamSchema } from '../schemas.ts';
 import { ReportSweepTransactionSchema, SweepSchema } from '../sweep-schemas.ts';
@@ -30,7 +30,8 @@ const route = createRoute({
 
 export function registerReportSweepTransaction(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'chains'>; sweeps: SweepService },
+  deps: Pick<ApiDeps, 'db'> &
+    Pick<ApiOptions, 'onEvents'> & { config: Pick<ApiConfig, 'chains'>; sweeps: SweepService },
 ): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
@@ -41,6 +42,8 @@ export function registerReportSweepTransaction(
     const chain = deps.config.chains.find((candidate) => candidate.chainId === sweep.chainId);
     if (!chain) throw new ChainUnavailableError(sweep.chainId, new Error('chain no longer configured'));
     const reported = await deps.sweeps.reportTransaction(chain, sweep, txHash as Hex);
+    // Committed with sweep.submitted when the sweep moved from unsigned.
+    deps.onEvents?.();
     return c.json(sweepResourceFor(deps, reported), 200);
   });
 }

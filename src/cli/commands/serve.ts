@@ -1,3 +1,4 @@
+import { createWakePublisher } from '../../queue/wake-publisher.ts';
 import { createApi } from '../../runtime/create-api.ts';
 import { createContext } from '../../runtime/create-context.ts';
 import { createReadiness } from '../../runtime/readiness.ts';
@@ -19,7 +20,12 @@ export async function serveCommand(args: string[]): Promise<number> {
   const config = loadConfigOrExit();
   const ctx = createContext(config, { name: 'stablegate-api' });
   const readiness = createReadiness(ctx, { redisUrl: config.redisUrl });
-  const server = await startHttpServer(createApi(ctx, { readiness }), {
+  // Events the API commits (invoice.created, …) wake the delivery relay of `stablegate work`.
+  const wakes = config.redisUrl
+    ? createWakePublisher({ redisUrl: config.redisUrl, logger: ctx.logger, metrics: ctx.metrics })
+    : null;
+  const onEvents = wakes ? { onEvents: () => wakes.publish('deliver') } : {};
+  const server = await startHttpServer(createApi(ctx, { readiness, ...onEvents }), {
     port: config.port,
     host: config.host,
   });
@@ -31,7 +37,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   await onShutdownSignal(ctx.logger);
   await shutdown({
     http: [() => server.close(), () => metricsServer?.close()],
-    redis: [() => readiness.close()],
+    redis: [() => readiness.close(), () => wakes?.close()],
     database: [() => ctx.db.close()],
   });
   ctx.logger.info('API stopped');

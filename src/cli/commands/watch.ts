@@ -1,5 +1,6 @@
 import type { Watcher } from '../../chain/watcher.ts';
-import { createWorkerConnection } from '../../queue/connections.ts';
+import { closeConnection, createWorkerConnection } from '../../queue/connections.ts';
+import { createWakePublisher } from '../../queue/wake-publisher.ts';
 import { createChainWatcher } from '../../runtime/create-chain-watcher.ts';
 import { createContext } from '../../runtime/create-context.ts';
 import { createLeaderLock } from '../../runtime/leader-lock.ts';
@@ -9,8 +10,6 @@ import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
 import { parseCommandArgs, parseIntegerFlag, UsageExit } from '../parse-command-args.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
-
-const QUIT_TIMEOUT_MS = 2_000;
 
 export const WATCH_USAGE = `Usage: stablegate watch --chain <id>
 
@@ -45,6 +44,8 @@ export async function watchCommand(args: string[]): Promise<number> {
   const redis = createWorkerConnection(config.redisUrl);
   // Without a listener ioredis prints each reconnect failure; what matters, losing the lock, is logged.
   redis.on('error', (error) => ctx.logger.debug({ err: error }, 'redis connection error'));
+  // Each commit that recorded or changed transfers wakes the settlement relay of `stablegate work`.
+  const wakes = createWakePublisher({ redisUrl: config.redisUrl, logger: ctx.logger, metrics: ctx.metrics });
   let watcher: Watcher | null = null;
   // A watcher that lost the lock finishes its step in the background; shutdown waits for it.
   let stoppingLost: Promise<void> | undefined;
@@ -55,7 +56,7 @@ export async function watchCommand(args: string[]): Promise<number> {
     onAcquired: () => {
       if (shuttingDown) return;
       ctx.logger.info({ chainId }, 'watcher lock acquired: scanning');
-      watcher = createChainWatcher(ctx, chain);
+      watcher = createChainWatcher(ctx, chain, { onTransfers: () => wakes.publish('settle') });
       watcher.start();
     },
     onLost: () => {
@@ -81,13 +82,9 @@ export async function watchCommand(args: string[]): Promise<number> {
     redis: [
       async () => {
         await lock.stop();
-        // quit() waits for Redis to answer: a Redis that is down or hung must not keep the process alive.
-        await Promise.race([
-          redis.quit().catch(() => undefined),
-          new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref()),
-        ]);
-        redis.disconnect();
+        await closeConnection(redis);
       },
+      () => wakes.close(),
     ],
     database: [() => ctx.db.close()],
   });

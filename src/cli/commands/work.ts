@@ -18,7 +18,8 @@ export async function workCommand(args: string[]): Promise<number> {
   const config = loadConfigOrExit();
   if (!config.redisUrl) throw new CliError('REDIS_URL: required by the queues');
   const ctx = createContext(config, { name: 'stablegate-worker' });
-  const workers = await startWorkers(ctx, { redisUrl: config.redisUrl });
+  // The watchers and the API run in other processes: their commits wake these relays through Redis.
+  const workers = await startWorkers(ctx, { redisUrl: config.redisUrl, wakeUps: true });
   const metricsServer = config.metrics ? await startMetricsServer(ctx.metrics, config.metrics) : null;
   ctx.logger.info({ metricsPort: metricsServer?.port }, 'workers started');
   await onShutdownSignal(ctx.logger);
