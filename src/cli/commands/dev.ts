@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createPublicClient, createWalletClient, http } from 'viem';
+import { RPC_DEFAULTS } from '../../config/chains.ts';
 import { devConfigEnv, devRedisUrl } from '../../config/dev-env.ts';
 import { ANVIL_DEFAULT_MNEMONIC, ANVIL_DEPLOYER, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
 import { acquireDataDirLock, DataDirInUseError } from '../../devnet/data-dir-lock.ts';
@@ -123,8 +124,9 @@ export async function devCommand(args: string[]): Promise<number> {
         {
           chainId,
           name: anvil ? 'Anvil devnet' : `Chain ${chainId}`,
-          rpcUrl,
-          ...(wsUrl ? { wsUrl } : {}),
+          rpcUrls: [rpcUrl],
+          wsUrls: wsUrl ? [wsUrl] : [],
+          ...RPC_DEFAULTS,
           confirmations,
           // The checkout's "test network" badge: nothing paid on this chain is real money.
           testnet: true,
