@@ -97,6 +97,11 @@ export function createProviderPool(options: {
     };
   });
   const named = (p: ProviderState) => ({ provider: p.index, host: p.host });
+  // Every provider's series from the start, so an alert on them sees a provider never in trouble.
+  for (const p of providers) {
+    metrics?.rpcProviderBackedOff.set(p.labels, 0);
+    metrics?.rpcProviderLagging.set(p.labels, 0);
+  }
 
   function bestHead(): number | null {
     let best: number | null = null;
