@@ -37,8 +37,8 @@ export type Provider = {
  * - `failures` counts failures in a row that back off (classify-rpc-error.ts); 0 is healthy. While
  *   it is above 0 the provider serves no request but as a last resort (no provider healthy), and
  *   from `retryAt` on one probe at a time (`probing`) asks its head: an answer makes it healthy.
- * - `head` is its latest block as last seen; `lagging` holds while that is more than `maxLagBlocks`
- *   behind the best head of the healthy providers.
+ * - `head` is its latest block as last seen; `lagging` holds from when that is more than
+ *   `maxLagBlocks` behind the best head of the healthy providers until it is within half of that.
  */
 type ProviderState = Provider & {
   readonly labels: { chain_id: string; provider: string; host: string };
@@ -112,7 +112,12 @@ export function createProviderPool(options: {
   function updateLagging(): void {
     const best = bestHead();
     for (const p of providers) {
-      const lagging = best !== null && p.head !== null && best - p.head > options.maxLagBlocks;
+      const behind = best === null || p.head === null ? 0 : best - p.head;
+      // Demoted beyond the limit, restored within half of it: a provider hovering at the limit
+      // would otherwise flip (and log) with every head.
+      const lagging = p.lagging
+        ? behind > Math.floor(options.maxLagBlocks / 2)
+        : behind > options.maxLagBlocks;
       if (lagging === p.lagging) continue;
       p.lagging = lagging;
       metrics?.rpcProviderLagging.set(p.labels, lagging ? 1 : 0);

@@ -208,6 +208,13 @@ describe('provider pool', () => {
     await client.request({ method: 'eth_getBlockByNumber', params: [`0x${head.toString(16)}`, false] });
     expect(lagging.counts().eth_getBlockByNumber).toBe(before);
 
+    // Within the limit but not within half of it: still kept from heads, so it does not flip.
+    lagging.setLag(3);
+    await client.getBlockNumber();
+    const headOfLagging = () => metric(metrics, 'stablegate_rpc_provider_head_block', { provider: '0' });
+    await waitUntil(async () => (await headOfLagging()) === head - 3, { timeoutMs: 5_000 });
+    expect(await metric(metrics, 'stablegate_rpc_provider_lagging', { provider: '0' })).toBe(1);
+
     lagging.setLag(0);
     await mine(1);
     expect(Number(await client.getBlockNumber())).toBe(head + 1);
