@@ -2,12 +2,16 @@ import type { Logger } from '../observability/logger.ts';
 import { providerHost } from '../rpc/provider-host.ts';
 import { closeWsClient, createWsClient, type WsClient } from './client.ts';
 
-/** Pause before subscribing again after a subscription failed: a node that is down is not hammered. */
+/**
+ * Pause before subscribing again after a subscription failed: 1 s, doubling with each failure in a
+ * row up to 30 s, so endpoints that are all down are not hammered (polling goes on meanwhile).
+ */
 const RESUBSCRIBE_DELAY_MS = 1_000;
+const RESUBSCRIBE_DELAY_CAP_MS = 30_000;
 
 /**
  * Subscribes to newHeads over WebSocket, on the chain's first wsUrl; when the subscription fails
- * (the socket closed or errored), on the next one a second later, round the list. A notification
+ * (the socket closed or errored), on the next one after a pause, round the list. A notification
  * only wakes the loop, which still reads everything over HTTP: a missed or duplicated notification
  * costs a poll interval at most, so this stays simple. Without a WebSocket the loop polls
  * (watcher.ts). Returns the stop, which also closes the socket viem would leave open (with its
@@ -18,6 +22,7 @@ export function watchHeads(
   args: { onHead: () => void; log: Logger },
 ): () => Promise<void> {
   let index = 0;
+  let failures = 0;
   let stopped = false;
   let current: { client: WsClient; unwatch: () => void } | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -38,18 +43,29 @@ export function watchHeads(
     current = subscription;
     subscription.unwatch = client.watchBlockNumber({
       emitMissed: false,
-      onBlockNumber: () => args.onHead(),
+      onBlockNumber: () => {
+        failures = 0;
+        args.onHead();
+      },
       onError: (error) => {
         // One failure moves on once, however many errors the dying socket reports.
         if (stopped || current !== subscription) return;
         const next = (index + 1) % urls.length;
-        args.log.warn(
-          { err: error, provider: index, host: providerHost(url), next: providerHost(urls[next] as string) },
-          'newHeads subscription failed; subscribing on the next wsUrl',
-        );
+        failures++;
+        const delayMs = Math.min(RESUBSCRIBE_DELAY_CAP_MS, RESUBSCRIBE_DELAY_MS * 2 ** (failures - 1));
+        const fields = {
+          err: error,
+          provider: index,
+          host: providerHost(url),
+          next: providerHost(urls[next] as string),
+          delayMs,
+        };
+        if (failures === 1)
+          args.log.warn(fields, 'newHeads subscription failed; subscribing on the next wsUrl');
+        else args.log.debug(fields, 'newHeads subscription failed again; subscribing on the next wsUrl');
         index = next;
         void close();
-        timer = setTimeout(subscribe, RESUBSCRIBE_DELAY_MS);
+        timer = setTimeout(subscribe, delayMs);
       },
     });
   }
