@@ -188,6 +188,8 @@ export function createProviderPool(options: {
 
   return {
     providers: providers as readonly Provider[],
+    /** The pool's abort signal, which also ends a retry's pause (providers-transport.ts). */
+    signal,
     call,
     bestHead,
     isHealthy: (provider: Provider) => (provider as ProviderState).failures === 0,

@@ -38,13 +38,26 @@ export function createProvidersClient(
       if (!RETRIED.has(result.kind) || attempt >= options.retryCount) throw result.error;
       const asked = retryAfterMs(result.error, Date.now());
       const delayMs = asked === null ? RETRY_DELAY_MS * 2 ** attempt : Math.min(asked, RETRY_AFTER_CAP_MS);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await pause(delayMs, pool.signal);
     }
   }
   // cacheTime 0: a watcher must never be answered from viem's cache of an older head.
   return createPublicClient({
     transport: custom({ request }, { key: 'providers', name: 'RPC providers', retryCount: 0 }),
     cacheTime: 0,
+  });
+}
+
+/** Waits `ms`, or less if `signal` aborts: a stopping watcher does not wait out a Retry-After. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, signal?.aborted ? 0 : ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 
