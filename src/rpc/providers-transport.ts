@@ -94,9 +94,9 @@ async function failOver(
  * known before the race wins; an answer below it (a lagging provider, or one a block behind) waits
  * for the others, and when all have answered the highest wins (so does the first race, when no
  * head is known yet). So a blackholed provider delays no head after the first, and a lagging one
- * never sets it while another keeps up. Every answer records its
- * provider's head (provider-pool.ts), which is how a lagging provider is noticed and, once it has
- * caught up, used again.
+ * never sets it while another keeps up. Every answer records its provider's head
+ * (provider-pool.ts), which is how a lagging provider is noticed and, once it has caught up, used
+ * again.
  */
 async function raceHeads(
   pool: ProviderPool,
