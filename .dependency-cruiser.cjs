@@ -25,7 +25,7 @@ module.exports = {
       name: 'parts-are-independent',
       comment:
         'chain, settle, notify, api, checkout and sweep never import each other: what two of them ' +
-        'share lives in domain/, store/, queue/ or http/, and runtime/ wires them.',
+        'share lives in domain/, store/, queue/, http/ or rpc/, and runtime/ wires them.',
       severity: 'error',
       from: { path: '^src/(chain|settle|notify|api|checkout|sweep)/' },
       to: { path: '^src/(chain|settle|notify|api|checkout|sweep)/', pathNot: '^src/$1/' },
@@ -45,6 +45,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/http/' },
       to: { path: '^(src/(?!http/|domain/)|contracts-abi/|test/|bench/)' },
+    },
+    {
+      name: 'rpc-below-the-parts',
+      comment:
+        "rpc/ (a chain's JSON-RPC providers: failover, back-off, heads) serves chain/ and sweep/, so " +
+        'it sits below them: domain/ types and observability/ only.',
+      severity: 'error',
+      from: { path: '^src/rpc/' },
+      to: { path: '^(src/(?!rpc/|domain/|observability/)|contracts-abi/|test/|bench/)' },
     },
     {
       name: 'config-only-domain',

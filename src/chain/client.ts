@@ -1,5 +1,8 @@
-import { createPublicClient, http, type PublicClient, webSocket } from 'viem';
+import { createPublicClient, webSocket } from 'viem';
 import type { ChainConfig } from '../config/chains.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createProviderPool, type ProviderMetrics } from '../rpc/provider-pool.ts';
+import { createProvidersClient } from '../rpc/providers-transport.ts';
 import { type ChainRpc, createChainRpc } from './rpc.ts';
 
 /**
@@ -9,39 +12,12 @@ import { type ChainRpc, createChainRpc } from './rpc.ts';
  */
 
 /**
- * `batch: false` for a client whose requests must each travel alone: viem joins the requests of
- * one tick into a single JSON-RPC batch, whose response arrives only when all of them are done and
- * counts against one response size limit (two pipelined eth_getLogs of 10,000 logs would exceed it).
- *
- * `retryCount` (default 4): transport retries absorb flaky connections. A step makes several calls
- * and fails whole on any one of them, so under packet loss every call needs to get through: with
- * 30 % of connections dropped and 15 % reset mid-response (test/chaos/rpc-faults), 2 retries left
- * a call failing one time in five and the watcher's steps failing in a row. Small calls only: a
- * client for large eth_getLogs ranges should retry less, since its range is narrowed instead.
- *
- * `signal`: aborting it ends every request in flight at once, retries included. Retries against a
- * hung node add up to minutes (5 attempts × the 15 s timeout), and a watcher told to stop must not
- * wait them out: its cursor is already saved with every commit.
+ * A newHeads client on one WebSocket URL. viem's own reconnection is off: when the socket fails,
+ * watch-heads.ts moves to the chain's next wsUrl instead of retrying this one for ten seconds.
  */
-export function createHttpClient(
-  rpcUrl: string,
-  options: { batch?: boolean; retryCount?: number; signal?: AbortSignal } = {},
-): PublicClient {
-  // cacheTime 0: a watcher must never be answered from viem's cache of an older head.
-  return createPublicClient({
-    transport: http(rpcUrl, {
-      batch: options.batch === false ? false : { batchSize: 100 },
-      retryCount: options.retryCount ?? 4,
-      timeout: 15_000,
-      ...(options.signal ? { fetchOptions: { signal: options.signal } } : {}),
-    }),
-    cacheTime: 0,
-  });
-}
-
 export function createWsClient(wsUrl: string) {
   return createPublicClient({
-    transport: webSocket(wsUrl, { retryCount: 5, reconnect: true, keepAlive: true }),
+    transport: webSocket(wsUrl, { retryCount: 0, reconnect: false, keepAlive: true }),
     cacheTime: 0,
   });
 }
@@ -63,21 +39,50 @@ export type WatcherClient = {
    * the sizer rather than sent whole five times.
    */
   logsRpc: ChainRpc;
-  /** newHeads over WebSocket when the chain has a `wsUrl`; it connects on its first subscription. */
-  heads: WsClient | null;
+  /** The chain's wsUrls for newHeads (watch-heads.ts), or null to poll only. */
+  heads: readonly string[] | null;
   /** Ends every HTTP request in flight and any later one, retries included. */
   abort(): void;
 };
 
-export function createWatcherClient(chain: Pick<ChainConfig, 'rpcUrl' | 'wsUrl'>): WatcherClient {
+/**
+ * Both HTTP clients send through one pool of the chain's providers (src/rpc/: failover, back-off,
+ * lagging providers kept from heads, per-provider metrics), so what one learns of a provider the
+ * other uses.
+ *
+ * `mode: 'single'` for eth_getLogs ranges: viem joins the requests of one tick into a single
+ * JSON-RPC batch, whose response arrives only when all of them are done and counts against one
+ * response size limit (two pipelined eth_getLogs of 10,000 logs would exceed it).
+ *
+ * `retryCount` (4): after every provider failed, the request is tried again. A step makes several
+ * calls and fails whole on any one of them, so under packet loss every call needs to get through:
+ * with 30 % of connections dropped and 15 % reset mid-response (test/chaos/rpc-faults), 2 retries
+ * left a call failing one time in five and the watcher's steps failing in a row. Small calls
+ * only: large eth_getLogs ranges retry less, since their range is narrowed instead.
+ *
+ * `signal`: aborting it ends every request in flight at once, retries included. Retries against a
+ * hung node add up to minutes (5 attempts × the request timeout), and a watcher told to stop must
+ * not wait them out: its cursor is already saved with every commit.
+ */
+export function createWatcherClient(
+  chain: Pick<ChainConfig, 'chainId' | 'rpcUrls' | 'wsUrls' | 'rpcTimeoutMs' | 'maxProviderLagBlocks'>,
+  deps: { logger: Logger; metrics?: ProviderMetrics | undefined },
+): WatcherClient {
   // Aborted when the watcher stops: a step waiting on a hung node ends at once, not after its retries.
   const stopping = new AbortController();
+  const pool = createProviderPool({
+    chainId: chain.chainId,
+    urls: chain.rpcUrls,
+    timeoutMs: chain.rpcTimeoutMs,
+    maxLagBlocks: chain.maxProviderLagBlocks,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    signal: stopping.signal,
+  });
   return {
-    rpc: createChainRpc(createHttpClient(chain.rpcUrl, { signal: stopping.signal })),
-    logsRpc: createChainRpc(
-      createHttpClient(chain.rpcUrl, { batch: false, retryCount: 2, signal: stopping.signal }),
-    ),
-    heads: chain.wsUrl ? createWsClient(chain.wsUrl) : null,
+    rpc: createChainRpc(createProvidersClient(pool, { mode: 'batched', retryCount: 4 })),
+    logsRpc: createChainRpc(createProvidersClient(pool, { mode: 'single', retryCount: 2 })),
+    heads: chain.wsUrls.length > 0 ? chain.wsUrls : null,
     abort: () => stopping.abort(),
   };
 }

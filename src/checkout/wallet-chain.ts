@@ -10,14 +10,15 @@ export type AddEthereumChainParameter = {
   blockExplorerUrls?: string[];
 };
 
-export type WalletChainConfig = { chainId: number; name: string; rpcUrl: string };
+export type WalletChainConfig = { chainId: number; name: string; rpcUrls: readonly string[] };
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
- * The operator's rpcUrl is a secret in general: hosted node URLs carry their API key in the path
+ * The operator's rpcUrls are secrets in general: hosted node URLs carry their API key in the path
  * (`/v2/<key>`) and a private node's host names the operator's network. It is given to payers only
  * when it points at the payer's own machine, which is the devnet case (anvil on 127.0.0.1).
+ * Each of the chain's URLs is judged alone: a loopback one is offered, a hosted one never.
  */
 function publishableRpcUrl(rpcUrl: string): string | null {
   try {
@@ -42,9 +43,9 @@ export function createWalletChainResolver() {
     return known;
   };
   return async (chain: WalletChainConfig): Promise<AddEthereumChainParameter | null> => {
-    const local = publishableRpcUrl(chain.rpcUrl);
+    const local = chain.rpcUrls.map(publishableRpcUrl).filter((url) => url !== null);
     const match = (await loadKnown()).find((candidate) => candidate.id === chain.chainId);
-    const rpcUrls = local ? [local] : [...(match?.rpcUrls.default.http ?? [])];
+    const rpcUrls = local.length > 0 ? local : [...(match?.rpcUrls.default.http ?? [])];
     if (rpcUrls.length === 0) return null;
     const explorer = match?.blockExplorers?.default.url;
     return {

@@ -32,7 +32,7 @@ const ISSUER_SOURCES: Record<string, RegExp> = {
 };
 
 type RawToken = { symbol: string; address: string; decimals: number; source?: string };
-type RawChain = { chainId: number; rpcUrl: string; tokens: RawToken[] };
+type RawChain = { chainId: number; rpcUrls: string[]; tokens: RawToken[] };
 
 /** The file as written, before the schema turns addresses into their EIP-55 form. */
 function readRaw(file: string): { chains: RawChain[] } {
@@ -80,8 +80,11 @@ describe('chain presets (config/chains/*.json)', () => {
     },
   );
 
-  it.each(files)('%s has a placeholder RPC URL that can never be called (.invalid, RFC 2606)', (file) => {
-    for (const chain of readRaw(file).chains) expect(new URL(chain.rpcUrl).hostname).toMatch(/\.invalid$/);
+  it.each(files)('%s has only placeholder RPC URLs that can never be called (.invalid, RFC 2606)', (file) => {
+    for (const chain of readRaw(file).chains) {
+      expect(chain.rpcUrls.length).toBeGreaterThan(0);
+      for (const url of chain.rpcUrls) expect(new URL(url).hostname).toMatch(/\.invalid$/);
+    }
   });
 
   it('agree with viem’s table of native USDC addresses, a second source; viem has none for BNB Smart Chain', () => {

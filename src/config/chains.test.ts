@@ -12,6 +12,22 @@ const chain = {
   tokens: [{ symbol: 'USDC', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', decimals: 6 }],
 };
 
+describe('chain providers', () => {
+  it('takes several providers as rpcUrls and wsUrls, and one as rpcUrl and wsUrl', () => {
+    const { rpcUrl: _, ...rest } = chain;
+    const listed = ChainConfigSchema.parse({
+      ...rest,
+      rpcUrls: ['https://a.example/v2/key', 'http://127.0.0.1:8545'],
+      wsUrls: ['wss://a.example/ws'],
+    });
+    expect(listed).toMatchObject({ rpcUrls: ['https://a.example/v2/key', 'http://127.0.0.1:8545'] });
+    expect(listed.wsUrls).toEqual(['wss://a.example/ws']);
+    const single = ChainConfigSchema.parse({ ...chain, wsUrl: 'ws://127.0.0.1:8545' });
+    expect(single).toMatchObject({ rpcUrls: [chain.rpcUrl], wsUrls: ['ws://127.0.0.1:8545'] });
+    expect(single).not.toHaveProperty('rpcUrl');
+  });
+});
+
 describe('chain explorerUrl and testnet', () => {
   it.each([
     ['https://explorer.example/', true, 'https://explorer.example'],
@@ -65,6 +81,10 @@ describe('readChainsFile: one line per bad value', () => {
     const result = readChainsFile(path);
     if (!result.ok) throw new Error(result.errors.join('\n'));
     expect(result.chains[0]).toMatchObject({
+      rpcUrls: [good.rpcUrl],
+      wsUrls: [],
+      maxProviderLagBlocks: 5,
+      rpcTimeoutMs: 10_000,
       pollIntervalMs: 1000,
       tokens: [{ address: USDC?.address }, DAI],
       sweep: { minAmount: '0.5', intervalSeconds: 3600, maxBlockGasPercent: 50 },
@@ -92,11 +112,70 @@ describe('readChainsFile: one line per bad value', () => {
       { chains: [{ ...good, rpcUrl: 'wss://rpc.example' }] },
       'chains.0.rpcUrl: must be an http:// or https:// URL',
     ],
-    ['rpcUrl missing', { chains: [without('rpcUrl')] }, 'chains.0.rpcUrl: required'],
+    [
+      'rpcUrl and rpcUrls missing',
+      { chains: [without('rpcUrl')] },
+      'chains.0.rpcUrls: required (or one URL as rpcUrl)',
+    ],
+    [
+      'rpcUrl and rpcUrls both given',
+      { chains: [{ ...good, rpcUrls: ['http://127.0.0.1:8546'] }] },
+      'chains.0.rpcUrls: give rpcUrl or rpcUrls, not both',
+    ],
+    [
+      'rpcUrls empty',
+      { chains: [{ ...without('rpcUrl'), rpcUrls: [] }] },
+      'chains.0.rpcUrls: must list at least one URL',
+    ],
+    [
+      'rpcUrls a single string',
+      { chains: [{ ...without('rpcUrl'), rpcUrls: 'http://127.0.0.1:8545' }] },
+      'chains.0.rpcUrls: must be a list of http:// or https:// URLs',
+    ],
+    [
+      'rpcUrls with a WebSocket',
+      { chains: [{ ...without('rpcUrl'), rpcUrls: ['http://127.0.0.1:8545', 'ws://127.0.0.1:8545'] }] },
+      'chains.0.rpcUrls.1: must be an http:// or https:// URL',
+    ],
+    [
+      'rpcUrls with one URL twice',
+      { chains: [{ ...without('rpcUrl'), rpcUrls: ['http://127.0.0.1:8545', 'http://127.0.0.1:8545'] }] },
+      'chains.0.rpcUrls.1: duplicate URL',
+    ],
     [
       'wsUrl over HTTP',
       { chains: [{ ...good, wsUrl: 'https://rpc.example' }] },
       'chains.0.wsUrl: must be a ws:// or wss:// URL',
+    ],
+    [
+      'wsUrls with an HTTP URL',
+      { chains: [{ ...good, wsUrls: ['wss://rpc.example', 'https://rpc.example'] }] },
+      'chains.0.wsUrls.1: must be a ws:// or wss:// URL',
+    ],
+    [
+      'wsUrl and wsUrls both given',
+      { chains: [{ ...good, wsUrl: 'wss://a.example', wsUrls: ['wss://b.example'] }] },
+      'chains.0.wsUrls: give wsUrl or wsUrls, not both',
+    ],
+    [
+      'maxProviderLagBlocks 0',
+      { chains: [{ ...good, maxProviderLagBlocks: 0 }] },
+      'chains.0.maxProviderLagBlocks: must be at least 1',
+    ],
+    [
+      'maxProviderLagBlocks 2.5',
+      { chains: [{ ...good, maxProviderLagBlocks: 2.5 }] },
+      'chains.0.maxProviderLagBlocks: must be a whole number',
+    ],
+    [
+      'rpcTimeoutMs 99',
+      { chains: [{ ...good, rpcTimeoutMs: 99 }] },
+      'chains.0.rpcTimeoutMs: must be at least 100',
+    ],
+    [
+      'rpcTimeoutMs as a string',
+      { chains: [{ ...good, rpcTimeoutMs: '5s' }] },
+      'chains.0.rpcTimeoutMs: must be a number',
     ],
     [
       'confirmations 0',

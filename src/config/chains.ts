@@ -69,6 +69,12 @@ const ExplorerUrlSchema = z
   }, EXPLORER_URL_MESSAGE)
   .transform((value) => value.replace(/\/+$/, ''));
 
+const RpcUrlSchema = z.url({ protocol: /^https?$/, ...expecting('must be an http:// or https:// URL') });
+const WsUrlSchema = z.url({ protocol: /^wss?$/, ...expecting('must be a ws:// or wss:// URL') });
+
+/** The defaults of a chain's provider settings, for code that builds a ChainConfig itself. */
+export const RPC_DEFAULTS = { maxProviderLagBlocks: 5, rpcTimeoutMs: 10_000 } as const;
+
 const MIN_AMOUNT = /^\d+(\.\d+)?$/;
 const MIN_AMOUNT_MESSAGE = 'must be a decimal string in token units, e.g. "10" or "0.5"';
 
@@ -76,8 +82,20 @@ export const ChainConfigSchema = z
   .strictObject({
     chainId: whole(1, Number.MAX_SAFE_INTEGER),
     name: z.string(expecting('must be a string')).trim().min(1, 'must not be empty'),
-    rpcUrl: z.url({ protocol: /^https?$/, ...expecting('must be an http:// or https:// URL') }),
-    wsUrl: z.url({ protocol: /^wss?$/, message: 'must be a ws:// or wss:// URL' }).optional(),
+    /** One JSON-RPC endpoint; `rpcUrls` lists several (README "Several RPC providers"). */
+    rpcUrl: RpcUrlSchema.optional(),
+    /** The chain's JSON-RPC endpoints in order of preference: requests fail over between them. */
+    rpcUrls: z
+      .array(RpcUrlSchema, expecting('must be a list of http:// or https:// URLs'))
+      .min(1, 'must list at least one URL')
+      .optional(),
+    wsUrl: WsUrlSchema.optional(),
+    /** newHeads subscriptions, in order: the next one is used when the current one fails. */
+    wsUrls: z.array(WsUrlSchema, expecting('must be a list of ws:// or wss:// URLs')).optional(),
+    /** A provider whose head is further behind the best provider's is not used for heads. */
+    maxProviderLagBlocks: whole(1, 10_000).default(RPC_DEFAULTS.maxProviderLagBlocks),
+    /** How long one request may take on one provider before the next is tried. */
+    rpcTimeoutMs: whole(100, 120_000).default(RPC_DEFAULTS.rpcTimeoutMs),
     confirmations: whole(1, 1000),
     /** How often to poll for a new head when there is no wsUrl. */
     pollIntervalMs: whole(50, 60_000).default(1000),
@@ -104,6 +122,7 @@ export const ChainConfigSchema = z
       .optional(),
   })
   .superRefine((chain, ctx) => {
+    providerUrlIssues(chain, ctx);
     const seen = new Set<string>();
     for (const [i, token] of chain.tokens.entries()) {
       for (const key of [token.symbol.toUpperCase(), token.address]) {
@@ -126,8 +145,42 @@ export const ChainConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['sweep', 'minAmount'], message });
       return;
     }
-  });
+  })
+  // One shape for the code: the lists, whichever form the file used.
+  .transform(({ rpcUrl, rpcUrls, wsUrl, wsUrls, ...chain }) => ({
+    ...chain,
+    rpcUrls: rpcUrls ?? (rpcUrl ? [rpcUrl] : []),
+    wsUrls: wsUrls ?? (wsUrl ? [wsUrl] : []),
+  }));
 export type ChainConfig = z.infer<typeof ChainConfigSchema>;
+
+/**
+ * `rpcUrl` or `rpcUrls`, never both: with both, which one comes first (and is preferred) would be
+ * a guess. The same for `wsUrl` and `wsUrls`. A URL listed twice would count one provider twice.
+ */
+function providerUrlIssues(
+  chain: {
+    rpcUrl?: string | undefined;
+    rpcUrls?: string[] | undefined;
+    wsUrl?: string | undefined;
+    wsUrls?: string[] | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const pairs = [
+    ['rpcUrl', 'rpcUrls', chain.rpcUrl, chain.rpcUrls],
+    ['wsUrl', 'wsUrls', chain.wsUrl, chain.wsUrls],
+  ] as const;
+  for (const [one, many, single, list] of pairs) {
+    if (single !== undefined && list !== undefined)
+      ctx.addIssue({ code: 'custom', path: [many], message: `give ${one} or ${many}, not both` });
+    for (const [i, url] of (list ?? []).entries())
+      if (list?.indexOf(url) !== i)
+        ctx.addIssue({ code: 'custom', path: [many, i], message: 'duplicate URL' });
+  }
+  if (chain.rpcUrl === undefined && chain.rpcUrls === undefined)
+    ctx.addIssue({ code: 'custom', path: ['rpcUrls'], message: 'required (or one URL as rpcUrl)' });
+}
 
 export const ChainsFileSchema = z
   .object({

@@ -31,6 +31,27 @@ export function redactSecrets(text: string): string {
   return text.replace(SECRET_PATTERN, (match) => `${match.slice(0, 5)}[REDACTED]`);
 }
 
+/**
+ * A URL's path and query, and any `user:password@`: where hosted RPC providers put the API key
+ * (`https://eth-mainnet.example/v2/<key>`). viem quotes the URL in its errors' message, stack,
+ * `url` and `metaMessages`, so an error logged from an RPC call keeps only scheme, host and port.
+ */
+const URL_PATTERN = /\b(https?|wss?):\/\/(?:[^\s/?#@"']*@)?([^\s/?#"']+)([/?#][^\s"']*)?/g;
+
+export function redactUrls(text: string): string {
+  return text.replace(URL_PATTERN, (_match, scheme: string, host: string, rest: string | undefined) =>
+    rest && rest !== '/' ? `${scheme}://${host}/[REDACTED]` : `${scheme}://${host}`,
+  );
+}
+
+/** A serialized error with every string in it, nested ones too, cleared of secrets and URL paths. */
+function scrubbed(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactUrls(redactSecrets(value));
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrubbed(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubbed(item, depth + 1)]));
+}
+
 export function createLogger(options: {
   level: string;
   destination?: DestinationStream;
@@ -50,14 +71,7 @@ export function createLogger(options: {
         },
       },
       serializers: {
-        err: (error: Error) => {
-          const serialized = pino.stdSerializers.err(error);
-          return {
-            ...serialized,
-            message: redactSecrets(serialized.message),
-            stack: redactSecrets(serialized.stack),
-          };
-        },
+        err: (error: Error) => scrubbed(pino.stdSerializers.err(error)),
       },
     },
     options.destination,

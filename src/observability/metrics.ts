@@ -66,6 +66,45 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers,
     }),
+    // Per JSON-RPC provider (src/rpc/): `provider` is its place in the chain's rpcUrls and `host`
+    // its host; never the URL, whose path or query holds a hosted provider's API key.
+    rpcRequests: new Counter({
+      name: 'stablegate_rpc_requests_total',
+      help: 'JSON-RPC requests sent to each provider (each failover attempt counts)',
+      labelNames: ['chain_id', 'provider', 'host'] as const,
+      registers,
+    }),
+    rpcErrors: new Counter({
+      name: 'stablegate_rpc_errors_total',
+      help: 'Failed JSON-RPC requests per provider by kind (timeout, rate_limited, unavailable, …)',
+      labelNames: ['chain_id', 'provider', 'host', 'kind'] as const,
+      registers,
+    }),
+    rpcRequestDuration: new Histogram({
+      name: 'stablegate_rpc_request_duration_seconds',
+      help: 'JSON-RPC request latency per provider, failures included',
+      labelNames: ['chain_id', 'provider', 'host'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    rpcProviderHead: new Gauge({
+      name: 'stablegate_rpc_provider_head_block',
+      help: "Each provider's latest block as last seen",
+      labelNames: ['chain_id', 'provider', 'host'] as const,
+      registers,
+    }),
+    rpcProviderBackedOff: new Gauge({
+      name: 'stablegate_rpc_provider_backed_off',
+      help: '1 while a provider is backed off after failures (skipped until a probe succeeds)',
+      labelNames: ['chain_id', 'provider', 'host'] as const,
+      registers,
+    }),
+    rpcProviderLagging: new Gauge({
+      name: 'stablegate_rpc_provider_lagging',
+      help: "1 while a provider's head is more than maxProviderLagBlocks behind the best (not used for heads)",
+      labelNames: ['chain_id', 'provider', 'host'] as const,
+      registers,
+    }),
     settlementOutcomes: new Counter({
       name: 'stablegate_settlement_outcomes_total',
       help: 'Settlement jobs by outcome',

@@ -15,7 +15,7 @@ export function createChainWatcher(
     clock: ctx.clock,
     metrics: ctx.metrics,
     chain,
-    client: createWatcherClient(chain),
+    client: createWatcherClient(chain, { logger: ctx.logger, metrics: ctx.metrics }),
     onTransfers: options.onTransfers,
   });
 }

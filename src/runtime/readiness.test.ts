@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChainConfig } from '../config/chains.ts';
+import { type ChainConfig, RPC_DEFAULTS } from '../config/chains.ts';
 import { systemClock } from '../domain/clock.ts';
 import { commitScan, markSynced } from '../store/chain-state.ts';
 import { openDatabase } from '../store/db.ts';
@@ -23,7 +23,9 @@ function createDeps(): ReadinessDeps {
   const chain: ChainConfig = {
     chainId: 31337,
     name: 'Anvil',
-    rpcUrl: 'http://127.0.0.1:8545',
+    rpcUrls: ['http://127.0.0.1:8545'],
+    wsUrls: [],
+    ...RPC_DEFAULTS,
     confirmations: 3,
     pollIntervalMs: 100,
     tokens: [{ symbol: 'USDC', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', decimals: 6 }],

@@ -20,7 +20,7 @@ export function createSweepService(deps: { db: Db; logger: Logger; clock: Clock 
   const clientOf = (chain: ChainConfig): PublicClient => {
     let client = clients.get(chain.chainId);
     if (!client) {
-      client = createSweepClient(chain.rpcUrl);
+      client = createSweepClient(chain, deps);
       clients.set(chain.chainId, client);
     }
     return client;

@@ -27,7 +27,7 @@ export function startSweepPolicy(
     const policy = key ? chain.sweep : undefined;
     const follow: FollowDeps = {
       db: deps.db,
-      client: createSweepClient(chain.rpcUrl),
+      client: createSweepClient(chain, deps),
       chain,
       wallet: key ? privateKeyToAccount(key) : undefined,
       logger: deps.logger.child({ chainId: chain.chainId, part: 'sweeper' }),

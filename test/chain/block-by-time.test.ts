@@ -1,16 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { findBlockBefore } from '../../src/chain/block-by-time.ts';
-import { createHttpClient } from '../../src/chain/client.ts';
-import { type ChainRpc, createChainRpc } from '../../src/chain/rpc.ts';
+import { createWatcherClient } from '../../src/chain/client.ts';
+import type { ChainRpc } from '../../src/chain/rpc.ts';
+import { RPC_DEFAULTS } from '../../src/config/chains.ts';
 import type { BlockRef } from '../../src/domain/chain.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { createTestClients, withSnapshot } from '../fixtures/chain.ts';
 
 withSnapshot();
 
+/** The watcher's clients on the run's anvil: `rpc` batched, `logsRpc` one request each. */
+const anvilClient = () =>
+  createWatcherClient(
+    { chainId: inject('chainId'), rpcUrls: [inject('rpcUrl')], wsUrls: [], ...RPC_DEFAULTS },
+    { logger: createLogger({ level: 'silent' }) },
+  );
+
 /** The run's anvil, with the rounds of block reads each search makes counted (the calls are real). */
 function countingRpc(): { rpc: ChainRpc; rounds: () => number } {
-  const rpc = createChainRpc(createHttpClient(inject('rpcUrl')));
+  const { rpc } = anvilClient();
   let rounds = 0;
   return {
     rpc: {

@@ -1,15 +1,24 @@
 import { type Address, getAddress, type Hex } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { transferEmitterAbi, transferEmitterDeployedBytecode } from '../../contracts-abi/index.ts';
-import { createHttpClient } from '../../src/chain/client.ts';
+import { createWatcherClient } from '../../src/chain/client.ts';
 import { createRangeSizer } from '../../src/chain/log-range.ts';
 import { createLogRangeReader, type LogRange } from '../../src/chain/log-range-reader.ts';
-import { type ChainRpc, createChainRpc, type RpcLog } from '../../src/chain/rpc.ts';
+import type { ChainRpc, RpcLog } from '../../src/chain/rpc.ts';
 import { TRANSFER_TOPIC } from '../../src/chain/transfer-logs.ts';
+import { RPC_DEFAULTS } from '../../src/config/chains.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { createTestClients, reorg, withSnapshot } from '../fixtures/chain.ts';
 
 withSnapshot();
+
+/** The watcher's clients on the run's anvil: `rpc` batched, `logsRpc` one request each. */
+const anvilClient = () =>
+  createWatcherClient(
+    { chainId: inject('chainId'), rpcUrls: [inject('rpcUrl')], wsUrls: [], ...RPC_DEFAULTS },
+    { logger: createLogger({ level: 'silent' }) },
+  );
 
 /** Not a configured token: the emitter's logs are the only ones at this address. */
 const EMITTER: Address = getAddress('0x5ab1e00000000000000000000000000000c0ffee');
@@ -35,8 +44,7 @@ async function emitBlocks(logsPerBlock: readonly number[]): Promise<number> {
 }
 
 function newReader(options: { initial: number; wantedBlocks?: (logs: readonly RpcLog[]) => number[] }) {
-  const rpc = createChainRpc(createHttpClient(inject('rpcUrl')));
-  const plain = createChainRpc(createHttpClient(inject('rpcUrl'), { batch: false }));
+  const { rpc, logsRpc: plain } = anvilClient();
   // Observes which eth_getLogs ranges the node has answered; the requests themselves are real.
   const answered: number[] = [];
   const logsRpc: ChainRpc = {

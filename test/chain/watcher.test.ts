@@ -3,7 +3,7 @@ import { type Address, erc20Abi, parseUnits } from 'viem';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { testStablecoinAbi, testStablecoinBytecode } from '../../contracts-abi/index.ts';
 import type { Watcher } from '../../src/chain/watcher.ts';
-import type { ChainConfig } from '../../src/config/chains.ts';
+import { type ChainConfig, RPC_DEFAULTS } from '../../src/config/chains.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { createChainWatcher } from '../../src/runtime/create-chain-watcher.ts';
 import { commitScan, getCursor } from '../../src/store/chain-state.ts';
@@ -23,7 +23,9 @@ function chainConfig(): ChainConfig {
   return {
     chainId: inject('chainId'),
     name: 'Anvil',
-    rpcUrl: inject('rpcUrl'),
+    rpcUrls: [inject('rpcUrl')],
+    wsUrls: [],
+    ...RPC_DEFAULTS,
     confirmations: CONFIRMATIONS,
     pollIntervalMs: 50,
     tokens: inject('tokens').map((token) => ({ ...token, address: token.address as Address })),
@@ -243,7 +245,7 @@ describe('chain watcher', () => {
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const { port } = hung.address() as { port: number };
     try {
-      const chain = { ...(ctx.config.chains[0] as ChainConfig), rpcUrl: `http://127.0.0.1:${port}` };
+      const chain = { ...(ctx.config.chains[0] as ChainConfig), rpcUrls: [`http://127.0.0.1:${port}`] };
       const watcher = createChainWatcher(ctx, chain);
       watchers.push(watcher);
       watcher.start();
@@ -265,7 +267,7 @@ describe('chain watcher', () => {
   it('wakes on WebSocket newHeads instead of waiting for the next poll', async () => {
     const chain = {
       ...(ctx.config.chains[0] as ChainConfig),
-      wsUrl: inject('wsUrl'),
+      wsUrls: [inject('wsUrl')],
       pollIntervalMs: 60_000,
     };
     const watcher = createChainWatcher(ctx, chain);

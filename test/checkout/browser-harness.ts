@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, inject } from 'vitest';
-import type { ChainConfig } from '../../src/config/chains.ts';
+import { type ChainConfig, RPC_DEFAULTS } from '../../src/config/chains.ts';
 import { type CheckoutFixture, createCheckoutFixture } from './checkout-fixture.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -52,7 +52,9 @@ export function useCheckoutBrowser(options: { chain?: Partial<ChainConfig> } = {
     const chain: ChainConfig = {
       chainId: inject('chainId'),
       name: 'Anvil',
-      rpcUrl: inject('rpcUrl'),
+      rpcUrls: [inject('rpcUrl')],
+      wsUrls: [],
+      ...RPC_DEFAULTS,
       confirmations: 2,
       pollIntervalMs: 100,
       tokens: inject('tokens'),

@@ -36,7 +36,7 @@ function sweepDeps(overrides: Partial<ChainConfig> = {}): FollowDeps {
   const chain = { ...(gateway.ctx.config.chains[0] as ChainConfig), ...overrides };
   return {
     db: gateway.ctx.db,
-    client: createSweepClient(chain.rpcUrl),
+    client: createSweepClient(chain, gateway.ctx),
     chain,
     wallet: privateKeyToAccount(gasWallet.privateKey),
     logger: gateway.ctx.logger,

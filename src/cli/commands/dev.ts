@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getAddress } from 'viem';
-import type { ChainConfig } from '../../config/chains.ts';
+import { type ChainConfig, RPC_DEFAULTS } from '../../config/chains.ts';
 import { devConfigEnv, devRedisUrl } from '../../config/dev-env.ts';
 import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
 import { acquireDataDirLock, DataDirInUseError } from '../../devnet/data-dir-lock.ts';
@@ -201,8 +201,9 @@ function chainConfig(
   return {
     chainId: chain.chainId,
     name: options.several || !options.anvil ? `${name} ${chain.chainId}` : name,
-    rpcUrl: chain.rpcUrl,
-    ...(chain.wsUrl ? { wsUrl: chain.wsUrl } : {}),
+    rpcUrls: [chain.rpcUrl],
+    wsUrls: chain.wsUrl ? [chain.wsUrl] : [],
+    ...RPC_DEFAULTS,
     confirmations: options.confirmations,
     // The checkout's "test network" badge: nothing paid on this chain is real money.
     testnet: true,

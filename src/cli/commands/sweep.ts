@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Address, erc20Abi, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { ChainConfig } from '../../config/chains.ts';
+import { type ChainConfig, RPC_DEFAULTS } from '../../config/chains.ts';
 import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
 import { devnetChains, readDevnetFile } from '../../devnet/devnet-file.ts';
 import { BaseError } from '../../domain/errors.ts';
@@ -60,7 +60,9 @@ function devnetTarget(dataDir: string): Target {
     (chain): ChainConfig => ({
       chainId: chain.chainId,
       name: 'devnet',
-      rpcUrl: chain.rpcUrl,
+      rpcUrls: [chain.rpcUrl],
+      wsUrls: [],
+      ...RPC_DEFAULTS,
       confirmations: 1,
       pollIntervalMs: 250,
       tokens: chain.tokens.map((token) => ({ ...token, address: getAddress(token.address) })),
@@ -118,7 +120,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
         );
       const deps: FollowDeps = {
         db,
-        client: createSweepClient(chain.rpcUrl),
+        client: createSweepClient(chain, { logger }),
         chain,
         wallet: key && !values.unsigned ? privateKeyToAccount(key) : undefined,
         logger,

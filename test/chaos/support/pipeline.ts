@@ -3,7 +3,7 @@ import type { Address } from 'viem';
 import { inject } from 'vitest';
 import type { WebhookReceiver } from '../../../harness/webhook-receiver.ts';
 import type { Watcher } from '../../../src/chain/watcher.ts';
-import type { ChainConfig } from '../../../src/config/chains.ts';
+import { type ChainConfig, RPC_DEFAULTS } from '../../../src/config/chains.ts';
 import { type RedisServer, startRedisServer } from '../../../src/devnet/start-redis-server.ts';
 import type { InvoiceRecord } from '../../../src/domain/invoice.ts';
 import { startGateway } from '../../../src/runtime/start-gateway.ts';
@@ -40,7 +40,9 @@ export async function startPipeline(options: { rpcUrl?: string; confirmations: n
   const chain: ChainConfig = {
     chainId: inject('chainId'),
     name: 'Anvil',
-    rpcUrl: options.rpcUrl ?? inject('rpcUrl'),
+    rpcUrls: [options.rpcUrl ?? inject('rpcUrl')],
+    wsUrls: [],
+    ...RPC_DEFAULTS,
     confirmations: options.confirmations,
     pollIntervalMs: 100,
     tokens: inject('tokens').map((token) => ({ ...token, address: token.address as Address })),
