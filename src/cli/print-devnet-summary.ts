@@ -1,13 +1,19 @@
 import type { DevnetFile } from '../devnet/devnet-file.ts';
+import type { Confirmations } from '../domain/chain.ts';
 
 /** The last line of the summary: the one to look for (and to wait for in scripts). */
 export const readyLine = (apiUrl: string, publicUrl: string) =>
   `stablegate dev is ready: API ${apiUrl}  checkout ${publicUrl}/pay/<invoiceId>  docs ${apiUrl}/docs`;
 
+const describeConfirmations = (confirmations: Confirmations) =>
+  typeof confirmations === 'number'
+    ? `${confirmations} confirmation(s)`
+    : `confirmed once the "${confirmations}" block reaches a payment`;
+
 /** What a newcomer needs after `npm start`: where things are, a key, and a request to paste. */
 export function printDevnetSummary(
   devnet: DevnetFile,
-  options: { dataDir: string; publicUrl: string; confirmations: number },
+  options: { dataDir: string; publicUrl: string; confirmations: Confirmations },
 ): void {
   const token = devnet.tokens[0];
   const lines = [
@@ -16,7 +22,7 @@ export function printDevnetSummary(
     '',
     `  API          ${devnet.apiUrl}   (docs: ${devnet.apiUrl}/docs)`,
     `  Checkout     ${options.publicUrl}/pay/<invoiceId>`,
-    `  RPC          ${devnet.rpcUrl}   (chain ${devnet.chainId}, ${options.confirmations} confirmation(s))`,
+    `  RPC          ${devnet.rpcUrl}   (chain ${devnet.chainId}, ${describeConfirmations(options.confirmations)})`,
     `  API key      ${devnet.apiKey}`,
     `  Database     ${devnet.databasePath}`,
     ...(devnet.payoutAddress

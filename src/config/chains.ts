@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { getAddress, isAddress } from 'viem';
 import { z } from 'zod';
+import { FINALITY_TAGS } from '../domain/chain.ts';
 import { parseAmount } from '../domain/money.ts';
 
 /** The message for a value of the wrong type, or `required` when the field is missing. */
@@ -59,6 +60,15 @@ const ExplorerUrlSchema = z
   }, EXPLORER_URL_MESSAGE)
   .transform((value) => value.replace(/\/+$/, ''));
 
+/**
+ * A count of blocks, or the node's `safe` / `finalized` block tag (domain/chain.ts). A count out of
+ * range keeps its own message; anything else (a float, another tag, a string "3") gets the one line.
+ */
+const ConfirmationsSchema = z.union(
+  [whole(1, 1000), z.enum(FINALITY_TAGS)],
+  expecting('must be a whole number of blocks (1-1000), "safe" or "finalized"'),
+);
+
 const MIN_AMOUNT = /^\d+(\.\d+)?$/;
 const MIN_AMOUNT_MESSAGE = 'must be a decimal string in token units, e.g. "10" or "0.5"';
 
@@ -68,7 +78,7 @@ export const ChainConfigSchema = z
     name: z.string(expecting('must be a string')).trim().min(1, 'must not be empty'),
     rpcUrl: z.url({ protocol: /^https?$/, ...expecting('must be an http:// or https:// URL') }),
     wsUrl: z.url({ protocol: /^wss?$/, message: 'must be a ws:// or wss:// URL' }).optional(),
-    confirmations: whole(1, 1000),
+    confirmations: ConfirmationsSchema,
     /** How often to poll for a new head when there is no wsUrl. */
     pollIntervalMs: whole(50, 60_000).default(1000),
     /** Where a watcher with no cursor starts; default: the head at its first start. */

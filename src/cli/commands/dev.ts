@@ -21,7 +21,12 @@ import { type Gateway, startGateway } from '../../runtime/start-gateway.ts';
 import { createMerchant, findMerchantByApiKey, getMerchant } from '../../store/merchants.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
-import { parseCommandArgs, parseIntegerFlag, parsePortFlag } from '../parse-command-args.ts';
+import {
+  parseCommandArgs,
+  parseConfirmationsFlag,
+  parseIntegerFlag,
+  parsePortFlag,
+} from '../parse-command-args.ts';
 import { printDevnetSummary } from '../print-devnet-summary.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
 
@@ -38,7 +43,8 @@ Options:
   --port <port>            HTTP port (default 3000)
   --data-dir <dir>         chain state, database and devnet.json (default ./data); one dev per dir
   --rpc-url <url>          use this node instead of starting anvil
-  --confirmations <n>      confirmations before an invoice is paid (default 1)
+  --confirmations <n>      confirmations before an invoice is paid (default 1), or "safe" /
+                           "finalized": once the node's block of that tag reaches the payment
   --block-time <seconds>   anvil mines every n seconds (default: a block per transaction)
   -h, --help               this help`;
 
@@ -57,11 +63,7 @@ export async function devCommand(args: string[]): Promise<number> {
     },
   });
   const port = parsePortFlag(DEV_USAGE, '--port', values.port, 3000);
-  const confirmations = parseIntegerFlag(DEV_USAGE, '--confirmations', values.confirmations, {
-    min: 1,
-    max: 1_000,
-    fallback: 1,
-  });
+  const confirmations = parseConfirmationsFlag(DEV_USAGE, '--confirmations', values.confirmations, 1);
   const blockTime =
     parseIntegerFlag(DEV_USAGE, '--block-time', values['block-time'], { min: 0, max: 3_600, fallback: 0 }) ||
     undefined;
