@@ -44,7 +44,7 @@ Options:
   --data-dir <dir>         chain state, database and devnet.json (default ./data); one dev per dir
   --rpc-url <url>          use this node instead of starting anvil
   --confirmations <n>      confirmations before an invoice is paid (default 1), or "safe" /
-                           "finalized": once the node's block of that tag reaches the payment
+                           "finalized" (anvil's lag its head by 32 / 64 blocks: add --block-time)
   --block-time <seconds>   anvil mines every n seconds (default: a block per transaction)
   -h, --help               this help`;
 
