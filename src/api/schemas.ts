@@ -74,7 +74,14 @@ export const PaymentSchema = z
     blockHash: z.string(),
     from: AddressString,
     amount: DecimalString,
-    confirmations: z.number().int(),
+    confirmations: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'Blocks the watcher has followed on top of the payment’s, its own included. On a chain whose ' +
+          '`confirmations` is "safe" or "finalized" (GET /v1/chains) it is shown only: the tag decides `status`',
+      }),
     status: z.enum(['detected', 'confirmed', 'reverted']),
   })
   .openapi('Payment');

@@ -25,8 +25,8 @@ export function commitBatch(ctx: ScanContext, batch: ScanBatch): void {
     cursor: { number: batch.cursor.number, hash: batch.cursor.hash, timestamp: batch.cursor.timestamp },
     headNumber: batch.head.number,
     indexedRowId: batch.indexedRowId,
-    confirmations: chain.confirmations,
-    windowSize: ctx.windowSize,
+    confirmedThrough: ctx.finality.confirmedThrough(batch.cursor.number),
+    windowSize: ctx.finality.windowSize,
     now: ctx.clock.now(),
   });
   const nowS = ctx.clock.now().getTime() / 1000;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BlockChangedDuringScanError,
   CursorMissingError,
+  FinalityTagUnsupportedError,
   LogRangeExhaustedError,
   MalformedDepositAddressError,
   NodeMissingBlockError,
@@ -50,6 +51,14 @@ describe('chain errors', () => {
       code: 'internal_error',
       retryable: false,
       message: 'no range to read from 10 up to 9',
+    },
+    {
+      error: new FinalityTagUnsupportedError(10, 'safe', 'it answered null'),
+      code: 'chain_unavailable',
+      retryable: false,
+      message:
+        'chain 10 confirms by the "safe" block, and its node gave none (it answered null): no payment can be ' +
+        'confirmed. Use a node that serves the "safe" tag, or set confirmations to a number of blocks',
     },
   ])('$error.name: $code, retryable $retryable', ({ error, code, retryable, message }) => {
     expect(error).toMatchObject({ code, retryable, message, name: error.constructor.name });

@@ -1,3 +1,4 @@
+import type { FinalityTag } from '../domain/chain.ts';
 import { BaseError } from '../domain/errors.ts';
 
 /**
@@ -14,7 +15,8 @@ export type ChainErrorReason =
   | 'node_missing_block'
   | 'cursor_missing'
   | 'malformed_deposit_address'
-  | 'log_range_exhausted';
+  | 'log_range_exhausted'
+  | 'finality_tag_unsupported';
 
 /**
  * A block the scan relied on is no longer the node's (a reorg between two calls): nothing was
@@ -82,5 +84,28 @@ export class LogRangeExhaustedError extends BaseError {
     readonly limit: number,
   ) {
     super('internal_error', `no range to read from ${from} up to ${limit}`);
+  }
+}
+
+/**
+ * The chain's `confirmations` names a block tag the node does not serve (an error, or null): no
+ * payment could ever be confirmed, so the step fails loudly instead of detecting payments that
+ * stay `processing` for good. Not retryable: another node, or a count of blocks, cures it.
+ */
+export class FinalityTagUnsupportedError extends BaseError {
+  readonly reason = 'finality_tag_unsupported' satisfies ChainErrorReason;
+
+  constructor(
+    readonly chainId: number,
+    readonly tag: FinalityTag,
+    answer: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      'chain_unavailable',
+      `chain ${chainId} confirms by the "${tag}" block, and its node gave none (${answer}): ` +
+        `no payment can be confirmed. Use a node that serves the "${tag}" tag, or set confirmations to a number of blocks`,
+      options,
+    );
   }
 }

@@ -29,22 +29,20 @@ export async function findCommonAncestor(rpc: ChainRpc, window: readonly BlockRe
 /**
  * The cursor's block is no longer canonical: walk back to the common ancestor and rewind to it,
  * reverting every transfer above it in the same transaction (store/chain-state.ts rewindTo). A
- * reorg as deep as the confirmation count is an alert, recorded on the cursor for /readyz.
+ * reorg that undoes confirmed blocks (as deep as the confirmation count, or below the tag's block:
+ * finality.ts) is an alert, recorded on the cursor for /readyz.
  */
 export async function rewindOnReorg(ctx: ScanContext, cursor: Cursor): Promise<StepOutcome> {
   const { chain, log } = ctx;
   const window = getWindowBlocks(ctx.db, chain.chainId);
   const ancestor = await findCommonAncestor(ctx.rpc, window);
   const depth = cursor.number - ancestor.block.number;
-  // Beyond the window means deeper than it: an alert only when the window was at least as deep
-  // as the confirmation count (right after a first start it holds one block, and nothing can be
-  // confirmed yet, so a shallow reorg there is no alert).
-  const deep =
-    depth >= chain.confirmations ||
-    (ancestor.kind === 'beyond-window' && window.length >= chain.confirmations);
-  const detail = deep
-    ? `reorg of depth ${depth}${ancestor.kind === 'beyond-window' ? '+ (beyond the stored window)' : ''} at block ${cursor.number}, confirmations ${chain.confirmations}`
-    : undefined;
+  const detail = ctx.finality.deepReorg({
+    cursor: cursor.number,
+    ancestor: ancestor.block.number,
+    beyondWindow: ancestor.kind === 'beyond-window',
+    windowLength: window.length,
+  });
   const result = rewindTo(ctx.db, {
     chainId: chain.chainId,
     ancestor: ancestor.block,
@@ -52,7 +50,7 @@ export async function rewindOnReorg(ctx: ScanContext, cursor: Cursor): Promise<S
     ...(detail ? { deepDetail: detail } : {}),
   });
   ctx.metrics.chainReorgs.inc(ctx.labels);
-  if (deep) log.error({ depth, ...result, alert: 'deep_reorg' }, detail);
+  if (detail !== null) log.error({ depth, ...result, alert: 'deep_reorg' }, detail);
   else
     log.warn({ depth, ancestor: ancestor.block.number, ...result }, 'reorg: rewound to the common ancestor');
   if (result.reverted > 0) ctx.onTransfers?.();

@@ -1,5 +1,5 @@
 import type { Hash, Hex, PublicClient } from 'viem';
-import type { BlockRef } from '../domain/chain.ts';
+import type { BlockRef, FinalityTag } from '../domain/chain.ts';
 import { NodeMissingBlockError } from './errors.ts';
 
 /**
@@ -41,6 +41,14 @@ export function createChainRpc(client: PublicClient) {
       })) as RpcBlock | null;
       if (!block) throw new NodeMissingBlockError('latest');
       return toBlockRef(block);
+    },
+    /** The header a block tag names (`safe`, `finalized`), or null when the node answers none. */
+    async blockByTag(tag: FinalityTag): Promise<BlockRef | null> {
+      const block = (await client.request({
+        method: 'eth_getBlockByNumber',
+        params: [tag, false],
+      })) as RpcBlock | null;
+      return block ? toBlockRef(block) : null;
     },
     /** Headers by number; a missing block (the node is behind) is null, never skipped. */
     async blocksByNumber(numbers: readonly number[]): Promise<(BlockRef | null)[]> {

@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import type { WatcherClient } from './client.ts';
 import { createDepositAddressIndex, type DepositAddressIndex } from './deposit-address-index.ts';
+import { createFinality, type Finality } from './finality.ts';
 import { createRangeSizer, type RangeSizer } from './log-range.ts';
 import { createLogRangeReader, type LogRangeReader } from './log-range-reader.ts';
 import type { ChainRpc } from './rpc.ts';
@@ -44,7 +45,8 @@ export type WatcherDeps = {
  * What every step of one watcher reads; the leaf module that the step files import (never
  * watcher.ts), so no import cycle appears. The fields never change. What does change between steps
  * lives behind them, each with its invariant written above its own state: the address `index`
- * (deposit-address-index.ts), the ranges read ahead (log-range-reader.ts) and their `sizer`.
+ * (deposit-address-index.ts), the ranges read ahead (log-range-reader.ts) and their `sizer`, and
+ * what the commits confirm through with the reorg window it asks for (`finality`, finality.ts).
  */
 export type ScanContext = {
   db: Db;
@@ -56,8 +58,8 @@ export type ScanContext = {
   /** The configured token contracts, lowercase, as eth_getLogs takes them. */
   tokens: readonly Hex[];
   tokenSet: ReadonlySet<string>;
-  /** Blocks kept below the cursor for walking back a reorg. */
-  windowSize: number;
+  /** Which transfers a commit confirms, the deep-reorg rule, and the window kept below the cursor. */
+  finality: Finality;
   log: Logger;
   metrics: WatcherMetrics;
   labels: { chain_id: string };
@@ -91,8 +93,7 @@ export function createScanContext(deps: WatcherDeps): ScanContext {
     sizer,
     tokens,
     tokenSet,
-    // Deeper than any reorg we expect to resolve by walking hashes; beyond it is an alert.
-    windowSize: Math.max(64, chain.confirmations * 2 + 16),
+    finality: createFinality({ chainId: chain.chainId, confirmations: chain.confirmations, rpc: client.rpc }),
     log: deps.logger.child({ chainId: chain.chainId }),
     metrics: deps.metrics,
     labels: { chain_id: String(chain.chainId) },

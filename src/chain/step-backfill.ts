@@ -12,7 +12,7 @@ import { matchTransferLogs } from './transfer-logs.ts';
  */
 export async function stepBackfill(ctx: ScanContext, cursor: Cursor, head: BlockRef): Promise<StepOutcome> {
   const { index, metrics, labels } = ctx;
-  const read = await ctx.ranges.read(cursor.number + 1, head.number - ctx.windowSize);
+  const read = await ctx.ranges.read(cursor.number + 1, head.number - ctx.finality.windowSize);
   if (read.kind === 'narrowed') {
     ctx.log.info(
       { from: read.from, to: read.to, nextRange: ctx.sizer.size, err: read.error },

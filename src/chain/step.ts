@@ -44,12 +44,14 @@ export function createStep(ctx: ScanContext): () => Promise<StepOutcome> {
   }
 
   return async function step(): Promise<StepOutcome> {
-    const head = await ctx.rpc.latestBlock();
+    const stored = getCursor(db, chain.chainId);
+    // One batch: with a block tag, finality reads the tag's block beside the head (finality.ts).
+    const [head] = await Promise.all([ctx.rpc.latestBlock(), ctx.finality.observe(stored)]);
     metrics.chainHead.set(labels, head.number);
-    const cursor = getCursor(db, chain.chainId) ?? (await initialCursor(ctx, head));
+    const cursor = stored ?? (await initialCursor(ctx, head));
     await catchUp(ctx, cursor, head);
     metrics.chainHeadLag.set(labels, Math.max(0, head.number - cursor.number));
-    const backfill = head.number - cursor.number > ctx.windowSize;
+    const backfill = head.number - cursor.number > ctx.finality.windowSize;
     // Ranges read ahead serve one continuous backfill: a later one must not use blocks read
     // before the rewinds that steps near the head may make.
     if (!backfill) ctx.ranges.discard();

@@ -107,6 +107,19 @@ describe('toCheckoutStatus', () => {
     expect(status.paymentUri).toMatch(/uint256=15500000$/);
   });
 
+  it('on a chain that confirms by a block tag, requires the tag and counts the blocks seen, uncapped', () => {
+    const status = toCheckoutStatus(
+      { invoice: invoice({ amountDetected: 10_000_000n }), transfers: [transfer({ confirmations: 70 })] },
+      { ...CHAIN, confirmations: 'finalized' },
+      NOW,
+    );
+    expect(status).toMatchObject({
+      phase: 'confirming',
+      confirmationsRequired: 'finalized',
+      confirmationsSeen: 70,
+    });
+  });
+
   it('reports a confirmed partial payment as partly paid', () => {
     const record = invoice({ amountPaid: 10_000_000n, amountDetected: 10_000_000n });
     const status = statusOf(record, [transfer({ status: 'confirmed', confirmations: 3 })]);

@@ -1,4 +1,5 @@
 import { type Address, encodeFunctionData, erc20Abi, type Hex } from 'viem';
+import type { Confirmations } from '../domain/chain.ts';
 import {
   type InvoiceException,
   type InvoiceRecord,
@@ -61,7 +62,11 @@ export type CheckoutStatus = {
   expiresAt: string;
   /** The server's clock, so the countdown does not depend on the payer's clock being right. */
   serverTime: string;
-  confirmationsRequired: number;
+  /**
+   * The chain's `confirmations`, as `GET /v1/chains` gives it: a count, or the block tag
+   * (`safe`, `finalized`) a payment's block must reach, which no count of blocks can promise.
+   */
+  confirmationsRequired: Confirmations;
   /** The fewest confirmations among payments still being confirmed (0 when there are none). */
   confirmationsSeen: number;
   /** `explorerUrl` is `<chain explorerUrl>/tx/<txHash>`, or null when the chain has no explorer. */
@@ -84,7 +89,7 @@ export type CheckoutStatus = {
 export type CheckoutChain = {
   chainId: number;
   name: string;
-  confirmations: number;
+  confirmations: Confirmations;
   explorerUrl?: string | undefined;
   testnet?: boolean | undefined;
 };
@@ -147,7 +152,10 @@ export function toCheckoutStatus(
     confirmationsSeen:
       unconfirmed.length === 0
         ? 0
-        : Math.min(required, ...unconfirmed.map((transfer) => transfer.confirmations)),
+        : Math.min(
+            typeof required === 'number' ? required : Number.POSITIVE_INFINITY,
+            ...unconfirmed.map((transfer) => transfer.confirmations),
+          ),
     payments: payments.map((transfer) => ({
       txHash: transfer.txHash,
       amount: formatAmount(transfer.amount, decimals),

@@ -77,6 +77,30 @@ describe('toCheckoutView', () => {
     );
   });
 
+  it('on a chain that confirms by a block tag, says it waits for finality instead of inventing an N', () => {
+    const payment = {
+      txHash: `0x${'ab'.repeat(32)}` as const,
+      amount: '25.5',
+      confirmations: 40,
+      status: 'detected' as const,
+      explorerUrl: null,
+    };
+    const overrides = {
+      phase: 'confirming' as const,
+      confirmationsRequired: 'finalized' as const,
+      confirmationsSeen: 40,
+      payments: [payment],
+    };
+    expect(view('en', overrides)).toMatchObject({
+      statusLine: 'Payment detected: waiting for network finality (40 confirmations so far).',
+      paymentLines: [{ text: '25.5 USDC: 40 confirmations, waiting for finality' }],
+    });
+    expect(view('zh-Hans', overrides).statusLine).toBe('已检测到付款：等待网络最终确认（目前 40 个确认）。');
+    expect(view('zh-Hant', overrides).paymentLines[0]?.text).toBe('25.5 USDC：40 個確認，等待最終確認');
+    const confirmed = view('en', { ...overrides, payments: [{ ...payment, status: 'confirmed' }] });
+    expect(confirmed.paymentLines[0]?.text).toBe('25.5 USDC: confirmed');
+  });
+
   it('drops the countdown and the payment section once paid', () => {
     const paid = view('en', { status: 'paid', phase: 'paid', transaction: null });
     expect(paid).toMatchObject({ countdown: null, payable: false, statusLine: 'Paid. Thank you!' });

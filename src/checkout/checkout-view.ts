@@ -1,6 +1,13 @@
 import { type CheckoutStatus, PAID_PHASES } from './checkout-status.ts';
 import { formatMessage, type MessageParams, translate } from './i18n.ts';
-import { LANGUAGE_NAMES, LANGUAGES, type Language, MESSAGES, type Messages } from './messages.ts';
+import {
+  LANGUAGE_NAMES,
+  LANGUAGES,
+  type Language,
+  MESSAGES,
+  type MessageKey,
+  type Messages,
+} from './messages.ts';
 import type { AddEthereumChainParameter } from './wallet-chain.ts';
 
 export type CheckoutUrls = { status: string; events: string; qr: string; script: string; style: string };
@@ -55,6 +62,16 @@ export function statusParams(status: CheckoutStatus, merchant: string): MessageP
   };
 }
 
+/**
+ * The status line's message: the phase's own, except while confirming on a chain that confirms by
+ * a block tag, where "n of N confirmations" would invent an N (checkout.js picks the same).
+ */
+export function statusLineKey(status: CheckoutStatus): MessageKey {
+  if (status.phase === 'confirming' && typeof status.confirmationsRequired === 'string')
+    return 'finality.confirming';
+  return `phase.${status.phase}`;
+}
+
 const pad = (value: number) => String(value).padStart(2, '0');
 
 /** `mm:ss` under an hour, `h:mm:ss` under a day, then `<n> d hh:mm:ss`; never negative. */
@@ -83,14 +100,17 @@ export function describePayment(
   status: CheckoutStatus,
   language: Language,
 ): string {
+  const required = status.confirmationsRequired;
   const params = {
     amount: payment.amount,
     symbol: status.token.symbol,
-    confirmations: Math.min(payment.confirmations, status.confirmationsRequired),
-    required: status.confirmationsRequired,
+    confirmations:
+      typeof required === 'number' ? Math.min(payment.confirmations, required) : payment.confirmations,
+    required,
   };
   if (payment.status === 'confirmed') return translate(language, 'page.paymentConfirmed', params);
   if (payment.status === 'reverted') return translate(language, 'page.paymentReverted', params);
+  if (typeof required === 'string') return translate(language, 'finality.paymentDetected', params);
   return translate(language, 'page.paymentDetected', params);
 }
 
@@ -172,10 +192,7 @@ export function toCheckoutView(input: {
     merchantName,
     description: input.description,
     status,
-    statusLine: formatMessage(
-      MESSAGES[language][`phase.${status.phase}`],
-      statusParams(status, merchantName),
-    ),
+    statusLine: formatMessage(MESSAGES[language][statusLineKey(status)], statusParams(status, merchantName)),
     countdown: showsCountdown(status)
       ? { text: formatCountdown(remainingMs, language), datetime: status.expiresAt }
       : null,

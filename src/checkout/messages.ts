@@ -4,7 +4,9 @@
  * each translation uses the same set as English (checked by messages.test.ts).
  *
  * Keys starting with `phase.` are the status line for each `CheckoutPhase`; the browser script
- * renders them too, so the whole catalogue of the chosen language is embedded in the page.
+ * renders them too, so the whole catalogue of the chosen language is embedded in the page. Keys
+ * starting with `finality.` replace the counted ones on a chain that confirms by a block tag
+ * (`safe`, `finalized`): there is no "n of N" to show, only the blocks seen so far.
  */
 const en = {
   'page.title': 'Pay {merchant}',
@@ -30,6 +32,7 @@ const en = {
   'page.days': '{days} d',
   'page.payments': 'Payments',
   'page.paymentDetected': '{amount} {symbol}: {confirmations} of {required} confirmations',
+  'finality.paymentDetected': '{amount} {symbol}: {confirmations} confirmations, waiting for finality',
   'page.paymentConfirmed': '{amount} {symbol}: confirmed',
   'page.paymentReverted': '{amount} {symbol}: reverted by the network, not credited',
   'page.noscript': 'Turn on JavaScript to see the status update live, or reload the page to check it.',
@@ -45,6 +48,8 @@ const en = {
   'phase.awaiting_payment': 'Waiting for your payment.',
   'phase.partially_paid': 'Partly paid: {paid} {symbol} received, {remaining} {symbol} still due.',
   'phase.confirming': 'Payment detected: {confirmations} of {required} confirmations.',
+  'finality.confirming':
+    'Payment detected: waiting for network finality ({confirmations} confirmations so far).',
   'phase.paid': 'Paid. Thank you!',
   'phase.paid_late': 'Paid, after the invoice had expired. Thank you!',
   'phase.overpaid': 'Paid. More than the amount due was received: contact {merchant} about the difference.',
@@ -96,6 +101,7 @@ const zhHans: Messages = {
   'page.days': '{days} 天',
   'page.payments': '付款记录',
   'page.paymentDetected': '{amount} {symbol}：{confirmations}/{required} 个确认',
+  'finality.paymentDetected': '{amount} {symbol}：{confirmations} 个确认，等待最终确认',
   'page.paymentConfirmed': '{amount} {symbol}：已确认',
   'page.paymentReverted': '{amount} {symbol}：已被网络回滚，未入账',
   'page.noscript': '请启用 JavaScript 以实时查看状态，或刷新页面查看。',
@@ -111,6 +117,7 @@ const zhHans: Messages = {
   'phase.awaiting_payment': '等待您付款。',
   'phase.partially_paid': '部分付款：已收到 {paid} {symbol}，仍需支付 {remaining} {symbol}。',
   'phase.confirming': '已检测到付款：{confirmations}/{required} 个确认。',
+  'finality.confirming': '已检测到付款：等待网络最终确认（目前 {confirmations} 个确认）。',
   'phase.paid': '付款成功，谢谢！',
   'phase.paid_late': '已付款（在账单过期之后）。谢谢！',
   'phase.overpaid': '付款成功。收到的金额超过应付金额：差额请联系 {merchant}。',
@@ -156,6 +163,7 @@ const zhHant: Messages = {
   'page.days': '{days} 天',
   'page.payments': '付款紀錄',
   'page.paymentDetected': '{amount} {symbol}：{confirmations}/{required} 個確認',
+  'finality.paymentDetected': '{amount} {symbol}：{confirmations} 個確認，等待最終確認',
   'page.paymentConfirmed': '{amount} {symbol}：已確認',
   'page.paymentReverted': '{amount} {symbol}：已被網路回滾，未入帳',
   'page.noscript': '請啟用 JavaScript 以即時查看狀態，或重新整理頁面查看。',
@@ -171,6 +179,7 @@ const zhHant: Messages = {
   'phase.awaiting_payment': '等待您付款。',
   'phase.partially_paid': '部分付款：已收到 {paid} {symbol}，仍需支付 {remaining} {symbol}。',
   'phase.confirming': '已偵測到付款：{confirmations}/{required} 個確認。',
+  'finality.confirming': '已偵測到付款：等待網路最終確認（目前 {confirmations} 個確認）。',
   'phase.paid': '付款成功，謝謝！',
   'phase.paid_late': '已付款（在帳單過期之後）。謝謝！',
   'phase.overpaid': '付款成功。收到的金額超過應付金額：差額請聯絡 {merchant}。',

@@ -78,7 +78,12 @@ describe('bad values are usage errors naming the flag', () => {
     [
       devCommand,
       ['--confirmations', '0'],
-      '--confirmations: expected a whole number from 1 to 1000, got "0"',
+      '--confirmations: expected a whole number from 1 to 1000, "safe" or "finalized", got "0"',
+    ],
+    [
+      devCommand,
+      ['--confirmations', 'latest'],
+      '--confirmations: expected a whole number from 1 to 1000, "safe" or "finalized", got "latest"',
     ],
     [
       devCommand,

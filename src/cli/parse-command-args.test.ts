@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   parseCommandArgs,
+  parseConfirmationsFlag,
   parseIntegerFlag,
   runSubcommand,
   UsageExit,
@@ -68,6 +69,26 @@ describe('parseIntegerFlag', () => {
       const exit = usageExit(() => parseIntegerFlag(USAGE, '--port', value, range));
       expect(exit.exitCode).toBe(2);
       expect(exit.problem).toBe(`--port: expected a whole number from 1 to 65535, got "${value}"`);
+    },
+  );
+});
+
+describe('parseConfirmationsFlag', () => {
+  test('takes 1–1000 blocks or a block tag, and the fallback when absent', () => {
+    expect(parseConfirmationsFlag(USAGE, '--confirmations', '12', 1)).toBe(12);
+    expect(parseConfirmationsFlag(USAGE, '--confirmations', 'safe', 1)).toBe('safe');
+    expect(parseConfirmationsFlag(USAGE, '--confirmations', 'finalized', 1)).toBe('finalized');
+    expect(parseConfirmationsFlag(USAGE, '--confirmations', undefined, 1)).toBe(1);
+  });
+
+  test.each(['0', '1001', 'latest', 'Safe', '2.5', ''])(
+    'refuses "%s" naming the flag, with exit 2',
+    (value) => {
+      const exit = usageExit(() => parseConfirmationsFlag(USAGE, '--confirmations', value, 1));
+      expect(exit.exitCode).toBe(2);
+      expect(exit.problem).toBe(
+        `--confirmations: expected a whole number from 1 to 1000, "safe" or "finalized", got "${value}"`,
+      );
     },
   );
 });

@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type Confirmations, FINALITY_TAGS, type FinalityTag } from '../domain/chain.ts';
 
 /**
  * Ends a command by printing its usage: `--help` prints it on stdout and exits 0; a bad flag or
@@ -82,6 +83,24 @@ export function parseIntegerFlag(
       range.max === Number.MAX_SAFE_INTEGER ? `at least ${range.min}` : `from ${range.min} to ${range.max}`;
     throw new UsageExit(usage, `${flag}: expected a whole number ${expected}, got "${value}"`);
   }
+  return number;
+}
+
+/** A chain's confirmation rule, as the chains file takes it: 1–1000 blocks, `safe` or `finalized`. */
+export function parseConfirmationsFlag(
+  usage: string,
+  flag: string,
+  value: string | undefined,
+  fallback: Confirmations,
+): Confirmations {
+  if (value === undefined) return fallback;
+  if ((FINALITY_TAGS as readonly string[]).includes(value)) return value as FinalityTag;
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1 || number > 1000)
+    throw new UsageExit(
+      usage,
+      `${flag}: expected a whole number from 1 to 1000, "safe" or "finalized", got "${value}"`,
+    );
   return number;
 }
 

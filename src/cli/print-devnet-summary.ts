@@ -1,13 +1,19 @@
 import { type DevnetFile, devnetChains } from '../devnet/devnet-file.ts';
+import type { Confirmations } from '../domain/chain.ts';
 
 /** The last line of the summary: the one to look for (and to wait for in scripts). */
 export const readyLine = (apiUrl: string, publicUrl: string) =>
   `stablegate dev is ready: API ${apiUrl}  checkout ${publicUrl}/pay/<invoiceId>  docs ${apiUrl}/docs`;
 
+const describeConfirmations = (confirmations: Confirmations) =>
+  typeof confirmations === 'number'
+    ? `${confirmations} confirmation(s)`
+    : `confirmed once the "${confirmations}" block reaches a payment`;
+
 /** What a newcomer needs after `npm start`: where things are, a key, and a request to paste. */
 export function printDevnetSummary(
   devnet: DevnetFile,
-  options: { dataDir: string; publicUrl: string; confirmations: number },
+  options: { dataDir: string; publicUrl: string; confirmations: Confirmations },
 ): void {
   const token = devnet.tokens[0];
   const chains = devnetChains(devnet);
@@ -19,7 +25,7 @@ export function printDevnetSummary(
     `  Checkout     ${options.publicUrl}/pay/<invoiceId>`,
     ...chains.map(
       (chain) =>
-        `  RPC          ${chain.rpcUrl}   (chain ${chain.chainId}, ${options.confirmations} confirmation(s))`,
+        `  RPC          ${chain.rpcUrl}   (chain ${chain.chainId}, ${describeConfirmations(options.confirmations)})`,
     ),
     `  API key      ${devnet.apiKey}`,
     `  Database     ${devnet.databasePath}`,

@@ -28,6 +28,12 @@ describe('chain providers', () => {
   });
 });
 
+describe('chain confirmations', () => {
+  it.each([12, 'safe', 'finalized'])('takes %j: a count of blocks or a block tag', (confirmations) => {
+    expect(ChainConfigSchema.parse({ ...chain, confirmations }).confirmations).toBe(confirmations);
+  });
+});
+
 describe('chain explorerUrl and testnet', () => {
   it.each([
     ['https://explorer.example/', true, 'https://explorer.example'],
@@ -193,6 +199,31 @@ describe('readChainsFile: one line per bad value', () => {
       'chains.0.confirmations: must be at least 1',
     ],
     ['confirmations missing', { chains: [without('confirmations')] }, 'chains.0.confirmations: required'],
+    [
+      'confirmations another block tag',
+      { chains: [{ ...good, confirmations: 'latest' }] },
+      'chains.0.confirmations: must be a whole number of blocks (1-1000), "safe" or "finalized"',
+    ],
+    [
+      'confirmations a tag in capitals',
+      { chains: [{ ...good, confirmations: 'Finalized' }] },
+      'chains.0.confirmations: must be a whole number of blocks (1-1000), "safe" or "finalized"',
+    ],
+    [
+      'confirmations a count as a string',
+      { chains: [{ ...good, confirmations: '12' }] },
+      'chains.0.confirmations: must be a whole number of blocks (1-1000), "safe" or "finalized"',
+    ],
+    [
+      'confirmations 1.5',
+      { chains: [{ ...good, confirmations: 1.5 }] },
+      'chains.0.confirmations: must be a whole number of blocks (1-1000), "safe" or "finalized"',
+    ],
+    [
+      'confirmations null',
+      { chains: [{ ...good, confirmations: null }] },
+      'chains.0.confirmations: must be a whole number of blocks (1-1000), "safe" or "finalized"',
+    ],
     [
       'pollIntervalMs 49',
       { chains: [{ ...good, pollIntervalMs: 49 }] },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { getAddress, isAddress } from 'viem';
 import { z } from 'zod';
+import { FINALITY_TAGS } from '../domain/chain.ts';
 import { parseAmount } from '../domain/money.ts';
 
 /** The message for a value of the wrong type, or `required` when the field is missing. */
@@ -74,6 +75,14 @@ const WsUrlSchema = z.url({ protocol: /^wss?$/, ...expecting('must be a ws:// or
 
 /** The defaults of a chain's provider settings, for code that builds a ChainConfig itself. */
 export const RPC_DEFAULTS = { maxProviderLagBlocks: 5, rpcTimeoutMs: 10_000 } as const;
+/**
+ * A count of blocks, or the node's `safe` / `finalized` block tag (domain/chain.ts). A count out of
+ * range keeps its own message; anything else (a float, another tag, a string "3") gets the one line.
+ */
+const ConfirmationsSchema = z.union(
+  [whole(1, 1000), z.enum(FINALITY_TAGS)],
+  expecting('must be a whole number of blocks (1-1000), "safe" or "finalized"'),
+);
 
 const MIN_AMOUNT = /^\d+(\.\d+)?$/;
 const MIN_AMOUNT_MESSAGE = 'must be a decimal string in token units, e.g. "10" or "0.5"';
@@ -96,7 +105,7 @@ export const ChainConfigSchema = z
     maxProviderLagBlocks: whole(1, 10_000).default(RPC_DEFAULTS.maxProviderLagBlocks),
     /** How long one request may take on one provider before the next is tried. */
     rpcTimeoutMs: whole(100, 120_000).default(RPC_DEFAULTS.rpcTimeoutMs),
-    confirmations: whole(1, 1000),
+    confirmations: ConfirmationsSchema,
     /** How often to poll for a new head when there is no wsUrl. */
     pollIntervalMs: whole(50, 60_000).default(1000),
     /** Where a watcher with no cursor starts; default: the head at its first start. */

@@ -2,6 +2,18 @@ import type { Address, Hash } from 'viem';
 
 /** What the watcher knows of the chain: block headers, its cursor, and the transfers it records. */
 
+/**
+ * The node's block tags a chain's `confirmations` may name instead of a count: a payment is
+ * confirmed once its block is at or below the tag's block and still canonical (docs/architecture.md
+ * "Confirmations and finality"). On proof-of-stake Ethereum, `safe` is the justified checkpoint and
+ * `finalized` the finalized one; other chains map them to their own notion of finality.
+ */
+export const FINALITY_TAGS = ['safe', 'finalized'] as const;
+export type FinalityTag = (typeof FINALITY_TAGS)[number];
+
+/** A chain's confirmation rule: a count of blocks (the payment's own included), or a block tag. */
+export type Confirmations = number | FinalityTag;
+
 /** A block header, as far as following the chain needs: its place, its hash and its parent's. */
 export type BlockRef = { number: number; hash: Hash; parentHash: Hash; timestamp: number };
 

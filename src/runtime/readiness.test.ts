@@ -60,7 +60,7 @@ describe('readiness', () => {
       cursor: BLOCK,
       headNumber: 102,
       indexedRowId: 0,
-      confirmations: 2,
+      confirmedThrough: BLOCK.number - 1,
       windowSize: 64,
       now: new Date(),
     });

@@ -118,7 +118,11 @@ export type ScanCommit = {
   headNumber: number;
   /** The address index's high-water mark while this batch was matched. */
   indexedRowId: number;
-  confirmations: number;
+  /**
+   * Transfers at or below this block are confirmed by this commit; null confirms none. The chain
+   * decides it (chain/finality.ts): the cursor − N + 1 for a count of N, the tag's block for a tag.
+   */
+  confirmedThrough: number | null;
   /** How many blocks below the cursor the window keeps. */
   windowSize: number;
   now: Date;
@@ -153,7 +157,7 @@ export function commitScan(db: Db, batch: ScanCommit): { changed: number } {
       batch.chainId,
       batch.cursor.number - batch.windowSize,
     );
-    changed += updateConfirmations(db, batch.chainId, batch.cursor.number, batch.confirmations, now);
+    changed += updateConfirmations(db, batch.chainId, batch.cursor.number, batch.confirmedThrough, now);
     statement(
       db,
       `INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at)
@@ -173,14 +177,15 @@ export function commitScan(db: Db, batch: ScanCommit): { changed: number } {
 }
 
 /**
- * Counts confirmations from the cursor (the last block known canonical), and promotes transfers
- * whose block is deep enough. Transfers in orphaned blocks were reverted before this runs.
+ * Counts confirmations from the cursor (the last block known canonical; shown, not decided on),
+ * and promotes the transfers at or below `confirmedThrough`. Transfers in orphaned blocks were
+ * reverted before this runs, so every transfer still `detected` is on the chain up to the cursor.
  */
 function updateConfirmations(
   db: Db,
   chainId: number,
   cursorNumber: number,
-  confirmations: number,
+  confirmedThrough: number | null,
   now: string,
 ): number {
   statement(
@@ -188,11 +193,12 @@ function updateConfirmations(
     `UPDATE transfers SET confirmations = max(0, ? - block_number + 1)
      WHERE chain_id = ? AND status = 'detected' AND confirmations != max(0, ? - block_number + 1)`,
   ).run(cursorNumber, chainId, cursorNumber);
+  if (confirmedThrough === null) return 0;
   return statement(
     db,
     `UPDATE transfers SET status = 'confirmed', version = version + 1, updated_at = ?
-     WHERE chain_id = ? AND status = 'detected' AND ? - block_number + 1 >= ?`,
-  ).run(now, chainId, cursorNumber, confirmations).changes;
+     WHERE chain_id = ? AND status = 'detected' AND block_number <= ?`,
+  ).run(now, chainId, confirmedThrough).changes;
 }
 
 /** The cursor reached the node's head and nothing new was there: record that we are in sync. */

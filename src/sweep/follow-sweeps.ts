@@ -74,6 +74,26 @@ export function flushesOf(
 }
 
 /**
+ * A receipt is confirmed by the chain's rule, as a payment is (chain/finality.ts): N blocks deep
+ * counting its own, or at or below the block of the chain's tag. With a tag, its block is read
+ * after the tag's, so a receipt whose block a reorg replaced cannot pass because the tag moved
+ * past its height: the block at its height must still be its own.
+ */
+async function isConfirmed(
+  client: PublicClient,
+  chain: Pick<ChainConfig, 'confirmations'>,
+  receipt: TransactionReceipt,
+): Promise<boolean> {
+  const { confirmations } = chain;
+  if (typeof confirmations === 'number')
+    return (await client.getBlockNumber()) - receipt.blockNumber + 1n >= BigInt(confirmations);
+  const tagged = await client.getBlock({ blockTag: confirmations });
+  if (tagged.number < receipt.blockNumber) return false;
+  const block = await client.getBlock({ blockNumber: receipt.blockNumber });
+  return block.hash === receipt.blockHash;
+}
+
+/**
  * One look at one sweep in flight. Its receipt with the chain's confirmations confirms it (amounts
  * from its logs, once). No receipt and its nonce taken by another transaction: failed. No receipt
  * and not in the mempool (dropped, or its block reorged away), or pending past `stuckAfterMs`:
@@ -85,8 +105,7 @@ export async function followSweep(deps: FollowDeps, sweep: OpenSweep): Promise<F
   if (sweep.status === 'unsigned') return followUnsigned(deps, sweep);
   const receipt = await findReceipt(client, sweep.txHashes);
   if (receipt) {
-    const head = await client.getBlockNumber();
-    if (head - receipt.blockNumber + 1n < BigInt(chain.confirmations)) return 'mined';
+    if (!(await isConfirmed(client, chain, receipt))) return 'mined';
     if (receipt.status !== 'success') {
       failSweep(deps.db, sweep.id, `transaction ${receipt.transactionHash} reverted`, options);
       return 'failed';

@@ -224,7 +224,7 @@ describe('chain watcher', () => {
       cursor: { number: Number(block.number), hash: block.hash, timestamp: Number(block.timestamp) },
       headNumber: Number(block.number),
       indexedRowId: 0,
-      confirmations: CONFIRMATIONS,
+      confirmedThrough: Number(block.number) - CONFIRMATIONS + 1,
       windowSize: 64,
       now: new Date(),
     });

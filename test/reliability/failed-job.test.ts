@@ -112,7 +112,7 @@ describe('a job that failed for good', () => {
       cursor: block,
       headNumber: 20,
       indexedRowId: 1,
-      confirmations: 1,
+      confirmedThrough: block.number,
       windowSize: 64,
       now: current.clock.now(),
     });

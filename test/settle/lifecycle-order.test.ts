@@ -1,5 +1,6 @@
 import type { Address } from 'viem';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { Confirmations } from '../../src/domain/chain.ts';
 import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';
 
@@ -28,7 +29,18 @@ function timeline(running: Gateway, invoiceId: string): string[] {
     .map((event) => `${event.type}:${event.data.invoice.status}`);
 }
 
-async function payExactly(confirmations: number) {
+/** Resolves once the watcher has followed the chain to the node's head. */
+async function watcherAtHead(running: Gateway): Promise<void> {
+  const head = Number(await createTestClients().publicClient.getBlockNumber());
+  await running.waitFor(() => {
+    const cursor = running.ctx.db.prepare('SELECT block_number FROM chain_cursors').get() as
+      | { block_number: number }
+      | undefined;
+    return (cursor?.block_number ?? 0) >= head;
+  });
+}
+
+async function payExactly(confirmations: Confirmations) {
   const running = await startGateway({ confirmations });
   gateway = running;
   const invoice = running.createInvoice('7.25');
@@ -69,6 +81,42 @@ describe('the order of invoice events', () => {
     await running.waitFor(() => timeline(running, invoice.id).length === 4);
     expect(timeline(running, invoice.id).at(-1)).toBe('invoice.paid:paid');
   });
+
+  it.each([
+    ['safe', 32],
+    ['finalized', 64],
+  ] as const)(
+    'with "%s": processing until the tag’s block reaches the payment, %i blocks on, then one paid',
+    async (tag, lag) => {
+      const { running, invoice } = await payExactly(tag);
+      await running.waitFor(() => timeline(running, invoice.id).length === 3);
+      await mine(lag - 1);
+      await watcherAtHead(running);
+      const state = () =>
+        running.ctx.db
+          .prepare(
+            'SELECT i.status, t.status AS transfer FROM invoices i JOIN transfers t ON t.invoice_id = i.id WHERE i.id = ?',
+          )
+          .get(invoice.id);
+      expect(state()).toEqual({ status: 'processing', transfer: 'detected' });
+      await mine(1);
+      await running.waitFor(() => timeline(running, invoice.id).length === 4);
+      // The tag moves on past the payment: nothing more fires.
+      await mine(lag);
+      await watcherAtHead(running);
+      expect(state()).toEqual({ status: 'paid', transfer: 'confirmed' });
+      expect(timeline(running, invoice.id)).toEqual([
+        'invoice.created:pending',
+        'invoice.payment_detected:processing',
+        'invoice.processing:processing',
+        'invoice.paid:paid',
+      ]);
+      const paidEvents = running.ctx.db
+        .prepare("SELECT count(*) AS n FROM events WHERE invoice_id = ? AND type = 'invoice.paid'")
+        .get(invoice.id);
+      expect(paidEvents).toEqual({ n: 1 });
+    },
+  );
 
   it('with 3 confirmations, a partial payment is detected while pending and fires no processing', async () => {
     const running = await startGateway({ confirmations: 3 });

@@ -77,7 +77,7 @@ function recordPayment(): { transferId: number; version: number } {
     cursor: block,
     headNumber: 20,
     indexedRowId: 1,
-    confirmations: 1,
+    confirmedThrough: block.number,
     windowSize: 64,
     now: ctx.clock.now(),
   });

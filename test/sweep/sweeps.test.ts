@@ -213,6 +213,20 @@ describe('sweeps', () => {
     expect(sweeps[0]?.flushes.reduce((sum, f) => sum + f.amount, 0n)).toBe(3_000_002n);
   });
 
+  it('confirms a sweep by the chain’s "safe" block: mined until that block reaches its receipt', async () => {
+    await paidInvoices(2);
+    const deps = sweepDeps({ confirmations: 'safe' });
+    await runSweeps(deps);
+    // anvil's safe block lags its head by 32: the sweep's block is the head, then 31 blocks on.
+    await mine(31);
+    expect(await followSweeps(deps)).toMatchObject({ mined: 1, confirmed: 0 });
+    await mine(1);
+    expect(await followSweeps(deps)).toMatchObject({ confirmed: 1 });
+    const [sweep] = listSweeps(gateway.ctx.db, {});
+    expect(sweep?.status).toBe('confirmed');
+    expect(sweep?.flushes.reduce((sum, f) => sum + f.amount, 0n)).toBe(3_000_002n);
+  });
+
   it('a gas wallet without ETH gives a clear error and sweep.failed, and loses nothing', async () => {
     await paidInvoices(1);
     const { testClient } = createTestClients();

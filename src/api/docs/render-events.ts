@@ -37,7 +37,7 @@ const WHEN: Record<EventType, { when: string; status: string }> = {
     status: 'submitted',
   },
   'sweep.confirmed': {
-    when: 'The sweep transaction has the chain’s confirmations. `data.sweep.totals` are what its receipt’s `Flushed` logs moved, per token; `depositAddresses` are the addresses it emptied. Once per sweep; a reorged sweep is re-checked before it fires.',
+    when: 'The sweep transaction has the chain’s confirmations (or has reached its `safe` / `finalized` block). `data.sweep.totals` are what its receipt’s `Flushed` logs moved, per token; `depositAddresses` are the addresses it emptied. Once per sweep; a reorged sweep is re-checked before it fires.',
     status: 'confirmed',
   },
   'sweep.failed': {
@@ -49,6 +49,7 @@ const WHEN: Record<EventType, { when: string; status: string }> = {
 const ORDER = `<h3 id="event-order">Order</h3><p>Every event carries the invoice as it is after the whole change that produced it. For an exact, on-time payment, with N the chain's <code>confirmations</code> (<code>GET /v1/chains</code>):</p><ul>
 <li><strong>N = 1</strong>: <code>invoice.created</code> (pending) → <code>invoice.payment_detected</code> (already <strong>paid</strong>) → <code>invoice.paid</code>. <code>invoice.processing</code> never fires.</li>
 <li><strong>N &gt; 1</strong>: <code>invoice.created</code> (pending) → <code>invoice.payment_detected</code> (processing) → <code>invoice.processing</code> → after N confirmations <code>invoice.paid</code>.</li>
+<li><strong><code>"safe"</code> or <code>"finalized"</code></strong>: as for N &gt; 1, with <code>invoice.paid</code> once the node's block of that tag has reached the payment's block, the payment's block still being canonical (on Ethereum the <code>safe</code> block lags the head by 32–64 blocks, the <code>finalized</code> one by 64–96).</li>
 </ul><p>A payment that does not cover the amount yet fires <code>invoice.payment_detected</code> with the invoice still <code>pending</code>. Delivery is at least once: deduplicate on <code>id</code> (the <code>webhook-id</code> header).</p>`;
 
 const ENVELOPE = `<table class="fields"><thead><tr><th>field</th><th>type</th><th></th><th>meaning</th></tr></thead><tbody>

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { FINALITY_TAGS } from '../../domain/chain.ts';
 import type { ApiConfig } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { TokenSchema } from '../schemas.ts';
@@ -7,7 +8,12 @@ const ChainSchema = z
   .object({
     chainId: z.number().int(),
     name: z.string(),
-    confirmations: z.number().int(),
+    confirmations: z.union([z.number().int().min(1), z.enum(FINALITY_TAGS)]).openapi({
+      description:
+        'When a payment counts as confirmed: a number of blocks (the payment’s own included), or ' +
+        '"safe" / "finalized": once its block is at or below the node’s block of that tag and still canonical',
+      example: 12,
+    }),
     tokens: z.array(TokenSchema),
   })
   .openapi('Chain');

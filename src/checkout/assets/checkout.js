@@ -49,16 +49,20 @@
     return hours > 0 ? `${hours}:${clock}` : clock;
   };
 
+  // A chain that confirms by a block tag ("safe", "finalized") has no count to reach: as
+  // statusLineKey and describePayment in checkout-view.ts, show the blocks seen, not "n of N".
+  const byTag = (s) => typeof s.confirmationsRequired === 'string';
+
   const describePayment = (p, s) => {
     const params = {
       amount: p.amount,
       symbol: s.token.symbol,
-      confirmations: Math.min(p.confirmations, s.confirmationsRequired),
+      confirmations: byTag(s) ? p.confirmations : Math.min(p.confirmations, s.confirmationsRequired),
       required: s.confirmationsRequired,
     };
     if (p.status === 'confirmed') return format('page.paymentConfirmed', params);
     if (p.status === 'reverted') return format('page.paymentReverted', params);
-    return format('page.paymentDetected', params);
+    return format(byTag(s) ? 'finality.paymentDetected' : 'page.paymentDetected', params);
   };
 
   function renderPayments(s) {
@@ -119,7 +123,8 @@
     renderLead(s);
     const statusElement = byId('status');
     statusElement.dataset.phase = s.phase;
-    setText('status', format(`phase.${s.phase}`, statusParams(s)));
+    const line = s.phase === 'confirming' && byTag(s) ? 'finality.confirming' : `phase.${s.phase}`;
+    setText('status', format(line, statusParams(s)));
     setText('amount-remaining', s.amountRemaining);
     setText('amount', s.amountRemaining);
     setText('amount-received', s.amountReceived);

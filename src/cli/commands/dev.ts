@@ -20,6 +20,7 @@ import {
   RedisServerNotFoundError,
   startRedisServer,
 } from '../../devnet/start-redis-server.ts';
+import type { Confirmations } from '../../domain/chain.ts';
 import type { AppContext } from '../../runtime/context.ts';
 import { createContext } from '../../runtime/create-context.ts';
 import { type ShutdownPlan, shutdown } from '../../runtime/shutdown.ts';
@@ -27,7 +28,13 @@ import { type Gateway, startGateway } from '../../runtime/start-gateway.ts';
 import { createMerchant, findMerchantByApiKey, getMerchant } from '../../store/merchants.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
-import { parseCommandArgs, parseIntegerFlag, parsePortFlag, UsageExit } from '../parse-command-args.ts';
+import {
+  parseCommandArgs,
+  parseConfirmationsFlag,
+  parseIntegerFlag,
+  parsePortFlag,
+  UsageExit,
+} from '../parse-command-args.ts';
 import { printDevnetSummary } from '../print-devnet-summary.ts';
 import { onShutdownSignal } from '../shutdown-signal.ts';
 
@@ -46,7 +53,8 @@ Options:
   --rpc-url <url>          use this node instead of starting anvil
   --chains <n>             start n anvils, chain ids 31337, 31338, … (1-${MAX_DEVNET_CHAINS}; default 1, or
                            as many as the last run on this data dir); not with --rpc-url
-  --confirmations <n>      confirmations before an invoice is paid (default 1)
+  --confirmations <n>      confirmations before an invoice is paid (default 1), or "safe" /
+                           "finalized" (anvil's lag its head by 32 / 64 blocks: add --block-time)
   --block-time <seconds>   anvil mines every n seconds (default: a block per transaction)
   -h, --help               this help`;
 
@@ -67,11 +75,7 @@ export async function devCommand(args: string[]): Promise<number> {
     },
   });
   const port = parsePortFlag(DEV_USAGE, '--port', values.port, 3000);
-  const confirmations = parseIntegerFlag(DEV_USAGE, '--confirmations', values.confirmations, {
-    min: 1,
-    max: 1_000,
-    fallback: 1,
-  });
+  const confirmations = parseConfirmationsFlag(DEV_USAGE, '--confirmations', values.confirmations, 1);
   const blockTime =
     parseIntegerFlag(DEV_USAGE, '--block-time', values['block-time'], { min: 0, max: 3_600, fallback: 0 }) ||
     undefined;
@@ -195,7 +199,7 @@ export async function devCommand(args: string[]): Promise<number> {
  */
 function chainConfig(
   chain: DevnetChain,
-  options: { confirmations: number; blockTime: number | undefined; anvil: boolean; several: boolean },
+  options: { confirmations: Confirmations; blockTime: number | undefined; anvil: boolean; several: boolean },
 ): ChainConfig {
   const name = options.anvil ? 'Anvil devnet' : 'Chain';
   return {
