@@ -13,7 +13,9 @@ import type { BlockClock } from './block-clock.ts';
  *   timestamps (whole seconds on anvil) cannot place a block within its second; sightings can;
  * - a block's poll goes just after the end of its window, where the block should be by then;
  *   while the budget has polls to spare, it probes the middle instead and halves the window, so
- *   the window shrinks to a few milliseconds and the poll lands just after each block;
+ *   the window shrinks to a few milliseconds and the poll lands just after each block. Without
+ *   polls to spare (an interval as long as the block time) a late block costs a whole block, so
+ *   the poll waits as long after the window as recent blocks came late;
  * - a block later than its window gets a burst of polls, spaced wider each time, up to the
  *   configured interval: a chain that stalled is polled as before, never faster;
  * - the budget: polls are paid from a bucket that refills one poll per `pollIntervalMs`, so on
@@ -45,6 +47,8 @@ const MAX_BUCKET_POLLS = 32;
 const PROBE_RESERVE_POLLS = 3;
 /** Arrivals compared for one phase, and the blocks a chain without one stays on the timer, at least. */
 const ARRIVALS_KEPT = 16;
+/** Blocks whose lateness sets the margin of a poll that cannot afford a burst. */
+const LATE_BLOCKS_KEPT = 32;
 const MAX_IRREGULAR_BLOCKS = 1024;
 
 /** The spacing of a burst, and the margin after a window's end: half a percent of a block. */
@@ -63,8 +67,9 @@ export function createPollSchedule(args: { pollIntervalMs: number; blockClock: B
   let lastSentAt = 0;
   // The belief about block head + 1; null without a clock or before a block was seen arriving.
   let belief: Belief | null = null;
-  // Polls since the head last moved (each missed the next block), and those of them sent after
-  // the belief's end: they space the burst.
+  // Polls since the head last moved (each missed the next block), and the polls sent after the
+  // belief's end that did not see its block (the last poll may have seen the block before it):
+  // they space the burst.
   let missed = 0;
   let overdue = 0;
   // The last blocks' arrivals as seen, shifted to block 0: they agree on one phase, or the chain
@@ -72,6 +77,9 @@ export function createPollSchedule(args: { pollIntervalMs: number; blockClock: B
   const arrivals: Window[] = [];
   let irregularUntil = 0;
   let irregularSpells = 0;
+  // How late blocks came after their window's end (ms), by head, for the last LATE_BLOCKS_KEPT
+  // blocks: the margin of a poll that cannot afford a burst.
+  const lateBlocks: { head: number; ms: number }[] = [];
   // The budget: `tokens` polls in the bucket at time `tokensAt`; full at the start.
   let tokens = Number.POSITIVE_INFINITY;
   let tokensAt = 0;
@@ -100,11 +108,10 @@ export function createPollSchedule(args: { pollIntervalMs: number; blockClock: B
       if (seen.lo >= believed.hi + blockTimeMs / 2 || seen.hi <= believed.lo - blockTimeMs / 2) {
         // Half a block off: the chain stalled or restarted, with a new phase if any.
         arrivals.length = 0;
-      } else if (seen.lo >= believed.hi || (wide && poll.sentAt > believed.hi + 2 * burst)) {
-        // Later than believed (a poll after the window missed it), or seen only a block later
-        // (the bucket was empty), so nothing confirms the belief. One such block is jitter and
-        // the belief stands; more in a row move it: to what a burst saw, else later, faster
-        // each time.
+      } else if (seen.lo >= believed.hi) {
+        // Later than believed: a poll after the window missed it. One such block is jitter and
+        // the belief stands; more in a row move it: to what a burst saw, or, when the block was
+        // seen only a block later (the bucket was empty), later each time, twice as far.
         late = believed.late + 1;
         if (late === 1) arrival = believed;
         else if (wide) arrival = { lo: believed.hi, hi: believed.hi + 4 * burst * 2 ** (late - 2) };
@@ -165,12 +172,17 @@ export function createPollSchedule(args: { pollIntervalMs: number; blockClock: B
         belief = null;
         arrivals.length = 0;
       } else if (poll.head > head) {
+        // Late, and caught by a burst: how late is known (a block seen only a block later is not).
+        if (belief && overdue > 0 && poll.receivedAt - lastSentAt <= 4 * burstMs(blockTimeMs))
+          lateBlocks.push({ head: poll.head, ms: Math.min(blockTimeMs / 10, poll.receivedAt - belief.hi) });
+        while ((lateBlocks[0]?.head ?? poll.head) <= poll.head - LATE_BLOCKS_KEPT) lateBlocks.shift();
         belief = nextBelief(poll, head, blockTimeMs);
-      } else {
-        missed++;
-        if (belief && poll.sentAt >= belief.hi) overdue++;
       }
       if (poll.head !== head) missed = overdue = 0;
+      // A poll after the window's end that did not see the next block: it is late (this poll
+      // may also be the one that saw a late block before it, a block late itself).
+      if (poll.head === head) missed++;
+      if (belief && poll.sentAt >= belief.hi) overdue++;
       head = poll.head;
       lastSentAt = poll.sentAt;
     },
@@ -184,7 +196,10 @@ export function createPollSchedule(args: { pollIntervalMs: number; blockClock: B
       const lo = Math.max(belief.lo, lastSentAt);
       const { hi } = belief;
       const middle = (lo + hi) / 2;
-      let at = hi + burst;
+      // With polls to spare a late block costs a burst poll; without, it costs a whole block (the
+      // next poll sees it), so the poll waits as long after the window as recent blocks came late.
+      const spare = tokensBy(hi, blockTimeMs) >= PROBE_RESERVE_POLLS + 1;
+      let at = hi + (spare ? burst : Math.max(burst, ...lateBlocks.map((late) => late.ms)));
       if (overdue > 0) at = lastSentAt + Math.min(pollIntervalMs, burst * 2 ** (overdue - 1));
       else if (hi - lo > burst && tokensBy(middle, blockTimeMs) >= PROBE_RESERVE_POLLS + 1)
         at = Math.max(middle, lastSentAt + burst);
