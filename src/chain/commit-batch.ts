@@ -1,6 +1,7 @@
 import type { BlockRef, Cursor, TransferToRecord } from '../domain/chain.ts';
 import { commitScan } from '../store/chain-state.ts';
 import type { ScanContext } from './scan-context.ts';
+import { staleAfterMs } from './stale-head.ts';
 
 export type ScanBatch = {
   transfers: TransferToRecord[];
@@ -27,6 +28,7 @@ export function commitBatch(ctx: ScanContext, batch: ScanBatch): void {
     indexedRowId: batch.indexedRowId,
     confirmedThrough: ctx.finality.confirmedThrough(batch.cursor.number),
     windowSize: ctx.finality.windowSize,
+    staleAfterMs: staleAfterMs(chain, ctx.blockClock),
     now: ctx.clock.now(),
   });
   const nowS = ctx.clock.now().getTime() / 1000;

@@ -1,14 +1,17 @@
 import type { Hex } from 'viem';
 import type { ChainConfig } from '../config/chains.ts';
+import type { BlockRef } from '../domain/chain.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
+import type { BlockClock } from './block-clock.ts';
 import type { WatcherClient } from './client.ts';
 import { createDepositAddressIndex, type DepositAddressIndex } from './deposit-address-index.ts';
 import { createFinality, type Finality } from './finality.ts';
 import { createRangeSizer, type RangeSizer } from './log-range.ts';
 import { createLogRangeReader, type LogRangeReader } from './log-range-reader.ts';
+import type { HeadPoll } from './poll-schedule.ts';
 import type { ChainRpc } from './rpc.ts';
 import { matchTransferLogs, TRANSFER_TOPIC } from './transfer-logs.ts';
 
@@ -27,6 +30,9 @@ export type WatcherMetrics = Pick<
   | 'chainReorgs'
   | 'chainTransfersRecorded'
   | 'chainDetectionLatency'
+  | 'chainHeadStale'
+  | 'chainHeadAge'
+  | 'chainBlockTime'
 >;
 
 export type WatcherDeps = {
@@ -65,9 +71,16 @@ export type ScanContext = {
   labels: { chain_id: string };
   clock: Clock;
   onTransfers: (() => void) | undefined;
+  /** The chain's block clock: fed every header the steps read, read for the stale-head limit. */
+  blockClock: BlockClock;
+  /** Told of every head the node reports, with when it was asked and answered (the watcher's loop). */
+  onHead: (poll: HeadPoll, head: BlockRef) => void;
 };
 
-export function createScanContext(deps: WatcherDeps): ScanContext {
+export function createScanContext(
+  deps: WatcherDeps,
+  loop: Pick<ScanContext, 'blockClock' | 'onHead'>,
+): ScanContext {
   const { db, chain, client } = deps;
   const index = createDepositAddressIndex(db, chain.chainId);
   const tokens = chain.tokens.map((token) => token.address.toLowerCase() as Hex);
@@ -99,5 +112,6 @@ export function createScanContext(deps: WatcherDeps): ScanContext {
     labels: { chain_id: String(chain.chainId) },
     clock: deps.clock,
     onTransfers: deps.onTransfers,
+    ...loop,
   };
 }

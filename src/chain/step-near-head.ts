@@ -27,6 +27,7 @@ export async function stepNearHead(ctx: ScanContext, cursor: Cursor, head: Block
     parent = header.hash;
   }
   if (blocks.length === 0) return { kind: 'synced' };
+  ctx.blockClock.observe(blocks);
   const logs = (
     await Promise.all(
       blocks.map((block) => rpc.logsInBlock({ tokens, topic0: TRANSFER_TOPIC, blockHash: block.hash })),

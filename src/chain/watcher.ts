@@ -1,5 +1,9 @@
 import { BaseError } from '../domain/errors.ts';
+import { getCursor } from '../store/chain-state.ts';
+import { createBlockClock } from './block-clock.ts';
+import { createPollSchedule } from './poll-schedule.ts';
 import { createScanContext, type StepOutcome, type WatcherDeps } from './scan-context.ts';
+import { createStaleHead, staleAfterMs } from './stale-head.ts';
 import { createStep } from './step.ts';
 import { watchHeads } from './watch-heads.ts';
 
@@ -15,7 +19,7 @@ export type Watcher = {
   /** One step (step.ts); the loop calls it, and tests and benchmarks may drive it alone. */
   step(): Promise<StepOutcome>;
   start(): void;
-  /** Runs the next step now instead of after the poll interval. */
+  /** Runs the next step now instead of at the next poll. */
   wake(): void;
   stop(): Promise<void>;
   readonly watchedAddresses: number;
@@ -30,13 +34,33 @@ export type Watcher = {
  *   comparing hashes, walking back to the common ancestor, never by trusting `removed` logs (reorg.ts).
  *
  * This file is the loop and its lifecycle; each step is its own module (step.ts and the modules it
- * calls), as ponder splits its realtime sync.
+ * calls), as ponder splits its realtime sync. Between steps the loop waits for the next poll: at
+ * the next expected block on a chain with a block clock (poll-schedule.ts), else the configured
+ * interval, or a newHeads notification over WebSocket. After each step it checks that the head
+ * still advances (stale-head.ts).
  */
 export function createWatcher(deps: WatcherDeps): Watcher {
-  const { chain, client } = deps;
-  const ctx = createScanContext(deps);
+  const { chain, client, clock } = deps;
+  const blockClock = createBlockClock({ blockTimeMs: chain.blockTimeMs });
+  // Polling, polls are placed by the block clock; over WebSocket, newHeads wakes the loop instead.
+  const schedule = client.heads
+    ? null
+    : createPollSchedule({ pollIntervalMs: chain.pollIntervalMs, blockClock });
+  const staleHead = createStaleHead(savedHead(deps));
+  // The head last reported, and whether the running step follows one that stopped short of it:
+  // its head poll is then work, not charged to the poll budget.
+  let lastHead = -1;
+  let catchingUp = false;
+  const ctx = createScanContext(deps, {
+    blockClock,
+    onHead(poll, head) {
+      lastHead = head.number;
+      staleHead.observe(head.number, poll.receivedAt);
+      schedule?.polled(poll, { charged: !catchingUp });
+    },
+  });
   const step = createStep(ctx);
-  const { log } = ctx;
+  const { log, metrics, labels } = ctx;
 
   // The loop's state: `running` until stop(); `loop` is the run() that stop() waits for; `wakeUp`
   // ends the pause in progress (null while a step runs); `stopHeads` ends the newHeads subscription.
@@ -71,10 +95,51 @@ export function createWatcher(deps: WatcherDeps): Watcher {
         if (failures === 1 || failures % 10 === 0)
           log[level]({ err: error, failures }, 'watcher step failed; retrying');
       }
+      checkStaleHead();
       if (!running) break;
-      if (outcome && outcome.kind !== 'synced') continue;
-      await pause(failures > 0 ? Math.min(250 * 2 ** failures, STEP_RETRY_CAP_MS) : chain.pollIntervalMs);
+      // Behind the head or rewound, the next step follows at once.
+      catchingUp = outcome !== null && outcome.kind !== 'synced' && !isLevel(outcome);
+      if (catchingUp) continue;
+      await pause(failures > 0 ? Math.min(250 * 2 ** failures, STEP_RETRY_CAP_MS) : untilNextPoll());
     }
+  }
+
+  /**
+   * Polling a chain with a block clock, a step that reached the head is level: the next block is a
+   * block time away. (Over WebSocket, or without a clock, one more step follows at once, as it
+   * catches a block, or a newHeads notification, that came while this one ran.)
+   */
+  function isLevel(outcome: StepOutcome): boolean {
+    return (
+      schedule !== null &&
+      outcome.kind === 'block' &&
+      outcome.to >= lastHead &&
+      blockClock.blockTimeMs() !== null
+    );
+  }
+
+  function untilNextPoll(): number {
+    const now = clock.now().getTime();
+    const at = schedule?.nextPollAt(now) ?? null;
+    return at === null ? chain.pollIntervalMs : Math.max(0, at - now);
+  }
+
+  /** The stale-head alarm: its metrics after every step, one log line when it is raised or cleared. */
+  function checkStaleHead(): void {
+    const blockTimeMs = blockClock.blockTimeMs();
+    const state = staleHead.check(clock.now().getTime(), staleAfterMs(chain, blockClock));
+    metrics.chainHeadStale.set(labels, state.stale ? 1 : 0);
+    if (state.ageMs !== null) metrics.chainHeadAge.set(labels, state.ageMs / 1000);
+    if (blockTimeMs === null) metrics.chainBlockTime.remove(labels);
+    else metrics.chainBlockTime.set(labels, blockTimeMs / 1000);
+    const { head, ageMs, staleAfterMs: limitMs, change } = state;
+    if (change === 'stale')
+      log.error(
+        { alert: 'stale_head', head, ageMs, staleAfterMs: limitMs },
+        `the chain's head ${head} has not advanced for ${Math.round((ageMs ?? 0) / 1000)} s: stale node?`,
+      );
+    else if (change === 'recovered')
+      log.info({ head }, "the chain's head advances again: stale_head cleared");
   }
 
   return {
@@ -104,4 +169,10 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       return ctx.index.size;
     },
   };
+}
+
+/** What an earlier watcher saved of the head: a stall that began before a restart counts from its start. */
+function savedHead(deps: Pick<WatcherDeps, 'db' | 'chain'>): { head: number; at: number } | null {
+  const cursor = getCursor(deps.db, deps.chain.chainId);
+  return cursor?.headAdvancedAt ? { head: cursor.headNumber, at: cursor.headAdvancedAt.getTime() } : null;
 }

@@ -54,6 +54,17 @@ describe('chain explorerUrl and testnet', () => {
   });
 });
 
+describe('chain blockTimeMs and staleAfterMs', () => {
+  it('takes an optional block time and stale-head limit, learnt or derived when absent', () => {
+    expect(ChainConfigSchema.parse({ ...chain, blockTimeMs: 250, staleAfterMs: 5000 })).toMatchObject({
+      blockTimeMs: 250,
+      staleAfterMs: 5000,
+    });
+    const parsed = ChainConfigSchema.parse(chain);
+    expect([parsed.blockTimeMs, parsed.staleAfterMs]).toEqual([undefined, undefined]);
+  });
+});
+
 /**
  * One row per bad value of every field the README's chains file documents (README
  * "Configuration", `STABLEGATE_CONFIG`): the file is read as `stablegate serve` reads it, and the
@@ -233,6 +244,32 @@ describe('readChainsFile: one line per bad value', () => {
       'pollIntervalMs 60001',
       { chains: [{ ...good, pollIntervalMs: 60_001 }] },
       'chains.0.pollIntervalMs: must be at most 60000',
+    ],
+    ['blockTimeMs 9', { chains: [{ ...good, blockTimeMs: 9 }] }, 'chains.0.blockTimeMs: must be at least 10'],
+    [
+      'blockTimeMs 250.5',
+      { chains: [{ ...good, blockTimeMs: 250.5 }] },
+      'chains.0.blockTimeMs: must be a whole number',
+    ],
+    [
+      'blockTimeMs as a string',
+      { chains: [{ ...good, blockTimeMs: '2s' }] },
+      'chains.0.blockTimeMs: must be a number',
+    ],
+    [
+      'staleAfterMs 999',
+      { chains: [{ ...good, staleAfterMs: 999 }] },
+      'chains.0.staleAfterMs: must be at least 1000',
+    ],
+    [
+      'staleAfterMs over a day',
+      { chains: [{ ...good, staleAfterMs: 86_400_001 }] },
+      'chains.0.staleAfterMs: must be at most 86400000',
+    ],
+    [
+      'staleAfterMs not above blockTimeMs',
+      { chains: [{ ...good, blockTimeMs: 12_000, staleAfterMs: 12_000 }] },
+      'chains.0.staleAfterMs: must be longer than blockTimeMs',
     ],
     ['startBlock -1', { chains: [{ ...good, startBlock: -1 }] }, 'chains.0.startBlock: must be at least 0'],
     [

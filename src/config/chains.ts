@@ -108,6 +108,14 @@ export const ChainConfigSchema = z
     confirmations: ConfirmationsSchema,
     /** How often to poll for a new head when there is no wsUrl. */
     pollIntervalMs: whole(50, 60_000).default(1000),
+    /**
+     * The chain's block time, for a chain whose clock cannot be learnt from its headers: faster
+     * than a block per second (their timestamps have whole seconds). Default: learnt
+     * (chain/block-clock.ts), none for a chain that makes blocks on demand.
+     */
+    blockTimeMs: whole(10, 3_600_000).optional(),
+    /** How long the head may stand still before the chain is not ready; default 10 block times. */
+    staleAfterMs: whole(1000, 86_400_000).optional(),
     /** Where a watcher with no cursor starts; default: the head at its first start. */
     startBlock: whole(0, Number.MAX_SAFE_INTEGER).optional(),
     tokens: z
@@ -139,6 +147,13 @@ export const ChainConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['tokens', i], message: `duplicate token ${key}` });
         seen.add(key);
       }
+    }
+    if (
+      chain.staleAfterMs !== undefined &&
+      chain.blockTimeMs !== undefined &&
+      chain.staleAfterMs <= chain.blockTimeMs
+    ) {
+      ctx.addIssue({ code: 'custom', path: ['staleAfterMs'], message: 'must be longer than blockTimeMs' });
     }
     // The sweep converts minAmount to each token's base units (sweep/plan-chain-sweeps.ts): a value
     // one of them cannot hold exactly would fail every sweep pass, so it fails the start instead.

@@ -28,6 +28,10 @@ export type Cursor = {
   indexedRowId: number;
   deepReorgAt: Date | null;
   deepReorgDetail: string | null;
+  /** When the watcher last saw the node's head advance (null before its first write). */
+  headAdvancedAt: Date | null;
+  /** How long the head may stand still before the chain is stale; null: no alarm (no clock). */
+  staleAfterMs: number | null;
 };
 
 /** One ERC-20 Transfer that pays an invoice's deposit address, decoded from its log. */

@@ -35,6 +35,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['chain_id'] as const,
       registers,
     }),
+    chainHeadStale: new Gauge({
+      name: 'stablegate_chain_head_stale',
+      help: "1 while the node's head has stood still longer than the chain's stale-head limit",
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
+    chainHeadAge: new Gauge({
+      name: 'stablegate_chain_head_age_seconds',
+      help: "Seconds since the watcher last saw the node's head advance",
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
+    chainBlockTime: new Gauge({
+      name: 'stablegate_chain_block_time_seconds',
+      help: "The chain's expected block time, configured or learnt; absent for a chain without a block clock",
+      labelNames: ['chain_id'] as const,
+      registers,
+    }),
     chainBlocksProcessed: new Counter({
       name: 'stablegate_chain_blocks_processed_total',
       help: 'Blocks scanned by the watcher',

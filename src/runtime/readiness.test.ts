@@ -77,6 +77,46 @@ describe('readiness', () => {
     await readiness.close();
   });
 
+  it('reports a chain whose head stands still past its limit, and is ready again once it moves', async () => {
+    const current = createDeps();
+    const chainId = current.config.chains[0]?.chainId as number;
+    let now = Date.parse('2026-12-01T00:00:00.000Z');
+    const readiness = createReadiness({ ...current, clock: { now: () => new Date(now) } }, {});
+    const check = async () => (await readiness()).checks[`chain:${chainId}`];
+    const commit = (headNumber: number, staleAfterMs: number | null) =>
+      commitScan(current.db, {
+        chainId,
+        transfers: [],
+        blocks: [],
+        cursor: { ...BLOCK, number: headNumber },
+        headNumber,
+        indexedRowId: 0,
+        confirmedThrough: headNumber - 1,
+        windowSize: 64,
+        staleAfterMs,
+        now: new Date(now),
+      });
+    commit(100, 10_000);
+    now += 9_000;
+    // Level with a head that has not moved (the watcher refreshes synced_at while idle).
+    markSynced(current.db, chainId, 100, new Date(now), 10_000);
+    expect(await check()).toEqual({ ok: true, detail: 'head lag 0 blocks' });
+    now += 2_500;
+    markSynced(current.db, chainId, 100, new Date(now), 10_000);
+    expect(await check()).toEqual({
+      ok: false,
+      detail: 'stale head: block 100 has not advanced for 11.5 s (limit 10 s)',
+    });
+    now += 500;
+    commit(101, 10_000);
+    expect(await check()).toEqual({ ok: true, detail: 'head lag 0 blocks' });
+    // A chain without a block clock (anvil's automine) has no limit: idle is not stale.
+    now += 50_000;
+    markSynced(current.db, chainId, 101, new Date(now), null);
+    expect(await check()).toEqual({ ok: true, detail: 'head lag 0 blocks' });
+    await readiness.close();
+  });
+
   it('reports a database it cannot read as failed checks, not as an error', async () => {
     const current = createDeps();
     const chainId = current.config.chains[0]?.chainId as number;

@@ -55,9 +55,11 @@ export function createReadiness(
 }
 
 /**
- * One chain's watcher: started, no unacknowledged deep reorg, within its lag bounds. A cursor that
- * cannot be read (the database busy or failing) is a failed check, so `/readyz` still answers its
- * own JSON with the reason rather than an error.
+ * One chain's watcher: started, no unacknowledged deep reorg, within its lag bounds, and its node's
+ * head still advancing (the stale-head limit the watcher saved: 10 block times, or the chain's
+ * `staleAfterMs`; none for a chain without a block clock). A cursor that cannot be read (the
+ * database busy or failing) is a failed check, so `/readyz` still answers its own JSON with the
+ * reason rather than an error.
  */
 function chainCheck(deps: ReadinessDeps, chainId: number, now: number): { ok: boolean; detail: string } {
   let cursor: ReturnType<typeof getCursor>;
@@ -68,6 +70,14 @@ function chainCheck(deps: ReadinessDeps, chainId: number, now: number): { ok: bo
   }
   if (!cursor) return { ok: false, detail: 'the watcher has not started on this chain' };
   if (cursor.deepReorgAt) return { ok: false, detail: `deep reorg alert: ${cursor.deepReorgDetail ?? ''}` };
+  const { headAdvancedAt, staleAfterMs } = cursor;
+  if (headAdvancedAt && staleAfterMs !== null && now - headAdvancedAt.getTime() > staleAfterMs) {
+    const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+    return {
+      ok: false,
+      detail: `stale head: block ${cursor.headNumber} has not advanced for ${seconds(now - headAdvancedAt.getTime())} (limit ${seconds(staleAfterMs)})`,
+    };
+  }
   const lag = cursor.headNumber - cursor.number;
   if (lag > MAX_HEAD_LAG_BLOCKS) return { ok: false, detail: `head lag ${lag} blocks` };
   if (!cursor.syncedAt || now - cursor.syncedAt.getTime() > MAX_SYNC_AGE_MS)

@@ -14,6 +14,8 @@ type CursorRow = {
   indexed_rowid: number;
   deep_reorg_at: string | null;
   deep_reorg_detail: string | null;
+  head_advanced_at: string | null;
+  stale_after_ms: number | null;
 };
 
 export function getCursor(db: Db, chainId: number): Cursor | null {
@@ -28,8 +30,17 @@ export function getCursor(db: Db, chainId: number): Cursor | null {
     indexedRowId: row.indexed_rowid,
     deepReorgAt: row.deep_reorg_at ? new Date(row.deep_reorg_at) : null,
     deepReorgDetail: row.deep_reorg_detail,
+    headAdvancedAt: row.head_advanced_at ? new Date(row.head_advanced_at) : null,
+    staleAfterMs: row.stale_after_ms,
   };
 }
+
+/**
+ * The head moved when the node reports a higher one than the cursor row holds (SQLite evaluates
+ * every SET expression against the row before the update).
+ */
+const HEAD_ADVANCED_AT_SQL =
+  'CASE WHEN head_advanced_at IS NULL OR @head > head_number THEN @now ELSE head_advanced_at END';
 
 /** Stored blocks of the window, newest first, for walking back to a common ancestor. */
 export function getWindowBlocks(db: Db, chainId: number): BlockRef[] {
@@ -125,6 +136,8 @@ export type ScanCommit = {
   confirmedThrough: number | null;
   /** How many blocks below the cursor the window keeps. */
   windowSize: number;
+  /** The watcher's stale-head limit (chain/stale-head.ts), kept for `/readyz` in `serve`. */
+  staleAfterMs?: number | null;
   now: Date;
 };
 
@@ -160,16 +173,19 @@ export function commitScan(db: Db, batch: ScanCommit): { changed: number } {
     changed += updateConfirmations(db, batch.chainId, batch.cursor.number, batch.confirmedThrough, now);
     statement(
       db,
-      `INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at)
-       VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now)
+      `INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at,
+         head_advanced_at, stale_after_ms)
+       VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now, @now, @staleAfterMs)
        ON CONFLICT (chain_id) DO UPDATE SET block_number = @number, block_hash = @hash, block_timestamp = @timestamp,
-         head_number = @head, synced_at = coalesce(@synced, synced_at), indexed_rowid = @indexedRowId, updated_at = @now`,
+         head_number = @head, synced_at = coalesce(@synced, synced_at), indexed_rowid = @indexedRowId, updated_at = @now,
+         head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, stale_after_ms = @staleAfterMs`,
     ).run({
       chainId: batch.chainId,
       ...batch.cursor,
       head: batch.headNumber,
       indexedRowId: batch.indexedRowId,
       synced: batch.cursor.number >= batch.headNumber ? now : null,
+      staleAfterMs: batch.staleAfterMs ?? null,
       now,
     });
     return { changed };
@@ -201,13 +217,24 @@ function updateConfirmations(
   ).run(now, chainId, confirmedThrough).changes;
 }
 
-/** The cursor reached the node's head and nothing new was there: record that we are in sync. */
-export function markSynced(db: Db, chainId: number, headNumber: number, now: Date): void {
+/**
+ * The cursor reached the node's head and nothing new was there: record that the watcher is in
+ * sync. Being in sync with a node whose head stands still is no readiness: `head_advanced_at`
+ * moves only with the head, and `/readyz` compares it with `stale_after_ms`.
+ */
+export function markSynced(
+  db: Db,
+  chainId: number,
+  headNumber: number,
+  now: Date,
+  staleAfterMs: number | null = null,
+): void {
   writeTransaction(db, () =>
     statement(
       db,
-      'UPDATE chain_cursors SET head_number = ?, synced_at = ?, updated_at = ? WHERE chain_id = ?',
-    ).run(headNumber, now.toISOString(), now.toISOString(), chainId),
+      `UPDATE chain_cursors SET head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, head_number = @head, synced_at = @now,
+         updated_at = @now, stale_after_ms = @staleAfterMs WHERE chain_id = @chainId`,
+    ).run({ head: headNumber, now: now.toISOString(), staleAfterMs, chainId }),
   );
 }
 
