@@ -1,6 +1,6 @@
 import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from '../domain/errors.ts';
 import { type Db, writeTransaction } from './db.ts';
-import { statement } from './statement.ts';
+import { query, type Sql } from './sql.ts';
 
 /** Keys are kept at least this long (≥ 24 h, as the Idempotency-Key of POST /v1/invoices is documented in /openapi.json); older ones may be purged and reused. */
 export const IDEMPOTENCY_RETENTION_MS = 48 * 60 * 60 * 1000;
@@ -14,21 +14,17 @@ export type StoredResponse = { status: number; body: string };
  * refused. Because nothing awaits in between, a request is never observably "in flight" to a
  * second one here; the state exists for rows written by a process that died mid-request.
  */
-export function runIdempotent(
-  db: Db,
-  input: { merchantId: string; key: string; requestHash: string; now: Date },
+export function* runIdempotent(input: { merchantId: string; key: string; requestHash: string; now: Date },
   create: () => StoredResponse,
-): StoredResponse & { replayed: boolean } {
+): Sql<StoredResponse & { replayed: boolean }> {
   return writeTransaction(db, () => {
-    const row = statement<{
+    const row = yield* query<{
       request_hash: string;
       state: string;
       response_status: number | null;
       response_body: string | null;
       created_at: string;
-    }>(
-      db,
-      'SELECT request_hash, state, response_status, response_body, created_at FROM idempotency_keys WHERE merchant_id = ? AND key = ?',
+    }>('SELECT request_hash, state, response_status, response_body, created_at FROM idempotency_keys WHERE merchant_id = ? AND key = ?',
     ).get(input.merchantId, input.key);
     const fresh = row && input.now.getTime() - new Date(row.created_at).getTime() < IDEMPOTENCY_RETENTION_MS;
     if (row && fresh) {
@@ -39,9 +35,7 @@ export function runIdempotent(
       return { status: row.response_status, body: row.response_body, replayed: true };
     }
     const response = create();
-    statement(
-      db,
-      `INSERT INTO idempotency_keys (merchant_id, key, request_hash, state, response_status, response_body, created_at)
+    yield* query(`INSERT INTO idempotency_keys (merchant_id, key, request_hash, state, response_status, response_body, created_at)
        VALUES (?, ?, ?, 'done', ?, ?, ?)
        ON CONFLICT (merchant_id, key) DO UPDATE SET request_hash = excluded.request_hash, state = 'done',
          response_status = excluded.response_status, response_body = excluded.response_body, created_at = excluded.created_at`,
@@ -58,10 +52,10 @@ export function runIdempotent(
 }
 
 /** Deletes keys past retention; run periodically. */
-export function purgeIdempotencyKeys(db: Db, now: Date): number {
+export function* purgeIdempotencyKeys(now: Date): Sql<number> {
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS).toISOString();
   return writeTransaction(
     db,
-    () => statement(db, 'DELETE FROM idempotency_keys WHERE created_at < ?').run(cutoff).changes,
+    () => yield* query('DELETE FROM idempotency_keys WHERE created_at < ?').run(cutoff).changes,
   );
 }

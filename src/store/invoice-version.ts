@@ -1,5 +1,5 @@
 import type { Db } from './db.ts';
-import { pluckStatement } from './statement.ts';
+import { pluck, type Sql } from './sql.ts';
 
 /**
  * One cheap single-row query that changes whenever anything the payer sees changes: the invoice's
@@ -19,7 +19,7 @@ SELECT i.status || '|' || coalesce(i.exception, '') || '|' || i.amount_paid || '
 FROM invoices i WHERE i.id = ?`;
 
 /** Returns a reader of an invoice's version string, or null when there is no such invoice. */
-export function createInvoiceVersionReader(db: Db): (invoiceId: string) => string | null {
+export function* createInvoiceVersionReader(): Sql<(invoiceId: string) => string | null> {
   // Compiled on first use (statement.ts), not at registration: the app may be built before migrations run.
-  return (invoiceId) => pluckStatement<string>(db, VERSION_SQL).get(invoiceId) ?? null;
+  return (invoiceId) => yield* pluck<string>(VERSION_SQL).get(invoiceId) ?? null;
 }

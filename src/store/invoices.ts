@@ -15,7 +15,7 @@ import { cursorSeq } from './cursor-seq.ts';
 import { type Db, writeTransaction } from './db.ts';
 import { insertEvent } from './events.ts';
 import { type InvoiceRow, type TransferRow, toInvoiceRecord, toTransferRecord } from './invoice-rows.ts';
-import { statement } from './statement.ts';
+import { query, type Sql } from './sql.ts';
 
 export type NewInvoice = {
   merchantId: string;
@@ -64,16 +64,12 @@ function nextDepositAddress(
  * immediate transaction. The merchant's next address index is read and bumped under the write
  * lock, so no index is ever handed out twice, even across processes sharing the file.
  */
-export function createInvoice(
-  db: Db,
-  input: NewInvoice,
+export function* createInvoice(input: NewInvoice,
   options: { publicUrl: string; now: Date },
-): InvoiceWithTransfers {
+): Sql<InvoiceWithTransfers> {
   const { now } = options;
   return writeTransaction(db, () => {
-    const merchant = statement<MerchantDepositRow>(
-      db,
-      'SELECT deposit_mode, xpub, payout_address, next_address_index FROM merchants WHERE id = ?',
+    const merchant = yield* query<MerchantDepositRow>('SELECT deposit_mode, xpub, payout_address, next_address_index FROM merchants WHERE id = ?',
     ).get(input.merchantId);
     if (!merchant) throw new BaseError('unauthorized', 'Unknown merchant.');
     const index = merchant.next_address_index;
@@ -81,7 +77,7 @@ export function createInvoice(
     // Merchants' keys are unique (store/merchants.ts), but a collision must still be a clear 409
     // rather than the UNIQUE constraint's 500: a merchant that shared its key with another before
     // migration 002, or a hand-edited database. The index stays unspent: nothing is written.
-    if (statement(db, 'SELECT 1 FROM invoices WHERE deposit_address = ?').get(depositAddress)) {
+    if (yield* query('SELECT 1 FROM invoices WHERE deposit_address = ?').get(depositAddress)) {
       throw new BaseError(
         'deposit_address_in_use',
         `Deposit address #${index} of this merchant's xpub is already another invoice's: another merchant uses the same key. Register a dedicated xpub for each merchant.`,
@@ -89,9 +85,7 @@ export function createInvoice(
     }
     // Scanning starts at the watcher's cursor: the address is unknown to anyone before this
     // response, so no payment to it can be in an earlier block.
-    const cursor = statement<{ block_number: number }>(
-      db,
-      'SELECT block_number FROM chain_cursors WHERE chain_id = ?',
+    const cursor = yield* query<{ block_number: number }>('SELECT block_number FROM chain_cursors WHERE chain_id = ?',
     ).get(input.chainId);
     const createdAt = now.toISOString();
     const row: InvoiceRow = {
@@ -122,13 +116,11 @@ export function createInvoice(
       expired_at: null,
       canceled_at: null,
     };
-    statement(db, 'UPDATE merchants SET next_address_index = ? WHERE id = ?').run(
+    yield* query('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(
       index + 1,
       input.merchantId,
     );
-    statement(
-      db,
-      `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
+    yield* query(`INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
          address_index, deposit_address, deposit_mode, forwarder_payout, forwarder_salt, watch_from_block, order_id,
          description, metadata, return_url, created_at, expires_at, updated_at, seq)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
@@ -159,7 +151,7 @@ export function createInvoice(
     // The record of the row just written (the columns left out above start at the defaults the
     // row states), mapped as a load would map it; a new invoice has no transfers.
     const created: InvoiceWithTransfers = { invoice: toInvoiceRecord(row), transfers: [] };
-    insertEvent(db, {
+    yield* insertEvent({
       merchantId: input.merchantId,
       type: 'invoice.created',
       invoice: toInvoiceResource(created.invoice, created.transfers, options),
@@ -170,19 +162,17 @@ export function createInvoice(
 }
 
 /** Loads an invoice by id alone: for the watcher, settlement and the public checkout page. */
-export function loadInvoice(db: Db, id: string): InvoiceWithTransfers | null {
-  const row = statement<InvoiceRow>(db, 'SELECT * FROM invoices WHERE id = ?').get(id);
+export function* loadInvoice(id: string): Sql<InvoiceWithTransfers | null> {
+  const row = yield* query<InvoiceRow>('SELECT * FROM invoices WHERE id = ?').get(id);
   if (!row) return null;
-  const transfers = statement<TransferRow>(
-    db,
-    'SELECT * FROM transfers WHERE invoice_id = ? ORDER BY block_number, log_index, id',
+  const transfers = yield* query<TransferRow>('SELECT * FROM transfers WHERE invoice_id = ? ORDER BY block_number, log_index, id',
   ).all(id);
   return { invoice: toInvoiceRecord(row), transfers: transfers.map(toTransferRecord) };
 }
 
 /** Loads a merchant's invoice; another merchant's invoice is answered as not found. */
-export function getInvoice(db: Db, merchantId: string, id: string): InvoiceWithTransfers {
-  const found = loadInvoice(db, id);
+export function* getInvoice(merchantId: string, id: string): Sql<InvoiceWithTransfers> {
+  const found = yield* loadInvoice(id);
   if (!found || found.invoice.merchantId !== merchantId) {
     throw new NotFoundError('invoice_not_found', `No invoice ${id}.`);
   }
@@ -193,11 +183,9 @@ export function getInvoice(db: Db, merchantId: string, id: string): InvoiceWithT
  * Newest first by `seq` (creation order, also within a millisecond); `startingAfter` is the id of
  * the last invoice of the previous page.
  */
-export function listInvoices(
-  db: Db,
-  merchantId: string,
+export function* listInvoices(merchantId: string,
   filter: { status?: InvoiceStatus | undefined; limit: number; startingAfter?: string | undefined },
-): { data: InvoiceWithTransfers[]; hasMore: boolean } {
+): Sql<{ data: InvoiceWithTransfers[]; hasMore: boolean }> {
   const where = ['merchant_id = ?'];
   const params: (string | number)[] = [merchantId];
   if (filter.status) {
@@ -206,15 +194,13 @@ export function listInvoices(
   }
   if (filter.startingAfter) {
     where.push('seq < ?');
-    params.push(cursorSeq(db, 'invoices', merchantId, filter.startingAfter));
+    params.push(yield* cursorSeq('invoices', merchantId, filter.startingAfter));
   }
-  const rows = statement<{ id: string }>(
-    db,
-    `SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+  const rows = yield* query<{ id: string }>(`SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
   ).all(...params, filter.limit + 1);
   const data = rows
     .slice(0, filter.limit)
-    .map((row) => loadInvoice(db, row.id))
+    .map((row) => yield* loadInvoice(row.id))
     .filter((found): found is InvoiceWithTransfers => found !== null);
   return { data, hasMore: rows.length > filter.limit };
 }
@@ -223,25 +209,21 @@ export function listInvoices(
  * Cancels a pending invoice that has received nothing (README "Invoice lifecycle"), with its `invoice.canceled` event
  * in the same transaction. Transfers seen later are still recorded, never credited.
  */
-export function cancelInvoice(
-  db: Db,
-  merchantId: string,
+export function* cancelInvoice(merchantId: string,
   id: string,
   options: { publicUrl: string; now: Date },
-): InvoiceWithTransfers {
+): Sql<InvoiceWithTransfers> {
   return writeTransaction(db, () => {
-    const found = getInvoice(db, merchantId, id);
+    const found = yield* getInvoice(merchantId, id);
     const received = found.transfers.some((transfer) => transfer.status !== 'reverted');
     if (found.invoice.status !== 'pending' || received) {
       throw new InvoiceNotCancelableError(received ? 'holding a payment' : found.invoice.status);
     }
     const at = options.now.toISOString();
-    statement(
-      db,
-      "UPDATE invoices SET status = 'canceled', canceled_at = ?, updated_at = ? WHERE id = ?",
+    yield* query("UPDATE invoices SET status = 'canceled', canceled_at = ?, updated_at = ? WHERE id = ?",
     ).run(at, at, id);
-    const canceled = getInvoice(db, merchantId, id);
-    insertEvent(db, {
+    const canceled = yield* getInvoice(merchantId, id);
+    yield* insertEvent({
       merchantId,
       type: 'invoice.canceled',
       invoice: toInvoiceResource(canceled.invoice, canceled.transfers, options),

@@ -1,7 +1,7 @@
 import { previousSecretRowId } from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
 import type { SecretBox } from './secret-box.ts';
-import { statement } from './statement.ts';
+import { query, type Sql } from './sql.ts';
 
 /**
  * Seals every stored webhook secret anew with the box's current key: the last step of rotating
@@ -9,13 +9,11 @@ import { statement } from './statement.ts';
  * (STABLEGATE_PREVIOUS_SECRET_KEY). One transaction: a secret that cannot be opened aborts it
  * with nothing changed, so no endpoint is left half under one key and half under another.
  */
-export function resealSecrets(db: Db, secrets: SecretBox): { endpoints: number } {
+export function* resealSecrets(secrets: SecretBox): Sql<{ endpoints: number }> {
   return writeTransaction(db, () => {
-    const rows = statement<{ id: string; secret: string; previous_secret: string | null }>(
-      db,
-      'SELECT id, secret, previous_secret FROM webhook_endpoints',
+    const rows = yield* query<{ id: string; secret: string; previous_secret: string | null }>('SELECT id, secret, previous_secret FROM webhook_endpoints',
     ).all();
-    const update = statement(db, 'UPDATE webhook_endpoints SET secret = ?, previous_secret = ? WHERE id = ?');
+    const update = yield* query('UPDATE webhook_endpoints SET secret = ?, previous_secret = ? WHERE id = ?');
     for (const row of rows) {
       const previousId = previousSecretRowId(row.id);
       update.run(

@@ -3,7 +3,7 @@ import { NotFoundError } from '../domain/errors.ts';
 import type { TokenRef } from '../domain/invoice.ts';
 import type { SweepRecord, SweepStatus } from '../domain/sweep.ts';
 import type { Db } from './db.ts';
-import { pluckStatement, statement } from './statement.ts';
+import { pluck, query, type Sql } from './sql.ts';
 
 /**
  * Sweep transactions and what they moved (migrations/005-sweeps.ts, 006-unsigned-sweeps.ts).
@@ -62,14 +62,10 @@ const big = (value: string | null) => (value === null ? null : BigInt(value));
 type FlushRow = { deposit_address: Address; token_address: Address; amount: string };
 
 /** The sweep of `row`, with its deposit addresses and (once confirmed) what each moved. */
-export function toSweep(db: Db, row: SweepRow): OpenSweep {
-  const addresses = pluckStatement<Address>(
-    db,
-    'SELECT deposit_address FROM sweep_addresses WHERE sweep_id = ? ORDER BY deposit_address',
+export function* toSweep(row: SweepRow): Sql<OpenSweep> {
+  const addresses = yield* pluck<Address>('SELECT deposit_address FROM sweep_addresses WHERE sweep_id = ? ORDER BY deposit_address',
   ).all(row.id);
-  const flushes = statement<FlushRow>(
-    db,
-    'SELECT deposit_address, token_address, amount FROM sweep_flushes WHERE sweep_id = ? ORDER BY log_index',
+  const flushes = yield* query<FlushRow>('SELECT deposit_address, token_address, amount FROM sweep_flushes WHERE sweep_id = ? ORDER BY log_index',
   )
     .all(row.id)
     .map((f) => ({ depositAddress: f.deposit_address, token: f.token_address, amount: BigInt(f.amount) }));
@@ -109,14 +105,14 @@ export function toSweep(db: Db, row: SweepRow): OpenSweep {
   };
 }
 
-export function loadSweep(db: Db, id: string): OpenSweep | null {
-  const row = statement<SweepRow>(db, 'SELECT * FROM sweeps WHERE id = ?').get(id);
-  return row ? toSweep(db, row) : null;
+export function* loadSweep(id: string): Sql<OpenSweep | null> {
+  const row = yield* query<SweepRow>('SELECT * FROM sweeps WHERE id = ?').get(id);
+  return row ? yield* toSweep(row) : null;
 }
 
 /** A sweep the current transaction has just written, read back. */
-export function loadWrittenSweep(db: Db, id: string): OpenSweep {
-  const sweep = loadSweep(db, id);
+export function* loadWrittenSweep(id: string): Sql<OpenSweep> {
+  const sweep = yield* loadSweep(id);
   // Unreachable while the transaction that wrote it is open; a type-safe stand-in for a cast.
   if (!sweep) throw new NotFoundError('sweep_not_found', `No sweep ${id}.`);
   return sweep;

@@ -8,7 +8,7 @@ import {
 } from '../domain/webhook-secret.ts';
 import { type Db, writeTransaction } from './db.ts';
 import type { SecretBox } from './secret-box.ts';
-import { pluckStatement, statement } from './statement.ts';
+import { pluck, query, type Sql } from './sql.ts';
 
 export type WebhookEndpoint = {
   id: string;
@@ -52,9 +52,7 @@ const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
  * `BEGIN IMMEDIATE` transaction as the insert, so concurrent requests, even from other processes,
  * cannot together pass the limit.
  */
-export function createWebhookEndpoint(
-  db: Db,
-  input: {
+export function* createWebhookEndpoint(input: {
     merchantId: string;
     url: string;
     events: EventType[] | null;
@@ -62,7 +60,7 @@ export function createWebhookEndpoint(
     secrets: SecretBox;
     maxPerMerchant?: number;
   },
-): { endpoint: WebhookEndpoint; secret: string } {
+): Sql<{ endpoint: WebhookEndpoint; secret: string }> {
   const secret = generateWebhookSecret();
   const id = newId('whe', input.now.getTime());
   const createdAt = input.now.toISOString();
@@ -70,15 +68,11 @@ export function createWebhookEndpoint(
     if (input.maxPerMerchant !== undefined) {
       // COUNT(*) always gives a row; `?? 0` is for the type, which cannot know that.
       const existing =
-        pluckStatement<number>(
-          db,
-          'SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL',
+        yield* pluck<number>('SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL',
         ).get(input.merchantId) ?? 0;
       if (existing >= input.maxPerMerchant) throw new WebhookEndpointLimitError(input.maxPerMerchant);
     }
-    statement(
-      db,
-      'INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    yield* query('INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ).run(
       id,
       input.merchantId,
@@ -103,23 +97,19 @@ export function createWebhookEndpoint(
   };
 }
 
-export function listWebhookEndpoints(db: Db, merchantId: string): WebhookEndpoint[] {
+export function* listWebhookEndpoints(merchantId: string): Sql<WebhookEndpoint[]> {
   // Creation order; ids do not order within a millisecond (domain/ids.ts).
-  const rows = statement<EndpointRow>(
-    db,
-    'SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, rowid',
+  const rows = yield* query<EndpointRow>('SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, rowid',
   ).all(merchantId);
   return rows.map(toEndpoint);
 }
 
 /** Soft delete: past deliveries keep their endpoint; no new ones are made for it. */
-export function deleteWebhookEndpoint(db: Db, merchantId: string, id: string, now: Date): void {
+export function* deleteWebhookEndpoint(merchantId: string, id: string, now: Date): Sql<void> {
   const changes = writeTransaction(
     db,
     () =>
-      statement(
-        db,
-        'UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
+      yield* query('UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
       ).run(now.toISOString(), id, merchantId).changes,
   );
   if (changes === 0) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);
@@ -131,16 +121,12 @@ export function deleteWebhookEndpoint(db: Db, merchantId: string, id: string, no
  * an older previous secret is dropped. Both are sealed (store/secret-box.ts), the previous one
  * under its own associated data.
  */
-export function rollWebhookSecret(
-  db: Db,
-  input: { merchantId: string; id: string; now: Date; secrets: SecretBox },
-): { endpoint: WebhookEndpoint; secret: string; previousSecretExpiresAt: Date } {
+export function* rollWebhookSecret(input: { merchantId: string; id: string; now: Date; secrets: SecretBox },
+): Sql<{ endpoint: WebhookEndpoint; secret: string; previousSecretExpiresAt: Date }> {
   const secret = generateWebhookSecret();
   const previousSecretExpiresAt = new Date(input.now.getTime() + WEBHOOK_SECRET_OVERLAP_MS);
   const row = writeTransaction(db, () => {
-    const current = statement<EndpointRow & { secret: string }>(
-      db,
-      'SELECT * FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
+    const current = yield* query<EndpointRow & { secret: string }>('SELECT * FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
     ).get(input.id, input.merchantId);
     if (!current) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${input.id}.`);
     const previous = input.secrets.seal(
@@ -148,9 +134,7 @@ export function rollWebhookSecret(
       previousSecretRowId(input.id),
     );
     const expiresAt = previousSecretExpiresAt.toISOString();
-    statement(
-      db,
-      'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE id = ?',
+    yield* query('UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE id = ?',
     ).run(input.secrets.seal(secret, input.id), previous, expiresAt, input.id);
     return { ...current, previous_secret_expires_at: expiresAt };
   });
