@@ -1,6 +1,5 @@
 import type { Address, Hash } from 'viem';
 import type { BlockRef, Cursor, TransferToRecord } from '../domain/chain.ts';
-import { type Db, writeTransaction } from './db.ts';
 import { pluck, query, type Sql } from './sql.ts';
 
 /** The watcher's durable state: its cursor, the recent block window, and the transfers it records. */
@@ -44,7 +43,8 @@ const HEAD_ADVANCED_AT_SQL =
 
 /** Stored blocks of the window, newest first, for walking back to a common ancestor. */
 export function* getWindowBlocks(chainId: number): Sql<BlockRef[]> {
-  const rows = yield* query<{ number: number; hash: Hash; parent_hash: Hash; timestamp: number }>('SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE chain_id = ? ORDER BY number DESC',
+  const rows = yield* query<{ number: number; hash: Hash; parent_hash: Hash; timestamp: number }>(
+    'SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE chain_id = ? ORDER BY number DESC',
   ).all(chainId);
   return rows.map((row) => ({
     number: row.number,
@@ -68,21 +68,22 @@ export type DepositAddressRow = {
 export const DEPOSIT_ADDRESS_PAGE_ROWS = 10_000;
 
 /** Deposit addresses of the chain's invoices created after `afterRowId`, oldest first. */
-export function* loadDepositAddresses(chainId: number,
+export function* loadDepositAddresses(
+  chainId: number,
   afterRowId: number,
   limit = DEPOSIT_ADDRESS_PAGE_ROWS,
 ): Sql<DepositAddressRow[]> {
   // '+chain_id' keeps SQLite on the rowid range instead of the chain index plus a sort: with the
   // index, every page would scan and sort all of the chain's invoices (quadratic at 1M rows).
-  return yield* query<DepositAddressRow>(`SELECT rowid, deposit_address AS depositAddress, watch_from_block AS watchFromBlock
-     FROM invoices WHERE +chain_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
-  ).all(chainId, afterRowId, limit);
+  return yield* query<DepositAddressRow>(`SELECT rowid, deposit_address AS "depositAddress", watch_from_block AS "watchFromBlock"
+     FROM invoices WHERE +chain_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`).all(chainId, afterRowId, limit);
 }
 
 /** The earliest creation time of invoices that were made before the watcher ever ran. */
 export function* earliestUnanchoredInvoice(chainId: number): Sql<Date | null> {
   // An aggregate without GROUP BY always gives one row: min() is NULL when there is nothing.
-  const at = yield* pluck<string | null>('SELECT min(created_at) FROM invoices WHERE chain_id = ? AND watch_from_block IS NULL',
+  const at = yield* pluck<string | null>(
+    'SELECT min(created_at) FROM invoices WHERE chain_id = ? AND watch_from_block IS NULL',
   ).get(chainId);
   return at ? new Date(at) : null;
 }
@@ -92,9 +93,11 @@ export function* earliestUnanchoredInvoice(chainId: number): Sql<Date | null> {
  * invoice made before the watcher ever ran). Read once per matched log: its statement is compiled once per
  * connection (statement.ts), and the aliases make the row the result, with no mapping object.
  */
-export function* getInvoiceWatchStart(rowid: number,
+export function* getInvoiceWatchStart(
+  rowid: number,
 ): Sql<{ id: string; watchFromBlock: number | null } | null> {
-  const row = yield* query<{ id: string; watchFromBlock: number | null }>('SELECT id, watch_from_block AS watchFromBlock FROM invoices WHERE rowid = ?',
+  const row = yield* query<{ id: string; watchFromBlock: number | null }>(
+    'SELECT id, watch_from_block AS "watchFromBlock" FROM invoices WHERE rowid = ?',
   ).get(rowid);
   return row ?? null;
 }
@@ -136,44 +139,48 @@ export type ScanCommit = {
  * Returns how many transfers were new or changed status, for the settlement relay.
  */
 export function* commitScan(batch: ScanCommit): Sql<{ changed: number }> {
-  return writeTransaction(db, () => {
-    const now = batch.now.toISOString();
-    let changed = 0;
-    const upsert = yield* query(upsertTransferSql);
-    for (const transfer of batch.transfers) {
-      changed += upsert.run({
-        ...transfer,
-        chainId: batch.chainId,
-        amount: transfer.amount.toString(),
-        now,
-      }).changes;
-    }
-    const insertBlock = yield* query('INSERT OR REPLACE INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?, ?)',
-    );
-    for (const block of batch.blocks)
-      insertBlock.run(batch.chainId, block.number, block.hash, block.parentHash, block.timestamp);
-    yield* query('DELETE FROM chain_blocks WHERE chain_id = ? AND number <= ?').run(
-      batch.chainId,
-      batch.cursor.number - batch.windowSize,
-    );
-    changed += yield* updateConfirmations(batch.chainId, batch.cursor.number, batch.confirmedThrough, now);
-    yield* query(`INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at,
-         head_advanced_at, stale_after_ms)
-       VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now, @now, @staleAfterMs)
-       ON CONFLICT (chain_id) DO UPDATE SET block_number = @number, block_hash = @hash, block_timestamp = @timestamp,
-         head_number = @head, synced_at = coalesce(@synced, synced_at), indexed_rowid = @indexedRowId, updated_at = @now,
-         head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, stale_after_ms = @staleAfterMs`,
-    ).run({
+  const now = batch.now.toISOString();
+  let changed = 0;
+  for (const transfer of batch.transfers) {
+    const { changes } = yield* query(upsertTransferSql).run({
+      ...transfer,
       chainId: batch.chainId,
-      ...batch.cursor,
-      head: batch.headNumber,
-      indexedRowId: batch.indexedRowId,
-      synced: batch.cursor.number >= batch.headNumber ? now : null,
-      staleAfterMs: batch.staleAfterMs ?? null,
+      amount: transfer.amount.toString(),
       now,
     });
-    return { changed };
+    changed += changes;
+  }
+  for (const block of batch.blocks) {
+    yield* query(
+      `INSERT INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (chain_id, number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash,
+         timestamp = excluded.timestamp`,
+    ).run(batch.chainId, block.number, block.hash, block.parentHash, block.timestamp);
+  }
+  yield* query('DELETE FROM chain_blocks WHERE chain_id = ? AND number <= ?').run(
+    batch.chainId,
+    batch.cursor.number - batch.windowSize,
+  );
+  changed += yield* updateConfirmations(batch.chainId, batch.cursor.number, batch.confirmedThrough, now);
+  yield* query(
+    `INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at,
+       head_advanced_at, stale_after_ms)
+     VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now, @now, @staleAfterMs)
+     ON CONFLICT (chain_id) DO UPDATE SET block_number = @number, block_hash = @hash, block_timestamp = @timestamp,
+       head_number = @head, synced_at = coalesce(@synced, synced_at), indexed_rowid = @indexedRowId, updated_at = @now,
+       head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, stale_after_ms = @staleAfterMs`,
+  ).run({
+    chainId: batch.chainId,
+    number: batch.cursor.number,
+    hash: batch.cursor.hash,
+    timestamp: batch.cursor.timestamp,
+    head: batch.headNumber,
+    indexedRowId: batch.indexedRowId,
+    synced: batch.cursor.number >= batch.headNumber ? now : null,
+    staleAfterMs: batch.staleAfterMs ?? null,
+    now,
   });
+  return { changed };
 }
 
 /**
@@ -181,18 +188,28 @@ export function* commitScan(batch: ScanCommit): Sql<{ changed: number }> {
  * and promotes the transfers at or below `confirmedThrough`. Transfers in orphaned blocks were
  * reverted before this runs, so every transfer still `detected` is on the chain up to the cursor.
  */
-function* updateConfirmations(chainId: number,
+function* updateConfirmations(
+  chainId: number,
   cursorNumber: number,
   confirmedThrough: number | null,
   now: string,
 ): Sql<number> {
-  yield* query(`UPDATE transfers SET confirmations = max(0, ? - block_number + 1)
-     WHERE chain_id = ? AND status = 'detected' AND confirmations != max(0, ? - block_number + 1)`,
-  ).run(cursorNumber, chainId, cursorNumber);
+  // max(a, b) in SQLite is greatest(a, b) in PostgreSQL.
+  const count = (max: string) => `${max}(0, ? - block_number + 1)`;
+  const update = (max: string) =>
+    `UPDATE transfers SET confirmations = ${count(max)}
+     WHERE chain_id = ? AND status = 'detected' AND confirmations != ${count(max)}`;
+  yield* query({ sqlite: update('max'), postgres: update('greatest') }).run(
+    cursorNumber,
+    chainId,
+    cursorNumber,
+  );
   if (confirmedThrough === null) return 0;
-  return yield* query(`UPDATE transfers SET status = 'confirmed', version = version + 1, updated_at = ?
+  const { changes } = yield* query(
+    `UPDATE transfers SET status = 'confirmed', version = version + 1, updated_at = ?
      WHERE chain_id = ? AND status = 'detected' AND block_number <= ?`,
-  ).run(now, chainId, confirmedThrough).changes;
+  ).run(now, chainId, confirmedThrough);
+  return changes;
 }
 
 /**
@@ -200,16 +217,16 @@ function* updateConfirmations(chainId: number,
  * sync. Being in sync with a node whose head stands still is no readiness: `head_advanced_at`
  * moves only with the head, and `/readyz` compares it with `stale_after_ms`.
  */
-export function* markSynced(chainId: number,
+export function* markSynced(
+  chainId: number,
   headNumber: number,
   now: Date,
   staleAfterMs: number | null = null,
 ): Sql<void> {
-  writeTransaction(db, () =>
-    yield* query(`UPDATE chain_cursors SET head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, head_number = @head, synced_at = @now,
-         updated_at = @now, stale_after_ms = @staleAfterMs WHERE chain_id = @chainId`,
-    ).run({ head: headNumber, now: now.toISOString(), staleAfterMs, chainId }),
-  );
+  yield* query(
+    `UPDATE chain_cursors SET head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, head_number = @head, synced_at = @now,
+       updated_at = @now, stale_after_ms = @staleAfterMs WHERE chain_id = @chainId`,
+  ).run({ head: headNumber, now: now.toISOString(), staleAfterMs, chainId });
 }
 
 /**
@@ -218,37 +235,37 @@ export function* markSynced(chainId: number,
  * back, all in one transaction. `deep` records the alert when confirmed transfers were orphaned.
  */
 export function* rewindTo(input: {
-    chainId: number;
-    ancestor: { number: number; hash: Hash; timestamp: number };
-    now: Date;
-    deepDetail?: string;
-  },
-): Sql<{ reverted: number; revertedConfirmed: number }> {
-  return writeTransaction(db, () => {
-    const now = input.now.toISOString();
-    // count(*) always gives a row; `?? 0` is for the type, which cannot know that.
-    const revertedConfirmed =
-      yield* pluck<number>("SELECT count(*) FROM transfers WHERE chain_id = ? AND block_number > ? AND status = 'confirmed'",
-      ).get(input.chainId, input.ancestor.number) ?? 0;
-    const reverted = yield* query(`UPDATE transfers SET status = 'reverted', version = version + 1, updated_at = ?
-       WHERE chain_id = ? AND block_number > ? AND status != 'reverted'`,
-    ).run(now, input.chainId, input.ancestor.number).changes;
-    yield* query('DELETE FROM chain_blocks WHERE chain_id = ? AND number > ?').run(
-      input.chainId,
-      input.ancestor.number,
-    );
-    yield* query(`UPDATE chain_cursors SET block_number = ?, block_hash = ?, block_timestamp = ?, updated_at = ?,
-         deep_reorg_at = coalesce(?, deep_reorg_at), deep_reorg_detail = coalesce(?, deep_reorg_detail)
-       WHERE chain_id = ?`,
-    ).run(
-      input.ancestor.number,
-      input.ancestor.hash,
-      input.ancestor.timestamp,
-      now,
-      input.deepDetail ? now : null,
-      input.deepDetail ?? null,
-      input.chainId,
-    );
-    return { reverted, revertedConfirmed };
-  });
+  chainId: number;
+  ancestor: { number: number; hash: Hash; timestamp: number };
+  now: Date;
+  deepDetail?: string;
+}): Sql<{ reverted: number; revertedConfirmed: number }> {
+  const now = input.now.toISOString();
+  // count(*) always gives a row; `?? 0` is for the type, which cannot know that.
+  const revertedConfirmed =
+    (yield* pluck<number>(
+      "SELECT count(*) FROM transfers WHERE chain_id = ? AND block_number > ? AND status = 'confirmed'",
+    ).get(input.chainId, input.ancestor.number)) ?? 0;
+  const { changes: reverted } = yield* query(
+    `UPDATE transfers SET status = 'reverted', version = version + 1, updated_at = ?
+     WHERE chain_id = ? AND block_number > ? AND status != 'reverted'`,
+  ).run(now, input.chainId, input.ancestor.number);
+  yield* query('DELETE FROM chain_blocks WHERE chain_id = ? AND number > ?').run(
+    input.chainId,
+    input.ancestor.number,
+  );
+  yield* query(
+    `UPDATE chain_cursors SET block_number = ?, block_hash = ?, block_timestamp = ?, updated_at = ?,
+       deep_reorg_at = coalesce(?, deep_reorg_at), deep_reorg_detail = coalesce(?, deep_reorg_detail)
+     WHERE chain_id = ?`,
+  ).run(
+    input.ancestor.number,
+    input.ancestor.hash,
+    input.ancestor.timestamp,
+    now,
+    input.deepDetail ? now : null,
+    input.deepDetail ?? null,
+    input.chainId,
+  );
+  return { reverted, revertedConfirmed };
 }

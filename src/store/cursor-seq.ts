@@ -1,5 +1,4 @@
 import { ValidationError } from '../domain/errors.ts';
-import type { Db } from './db.ts';
 import { pluck, type Sql } from './sql.ts';
 
 /**

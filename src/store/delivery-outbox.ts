@@ -1,6 +1,7 @@
 import { NotFoundError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Delivery } from './delivery-rows.ts';
+import { nextSeq } from './next-seq.ts';
 import { query, type Sql } from './sql.ts';
 
 /**
@@ -20,19 +21,14 @@ function subscribedEndpoints(tail: string): { sqlite: string; postgres: string }
   };
 }
 
-// seq: the order of deliveries, also within a millisecond. SQLite's single writer makes max + 1
-// safe; PostgreSQL's concurrent writers take it from a sequence (its schema).
-const insertDeliverySql = {
-  sqlite: `INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at, seq)
-     VALUES (?, ?, ?, 'pending', ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
-  postgres: `INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
-     VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
-};
-
 function* insertDelivery(eventId: string, endpointId: string, now: Date): Sql<Delivery> {
   const id = newId('dlv', now.getTime());
   const at = now.toISOString();
-  yield* query(insertDeliverySql).run(id, eventId, endpointId, at, at, at);
+  const seq = yield* nextSeq('deliveries');
+  yield* query(
+    `INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at, seq)
+     VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
+  ).run(id, eventId, endpointId, at, at, at, seq);
   return { id, eventId, endpointId, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now };
 }
 
@@ -50,18 +46,17 @@ export function* hasEventsToFanOut(): Sql<boolean> {
  * fanning them out.
  */
 export function* fanOutEvents(now: Date, limit: number): Sql<{ events: number; deliveries: number }> {
-  const select = 'SELECT id, merchant_id, type, created_at FROM events WHERE fanned_out_at IS NULL ORDER BY seq LIMIT ?';
+  const select =
+    'SELECT id, merchant_id, type, created_at FROM events WHERE fanned_out_at IS NULL ORDER BY seq LIMIT ?';
   const events = yield* query<{ id: string; merchant_id: string; type: string; created_at: string }>({
     sqlite: select,
     postgres: `${select} FOR UPDATE SKIP LOCKED`,
   }).all(limit);
   let deliveries = 0;
   for (const event of events) {
-    const endpoints = yield* query<{ id: string }>(subscribedEndpoints('AND created_at <= ? ORDER BY id')).all(
-      event.merchant_id,
-      event.type,
-      event.created_at,
-    );
+    const endpoints = yield* query<{ id: string }>(
+      subscribedEndpoints('AND created_at <= ? ORDER BY id'),
+    ).all(event.merchant_id, event.type, event.created_at);
     for (const endpoint of endpoints) yield* insertDelivery(event.id, endpoint.id, now);
     deliveries += endpoints.length;
     yield* query('UPDATE events SET fanned_out_at = ? WHERE id = ?').run(now.toISOString(), event.id);
@@ -79,7 +74,10 @@ export function* redeliverEvent(merchantId: string, eventId: string, now: Date):
     'SELECT id, type FROM events WHERE id = ? AND merchant_id = ?',
   ).get(eventId, merchantId);
   if (!event) throw new NotFoundError('event_not_found', `No event ${eventId}.`);
-  const endpoints = yield* query<{ id: string }>(subscribedEndpoints('ORDER BY id')).all(merchantId, event.type);
+  const endpoints = yield* query<{ id: string }>(subscribedEndpoints('ORDER BY id')).all(
+    merchantId,
+    event.type,
+  );
   const deliveries: Delivery[] = [];
   for (const endpoint of endpoints) deliveries.push(yield* insertDelivery(event.id, endpoint.id, now));
   return deliveries;
@@ -94,7 +92,11 @@ export function* listDueDeliveries(
   limit: number,
   options: { notEnqueuedOnly?: boolean } = {},
 ): Sql<DueDelivery[]> {
-  return yield* selectDue(options.notEnqueuedOnly ? 'AND enqueued_version < schedule_version' : '', until, limit);
+  return yield* selectDue(
+    options.notEnqueuedOnly ? 'AND enqueued_version < schedule_version' : '',
+    until,
+    limit,
+  );
 }
 
 /**
@@ -146,6 +148,7 @@ export function* hasEnqueuedDeliveries(): Sql<boolean> {
  * that survived no-ops. Returns how many deliveries were forgotten.
  */
 export function* forgetEnqueued(): Sql<number> {
-  const sql = "UPDATE deliveries SET enqueued_version = -1 WHERE status = 'pending' AND enqueued_version >= 0";
+  const sql =
+    "UPDATE deliveries SET enqueued_version = -1 WHERE status = 'pending' AND enqueued_version >= 0";
   return (yield* query(sql).run()).changes;
 }

@@ -1,4 +1,3 @@
-import type { Db } from './db.ts';
 import { type Delivery, type DeliveryRow, toDelivery } from './delivery-rows.ts';
 import { query, type Sql } from './sql.ts';
 
@@ -22,12 +21,11 @@ type AttemptRow = {
 /** A merchant's deliveries of one event, oldest first, each with its attempts in order. */
 export function* listDeliveries(merchantId: string, eventId: string): Sql<DeliveryWithAttempts[]> {
   const rows = yield* query<DeliveryRow>(`SELECT d.* FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.event_id = ? AND e.merchant_id = ? ORDER BY d.seq`,
-  ).all(eventId, merchantId);
-  const attempts = yield* query<AttemptRow>(`SELECT a.delivery_id, a.attempted_at, a.response_status, a.duration_ms, a.error
+     WHERE d.event_id = ? AND e.merchant_id = ? ORDER BY d.seq`).all(eventId, merchantId);
+  const attempts =
+    yield* query<AttemptRow>(`SELECT a.delivery_id, a.attempted_at, a.response_status, a.duration_ms, a.error
      FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
-     WHERE d.event_id = ? ORDER BY a.id`,
-  ).all(eventId);
+     WHERE d.event_id = ? ORDER BY a.id`).all(eventId);
   const byDelivery = new Map<string, DeliveryAttempt[]>();
   for (const attempt of attempts) {
     const log = byDelivery.get(attempt.delivery_id) ?? [];

@@ -1,5 +1,4 @@
 import { previousSecretRowId } from '../domain/webhook-secret.ts';
-import { type Db, writeTransaction } from './db.ts';
 import type { SecretBox } from './secret-box.ts';
 import { query, type Sql } from './sql.ts';
 
@@ -10,20 +9,18 @@ import { query, type Sql } from './sql.ts';
  * with nothing changed, so no endpoint is left half under one key and half under another.
  */
 export function* resealSecrets(secrets: SecretBox): Sql<{ endpoints: number }> {
-  return writeTransaction(db, () => {
-    const rows = yield* query<{ id: string; secret: string; previous_secret: string | null }>('SELECT id, secret, previous_secret FROM webhook_endpoints',
-    ).all();
-    const update = yield* query('UPDATE webhook_endpoints SET secret = ?, previous_secret = ? WHERE id = ?');
-    for (const row of rows) {
-      const previousId = previousSecretRowId(row.id);
-      update.run(
-        secrets.seal(secrets.open(row.secret, row.id), row.id),
-        row.previous_secret === null
-          ? null
-          : secrets.seal(secrets.open(row.previous_secret, previousId), previousId),
-        row.id,
-      );
-    }
-    return { endpoints: rows.length };
-  });
+  const rows = yield* query<{ id: string; secret: string; previous_secret: string | null }>(
+    'SELECT id, secret, previous_secret FROM webhook_endpoints',
+  ).all();
+  for (const row of rows) {
+    const previousId = previousSecretRowId(row.id);
+    yield* query('UPDATE webhook_endpoints SET secret = ?, previous_secret = ? WHERE id = ?').run(
+      secrets.seal(secrets.open(row.secret, row.id), row.id),
+      row.previous_secret === null
+        ? null
+        : secrets.seal(secrets.open(row.previous_secret, previousId), previousId),
+      row.id,
+    );
+  }
+  return { endpoints: rows.length };
 }

@@ -73,3 +73,12 @@ export function sqlFor(sql: SqlText, engine: 'sqlite' | 'postgres'): string | nu
   if (typeof sql === 'string') return sql;
   return sql[engine] ?? null;
 }
+
+/**
+ * `select` with its rows locked until commit on PostgreSQL (`FOR UPDATE`), for a step that reads
+ * what it then changes: concurrent writers wait their turn there. SQLite has one writer at a time
+ * already, and no such clause.
+ */
+export function forUpdate(select: string): SqlText {
+  return { sqlite: select, postgres: `${select} FOR UPDATE` };
+}

@@ -1,13 +1,13 @@
 import type { SweepStatus } from '../domain/sweep.ts';
 import { cursorSeq } from './cursor-seq.ts';
-import type { Db } from './db.ts';
 import { query, type Sql } from './sql.ts';
 import { loadSweep, type OpenSweep, type SweepRow, toSweep } from './sweep-rows.ts';
 
 /** Sweeps as the executor follows them and as the API lists them. */
 
 /** Open (unsigned or submitted) sweeps of a chain, oldest first: each is followed until settled. */
-export function* listOpenSweeps(chainId: number,
+export function* listOpenSweeps(
+  chainId: number,
   filter: {
     status?: 'unsigned' | 'submitted';
     merchantId?: string | undefined;
@@ -15,17 +15,17 @@ export function* listOpenSweeps(chainId: number,
     signedHere?: boolean;
   } = {},
 ): Sql<OpenSweep[]> {
-  const rows = yield* query<SweepRow>(`SELECT * FROM sweeps WHERE chain_id = @chainId AND status IN ('unsigned','submitted')
+  const rows =
+    yield* query<SweepRow>(`SELECT * FROM sweeps WHERE chain_id = @chainId AND status IN ('unsigned','submitted')
        AND (@status IS NULL OR status = @status) AND (@merchantId IS NULL OR merchant_id = @merchantId)
-       AND (@signedHere IS NULL OR (raw_tx IS NOT NULL) = @signedHere)
-     ORDER BY seq`,
-  ).all({
-    chainId,
-    status: filter.status ?? null,
-    merchantId: filter.merchantId ?? null,
-    signedHere: filter.signedHere === undefined ? null : Number(filter.signedHere),
-  });
-  return rows.map((row) => yield* toSweep(row));
+       AND (@signedHere IS NULL OR (CASE WHEN raw_tx IS NULL THEN 0 ELSE 1 END) = @signedHere)
+     ORDER BY seq`).all({
+      chainId,
+      status: filter.status ?? null,
+      merchantId: filter.merchantId ?? null,
+      signedHere: filter.signedHere === undefined ? null : Number(filter.signedHere),
+    });
+  return yield* toSweeps(rows);
 }
 
 export function* getSweep(merchantId: string, id: string): Sql<OpenSweep | null> {
@@ -34,13 +34,15 @@ export function* getSweep(merchantId: string, id: string): Sql<OpenSweep | null>
 }
 
 export function* listSweeps(filter: { merchantId?: string; chainId?: number }): Sql<OpenSweep[]> {
-  const rows = yield* query<SweepRow>(`SELECT * FROM sweeps WHERE (@merchantId IS NULL OR merchant_id = @merchantId) AND (@chainId IS NULL OR chain_id = @chainId) ORDER BY seq`,
+  const rows = yield* query<SweepRow>(
+    `SELECT * FROM sweeps WHERE (@merchantId IS NULL OR merchant_id = @merchantId) AND (@chainId IS NULL OR chain_id = @chainId) ORDER BY seq`,
   ).all({ merchantId: filter.merchantId ?? null, chainId: filter.chainId ?? null });
-  return rows.map((row) => yield* toSweep(row));
+  return yield* toSweeps(rows);
 }
 
 /** A merchant's sweeps, newest first by `seq`, cursor after `startingAfter` (like the invoice list). */
-export function* listMerchantSweeps(merchantId: string,
+export function* listMerchantSweeps(
+  merchantId: string,
   filter: {
     chainId?: number | undefined;
     status?: SweepStatus | undefined;
@@ -49,18 +51,24 @@ export function* listMerchantSweeps(merchantId: string,
   },
 ): Sql<{ data: OpenSweep[]; hasMore: boolean }> {
   const before = filter.startingAfter ? yield* cursorSeq('sweeps', merchantId, filter.startingAfter) : null;
-  const rows = yield* query<SweepRow>(`SELECT * FROM sweeps WHERE merchant_id = @merchantId AND (@chainId IS NULL OR chain_id = @chainId)
+  const rows =
+    yield* query<SweepRow>(`SELECT * FROM sweeps WHERE merchant_id = @merchantId AND (@chainId IS NULL OR chain_id = @chainId)
        AND (@status IS NULL OR status = @status) AND (@before IS NULL OR seq < @before)
-     ORDER BY seq DESC LIMIT @limit`,
-  ).all({
-    merchantId,
-    chainId: filter.chainId ?? null,
-    status: filter.status ?? null,
-    before,
-    limit: filter.limit + 1,
-  });
+     ORDER BY seq DESC LIMIT @limit`).all({
+      merchantId,
+      chainId: filter.chainId ?? null,
+      status: filter.status ?? null,
+      before,
+      limit: filter.limit + 1,
+    });
   return {
-    data: rows.slice(0, filter.limit).map((row) => yield* toSweep(row)),
+    data: yield* toSweeps(rows.slice(0, filter.limit)),
     hasMore: rows.length > filter.limit,
   };
+}
+
+function* toSweeps(rows: readonly SweepRow[]): Sql<OpenSweep[]> {
+  const sweeps: OpenSweep[] = [];
+  for (const row of rows) sweeps.push(yield* toSweep(row));
+  return sweeps;
 }

@@ -2,8 +2,7 @@ import type { Address, Hex } from 'viem';
 import { NotFoundError } from '../domain/errors.ts';
 import type { TokenRef } from '../domain/invoice.ts';
 import type { SweepRecord, SweepStatus } from '../domain/sweep.ts';
-import type { Db } from './db.ts';
-import { pluck, query, type Sql } from './sql.ts';
+import { forUpdate, pluck, query, type Sql } from './sql.ts';
 
 /**
  * Sweep transactions and what they moved (migrations/005-sweeps.ts, 006-unsigned-sweeps.ts).
@@ -63,12 +62,17 @@ type FlushRow = { deposit_address: Address; token_address: Address; amount: stri
 
 /** The sweep of `row`, with its deposit addresses and (once confirmed) what each moved. */
 export function* toSweep(row: SweepRow): Sql<OpenSweep> {
-  const addresses = yield* pluck<Address>('SELECT deposit_address FROM sweep_addresses WHERE sweep_id = ? ORDER BY deposit_address',
+  const addresses = yield* pluck<Address>(
+    'SELECT deposit_address FROM sweep_addresses WHERE sweep_id = ? ORDER BY deposit_address',
   ).all(row.id);
-  const flushes = yield* query<FlushRow>('SELECT deposit_address, token_address, amount FROM sweep_flushes WHERE sweep_id = ? ORDER BY log_index',
-  )
-    .all(row.id)
-    .map((f) => ({ depositAddress: f.deposit_address, token: f.token_address, amount: BigInt(f.amount) }));
+  const flushRows = yield* query<FlushRow>(
+    'SELECT deposit_address, token_address, amount FROM sweep_flushes WHERE sweep_id = ? ORDER BY log_index',
+  ).all(row.id);
+  const flushes = flushRows.map((f) => ({
+    depositAddress: f.deposit_address,
+    token: f.token_address,
+    amount: BigInt(f.amount),
+  }));
   return {
     id: row.id,
     merchantId: row.merchant_id,
@@ -105,8 +109,10 @@ export function* toSweep(row: SweepRow): Sql<OpenSweep> {
   };
 }
 
-export function* loadSweep(id: string): Sql<OpenSweep | null> {
-  const row = yield* query<SweepRow>('SELECT * FROM sweeps WHERE id = ?').get(id);
+/** A sweep by id; with `forUpdate`, a writer that changes it locks its row first (PostgreSQL). */
+export function* loadSweep(id: string, options: { forUpdate?: boolean } = {}): Sql<OpenSweep | null> {
+  const select = 'SELECT * FROM sweeps WHERE id = ?';
+  const row = yield* query<SweepRow>(options.forUpdate ? forUpdate(select) : select).get(id);
   return row ? yield* toSweep(row) : null;
 }
 
