@@ -22,12 +22,14 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
  */
 export function createSqliteStore(db: Db, options: { busyTimeoutMs?: number } = {}): SqliteStore {
   const writes = createGroupCommit(db, options);
+  // One wrapper for every read: better-sqlite3 builds a transaction function per call otherwise.
+  const snapshot = db.transaction((run: () => unknown) => run());
   return {
     engine: 'sqlite',
     db,
     read<A extends unknown[], T>(step: Step<A, T>, ...args: A): Promise<T> {
       try {
-        return Promise.resolve(db.transaction(() => runSteps(db, step(...args))).deferred());
+        return Promise.resolve(snapshot.deferred(() => runSteps(db, step(...args))) as T);
       } catch (error) {
         return Promise.reject(toStoreError(error));
       }
