@@ -41,7 +41,8 @@ export type ErrorCode =
   | 'secret_unreadable'
   | 'webhook_secret_invalid'
   | 'webhook_id_invalid'
-  | 'foreign_key_violation';
+  | 'foreign_key_violation'
+  | 'database_copy_failed';
 
 export type FieldError = { field: string; message: string };
 
