@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/runtime/create-api.ts';
 import { type Db, openDatabase } from '../../src/store/db.ts';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.ts';
 import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
 import { holdWriteLock } from './support/sqlite-lock-holder.ts';
 
@@ -13,14 +14,17 @@ const LOCK_HOLD_MS = 6_000;
 let ctx: TestContext;
 let apiKey: string;
 let app: ReturnType<typeof createApi>;
+/** These faults are SQLite's own (its write lock, its page cap, its backup API): the file's handle. */
+let db: Db;
 
-beforeEach(() => {
-  ctx = createTestContext();
-  apiKey = addMerchant(ctx).apiKey;
+beforeEach(async () => {
+  ctx = await createTestContext();
+  apiKey = (await addMerchant(ctx)).apiKey;
   app = createApi(ctx);
+  db = (ctx.store as SqliteStore).db;
 });
-afterEach(() => {
-  ctx.close();
+afterEach(async () => {
+  await ctx.close();
 });
 
 type Answer = { status: number; contentType: string; body: Record<string, unknown> };
@@ -122,7 +126,7 @@ describe('SQLite under another writer, a full disk and an online backup', () => 
     });
     const createdIds = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.id as string));
     const keys = new Set(answers.filter((a) => a.key !== 'list').map((a) => a.key));
-    const counts = expectConsistent(ctx.db);
+    const counts = expectConsistent(db);
     expect(counts.invoices).toBe(createdIds.size);
     expect(counts.invoices).toBe(keys.size);
     expect(ctx.logs.join('')).not.toMatch(/"level":50/);
@@ -130,9 +134,9 @@ describe('SQLite under another writer, a full disk and an online backup', () => 
 
   it('refuses writes on a full disk with a clear problem, leaving no half-written invoice', async () => {
     for (let i = 0; i < 5; i++) expect((await call('POST', '/v1/invoices', invoiceBody())).status).toBe(201);
-    const pages = ctx.db.pragma('page_count', { simple: true }) as number;
+    const pages = db.pragma('page_count', { simple: true }) as number;
     // SQLite's own size cap: a write that needs a page beyond it fails with SQLITE_FULL, as on a full disk.
-    ctx.db.pragma(`max_page_count = ${pages + 2}`);
+    db.pragma(`max_page_count = ${pages + 2}`);
     const description = 'x'.repeat(1000);
     const answers: Awaited<ReturnType<typeof call>>[] = [];
     for (let i = 0; i < 200; i++) {
@@ -143,7 +147,7 @@ describe('SQLite under another writer, a full disk and an online backup', () => 
       if (answer.status !== 201) break;
     }
     const refused = answers.at(-1);
-    ctx.db.pragma('max_page_count = 1073741823');
+    db.pragma('max_page_count = 1073741823');
     console.log(
       `[reliability] sqlite full: ${answers.length - 1} writes fit, then ${refused?.status} ${String(refused?.body.code)}`,
     );
@@ -155,31 +159,32 @@ describe('SQLite under another writer, a full disk and an online backup', () => 
     expect(await documentedResponse('post', '/v1/invoices', refused?.status ?? 0)).toMatchObject({
       content: { 'application/problem+json': {} },
     });
-    expectConsistent(ctx.db);
+    expectConsistent(db);
     // Space is back: the same key now creates the invoice once.
     const again = await call('POST', '/v1/invoices', invoiceBody({ description }), {
       'idempotency-key': `full-${answers.length - 1}`,
     });
     expect(again.status).toBe(201);
-    expectConsistent(ctx.db);
+    expectConsistent(db);
   });
 
   it('takes an online backup during writes that restores with integrity_check ok and consistent rows', async () => {
     for (let i = 0; i < 80; i++)
       await call('POST', '/v1/invoices', invoiceBody({ description: 'y'.repeat(500) }));
-    const other = openDatabase(ctx.config.databasePath);
-    const { merchant } = addMerchant({ ...ctx, db: other }, 'Other shop', 2);
+    const other = openSqliteStore(ctx.config.databasePath);
+    const { merchant } = await addMerchant({ ...ctx, store: other }, 'Other shop', 2);
     const backupPath = join(ctx.dir, 'backup.db');
     let steps = 0;
     let otherWrites = 0;
     let done = false;
-    const backup = ctx.db
+    const backup = db
       .backup(backupPath, {
         progress: () => {
           steps++;
           // A write by another connection restarts the copy; bounded, so the backup still ends.
           if (steps <= 20) {
-            other
+            // Synchronously, inside the backup's step: the store's writes would land after it.
+            other.db
               .prepare('UPDATE merchants SET name = ? WHERE id = ?')
               .run(`Other shop ${steps}`, merchant.id);
             otherWrites++;
@@ -197,7 +202,7 @@ describe('SQLite under another writer, a full disk and an online backup', () => 
       await yieldToIo();
     }
     await backup;
-    other.close();
+    await other.close();
 
     const restored = new Database(backupPath);
     try {

@@ -8,7 +8,7 @@ import { BaseError } from '../../domain/errors.ts';
 import { formatAmount } from '../../domain/money.ts';
 import { tokenLookup, toSweepResource } from '../../domain/sweep.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { openDatabase } from '../../store/db.ts';
+import { openSqliteStore } from '../../store/sqlite-store.ts';
 import { listSweeps } from '../../store/sweep-reads.ts';
 import { createSweepClient } from '../../sweep/create-sweep-client.ts';
 import { createUnsignedSweeps } from '../../sweep/create-unsigned-sweeps.ts';
@@ -107,7 +107,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const target = values['data-dir'] ? devnetTarget(resolve(values['data-dir'])) : envTarget();
   const chains = target.chains.filter((chain) => chainId === undefined || chain.chainId === chainId);
   if (chains.length === 0) throw new CliError(`--chain: no configured chain ${chainId}`);
-  const db = openDatabase(target.databasePath);
+  const store = openSqliteStore(target.databasePath);
   const logger = createLogger({ level: 'warn', name: 'stablegate-sweep' });
   try {
     let exit = 0;
@@ -119,7 +119,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
           `chain ${chain.chainId}: no gas wallet (set SWEEPER_PRIVATE_KEY_${chain.chainId} or SWEEPER_PRIVATE_KEY), or pass --unsigned`,
         );
       const deps: FollowDeps = {
-        db,
+        store,
         client: createSweepClient(chain, { logger }),
         chain,
         wallet: key && !values.unsigned ? privateKeyToAccount(key) : undefined,
@@ -138,7 +138,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     }
     return exit;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -188,7 +188,8 @@ async function sweepChain(
   }
   await settleSweeps(deps, { timeoutMs: CONFIRM_TIMEOUT_MS });
   const ids = new Set(result.submitted.map((sweep) => sweep.id));
-  const done = listSweeps(deps.db, { chainId: chain.chainId }).filter((sweep) => ids.has(sweep.id));
+  const swept = await deps.store.read(listSweeps, { chainId: chain.chainId });
+  const done = swept.filter((sweep) => ids.has(sweep.id));
   for (const sweep of done) {
     const amounts = new Map<Address, bigint>();
     for (const flush of sweep.flushes)
