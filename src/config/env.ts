@@ -46,6 +46,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const EnvSchema = z.object({
   DATABASE_PATH: nonEmpty().default('./data/stablegate.db'),
+  /** PostgreSQL instead of the SQLite file: when set, DATABASE_PATH is not used. */
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  DATABASE_POOL_SIZE: count(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
   PORT: port().default(3000),
   /** The interface the HTTP API listens on; `stablegate dev` defaults it to loopback. */
@@ -105,6 +110,10 @@ export type Limits = {
 
 export type Config = {
   databasePath: string;
+  /** PostgreSQL's URL; undefined: the SQLite file at databasePath (store/open-store.ts). */
+  databaseUrl: string | undefined;
+  /** PostgreSQL connections per process at most. */
+  databasePoolSize: number;
   redisUrl: string | undefined;
   port: number;
   host: string;
@@ -187,6 +196,8 @@ export function loadConfig(
     ok: true,
     config: {
       databasePath: values.DATABASE_PATH,
+      databaseUrl: values.DATABASE_URL,
+      databasePoolSize: values.DATABASE_POOL_SIZE,
       redisUrl: values.REDIS_URL,
       port,
       host: values.HOST,
