@@ -48,6 +48,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   webhook_secret_invalid: 500,
   webhook_id_invalid: 500,
   foreign_key_violation: 500,
+  database_copy_failed: 500,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

@@ -66,6 +66,8 @@ const MEANINGS: Record<ErrorCode, string> = {
     'Not sent by the API: a webhook id is empty or contains a `.`, so the delivery is not signed.',
   foreign_key_violation:
     'Not sent by the API: a schema migration would leave a row pointing at nothing; it is rolled back and `stablegate migrate` stops.',
+  database_copy_failed:
+    'Not sent by the API: `stablegate db copy` found the target not empty, at another schema version, or different after the copy; the target is left empty.',
 };
 
 /** One row per code of the exhaustive table, sorted by status then code, each with its anchor. */
