@@ -3,6 +3,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ChainConfig } from '../../src/config/chains.ts';
 import { getAnvilAccounts } from '../../src/devnet/anvil-accounts.ts';
+import type { InvoiceRecord } from '../../src/domain/invoice.ts';
 import { createApi } from '../../src/runtime/create-api.ts';
 import { createApiKey } from '../../src/store/api-keys.ts';
 import { listEvents } from '../../src/store/events.ts';
@@ -66,12 +67,13 @@ const paidCount = () => countRows("SELECT count(*) FROM invoices WHERE status = 
 
 /** `count` invoices of 1.000001 × (i + 1) USDC, each paid exactly; resolves once all are paid. */
 async function paidInvoices(count: number) {
-  const invoices = Array.from({ length: count }, (_, i) => gateway.createInvoice(`${i + 1}.000001`));
+  const invoices: InvoiceRecord[] = [];
+  for (let i = 0; i < count; i++) invoices.push(await gateway.createInvoice(`${i + 1}.000001`));
   const lanes = payers();
   await Promise.all(
     lanes.map(async (from, lane) => {
       for (let i = lane; i < count; i += lanes.length) {
-        const invoice = invoices[i] as (typeof invoices)[number];
+        const invoice = invoices[i] as InvoiceRecord;
         await sendToken({ token: usdc(), from, to: invoice.depositAddress, amount: invoice.amount });
       }
     }),
