@@ -268,3 +268,19 @@ export function databasePathFromEnv(env: Record<string, string | undefined> = pr
   const path = env.DATABASE_PATH?.trim();
   return path ? path : './data/stablegate.db';
 }
+
+export type DatabaseLocation = { databasePath: string; databaseUrl: string | undefined };
+
+/**
+ * The database alone (DATABASE_URL, else DATABASE_PATH), for the commands that need nothing else
+ * (migrate, merchant, key): they must work before the chains file does. A bad DATABASE_URL is an
+ * error naming it, as in loadConfig.
+ */
+export function databaseFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): { ok: true; location: DatabaseLocation } | { ok: false; errors: string[] } {
+  const url = EnvSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL);
+  if (!url.success)
+    return { ok: false, errors: url.error.issues.map((issue) => `DATABASE_URL: ${issue.message}`) };
+  return { ok: true, location: { databasePath: databasePathFromEnv(env), databaseUrl: url.data } };
+}

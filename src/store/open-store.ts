@@ -1,3 +1,5 @@
+import { openDatabase } from './db.ts';
+import { runMigrations } from './migrate.ts';
 import { runPostgresMigrations } from './postgres/migrate.ts';
 import { createPostgresStore, type PostgresStore, type StoreLogger } from './postgres/postgres-store.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
@@ -33,4 +35,28 @@ export async function openStore(options: OpenStoreOptions): Promise<SqliteStore 
     throw error;
   }
   return store;
+}
+
+/**
+ * `stablegate migrate`: applies the engine's pending migrations and says from which version to
+ * which. Safe when several processes start at once: SQLite takes its write lock per migration,
+ * PostgreSQL an advisory lock (postgres/migrate.ts).
+ */
+export async function migrateDatabase(
+  options: Pick<OpenStoreOptions, 'databaseUrl' | 'databasePath'>,
+): Promise<{ from: number; to: number }> {
+  if (options.databaseUrl === undefined) {
+    const db = openDatabase(options.databasePath, { migrate: false });
+    try {
+      return runMigrations(db);
+    } finally {
+      db.close();
+    }
+  }
+  const store = createPostgresStore({ url: options.databaseUrl, poolSize: 1 });
+  try {
+    return await runPostgresMigrations(store.sql);
+  } finally {
+    await store.close();
+  }
 }

@@ -1,10 +1,10 @@
-import { databasePathFromEnv } from '../../config/env.ts';
 import { BaseError } from '../../domain/errors.ts';
 import { type ApiKey, createApiKey, listApiKeys, revokeApiKey } from '../../store/api-keys.ts';
 import { getMerchant } from '../../store/merchants.ts';
-import { openSqliteStore } from '../../store/sqlite-store.ts';
+import { openStore } from '../../store/open-store.ts';
 import type { Store } from '../../store/store.ts';
 import { CliError } from '../cli-error.ts';
+import { loadDatabaseLocationOrExit } from '../load-config.ts';
 import { parseCommandArgs, runSubcommand, UsageExit } from '../parse-command-args.ts';
 
 export const KEY_USAGE = `Usage: stablegate key <subcommand>
@@ -59,7 +59,7 @@ async function withMerchant(
 ): Promise<number> {
   const merchantId = merchant?.trim();
   if (!merchantId) throw new UsageExit(usage, '--merchant: required');
-  const store = openSqliteStore(databasePathFromEnv());
+  const store = await openStore(loadDatabaseLocationOrExit());
   try {
     if (!(await store.read(getMerchant, merchantId)))
       throw new CliError(`--merchant: no merchant ${merchantId}`);

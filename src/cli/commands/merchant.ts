@@ -1,11 +1,11 @@
 import { getAddress, isAddress, zeroAddress } from 'viem';
-import { databasePathFromEnv } from '../../config/env.ts';
 import { deriveDepositAddress } from '../../domain/deposit-address.ts';
 import { forwarderAddress, forwarderSalt } from '../../domain/forwarder-address.ts';
 import { checkXpub } from '../../domain/xpub.ts';
 import { createMerchant, type MerchantDeposits, XpubInUseError } from '../../store/merchants.ts';
-import { openSqliteStore } from '../../store/sqlite-store.ts';
+import { openStore } from '../../store/open-store.ts';
 import { CliError } from '../cli-error.ts';
+import { loadDatabaseLocationOrExit } from '../load-config.ts';
 import { parseCommandArgs, runSubcommand, UsageExit } from '../parse-command-args.ts';
 import { readStdin } from '../read-stdin.ts';
 
@@ -88,7 +88,7 @@ async function createCommand(args: string[]): Promise<number> {
   const name = values.name?.trim();
   if (!name) throw new UsageExit(MERCHANT_CREATE_USAGE, '--name: required');
   const deposits = await readDeposits(values);
-  const store = openSqliteStore(databasePathFromEnv());
+  const store = await openStore(loadDatabaseLocationOrExit());
   try {
     const { merchant, apiKey } = await store.write(createMerchant, { name, ...deposits });
     const depositMode = 'xpub' in deposits ? 'xpub' : 'forwarder';

@@ -1,7 +1,7 @@
 import { loadSecretBox } from '../../runtime/secret-key.ts';
+import { openStore } from '../../store/open-store.ts';
 import { resealSecrets } from '../../store/reseal-secrets.ts';
 import { SecretBoxError } from '../../store/secret-box.ts';
-import { openSqliteStore } from '../../store/sqlite-store.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
 import { parseCommandArgs, runSubcommand } from '../parse-command-args.ts';
@@ -30,7 +30,7 @@ export function secretsCommand(args: string[]): Promise<number> {
       // The chains file plays no part here: a rotation must not depend on it being valid.
       const config = loadConfigOrExit({ chains: [] });
       const secrets = loadSecretBox(config);
-      const store = openSqliteStore(config.databasePath);
+      const store = await openStore(config);
       try {
         const { endpoints } = await store.write(resealSecrets, secrets);
         console.log(`resealed the secrets of ${endpoints} webhook endpoint(s) with the current key`);
