@@ -82,3 +82,10 @@ export function sqlFor(sql: SqlText, engine: 'sqlite' | 'postgres'): string | nu
 export function forUpdate(select: string): SqlText {
   return { sqlite: select, postgres: `${select} FOR UPDATE` };
 }
+
+/** What a query left out for the running engine answers: nothing. */
+export function skipped(mode: Query['mode']): unknown {
+  if (mode === 'run') return { changes: 0 } satisfies RunResult;
+  if (mode === 'all' || mode === 'pluckAll') return [];
+  return undefined;
+}

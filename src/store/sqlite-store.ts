@@ -1,7 +1,7 @@
 import { type Db, openDatabase } from './db.ts';
 import { createGroupCommit } from './group-commit.ts';
 import type { Query, RunResult, Sql, Step } from './sql.ts';
-import { sqlFor } from './sql.ts';
+import { skipped, sqlFor } from './sql.ts';
 import { pluckStatement, statement } from './statement.ts';
 import type { Store } from './store.ts';
 import { toStoreError } from './to-store-error.ts';
@@ -79,11 +79,4 @@ function execute(db: Db, query: Query): unknown {
     case 'pluckAll':
       return pluckStatement(db, text).all(...query.params);
   }
-}
-
-/** What a query left out for this engine answers: nothing. */
-export function skipped(mode: Query['mode']): unknown {
-  if (mode === 'run') return { changes: 0 } satisfies RunResult;
-  if (mode === 'all' || mode === 'pluckAll') return [];
-  return undefined;
 }

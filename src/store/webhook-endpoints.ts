@@ -6,8 +6,8 @@ import {
   previousSecretRowId,
   WEBHOOK_SECRET_OVERLAP_MS,
 } from '../domain/webhook-secret.ts';
-import type { SecretBox } from './secret-box.ts';
 import { lockMerchant } from './merchants.ts';
+import type { SecretBox } from './secret-box.ts';
 import { forUpdate, pluck, query, type Sql } from './sql.ts';
 
 export type WebhookEndpoint = {
