@@ -19,7 +19,10 @@ const CATCH_UP_RANGE = 10_000;
  */
 export async function catchUp(ctx: ScanContext, cursor: Cursor, head: BlockRef): Promise<void> {
   const { index } = ctx;
+  // From the committed mark, not the index's own: a step that failed after loading addresses (in
+  // a page's read, or their catch-up scan) loads them again here, or they would never be caught up.
   const { added, catchUp: behind } = await index.refresh(
+    cursor.indexedRowId,
     (row) =>
       row.rowid > cursor.indexedRowId && row.watchFromBlock !== null && row.watchFromBlock < cursor.number,
   );

@@ -24,21 +24,25 @@ export function createDepositAddressIndex(store: Store, chainId: number) {
   let lastRowId = 0;
   return {
     /**
-     * Loads invoices created since the last call, and returns those `needsCatchUp` selects (only
+     * Loads the invoices after `fromRowId`, or after the last one held if that is lower (an
+     * invoice loaded again keeps its entry), and returns those `needsCatchUp` selects (only
      * those: at start every invoice is new, and holding a million row objects would double RSS).
      */
     async refresh(
+      fromRowId: number,
       needsCatchUp: (row: DepositAddressRow) => boolean,
     ): Promise<{ added: number; catchUp: DepositAddressRow[] }> {
       const catchUp: DepositAddressRow[] = [];
       let added = 0;
+      let after = Math.min(fromRowId, lastRowId);
       for (;;) {
-        const rows = await store.read(loadDepositAddresses, chainId, lastRowId);
+        const rows = await store.read(loadDepositAddresses, chainId, after);
         for (const row of rows) {
           if (!byAddress.set(row.depositAddress, 2, row.rowid))
             throw new MalformedDepositAddressError(row.rowid);
           if (needsCatchUp(row)) catchUp.push(row);
-          lastRowId = row.rowid;
+          after = row.rowid;
+          lastRowId = Math.max(lastRowId, row.rowid);
         }
         added += rows.length;
         if (rows.length < DEPOSIT_ADDRESS_PAGE_ROWS) return { added, catchUp };

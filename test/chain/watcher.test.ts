@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { type Address, erc20Abi, parseUnits } from 'viem';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -244,6 +245,50 @@ describe('chain watcher', () => {
     expect(await transfersOf(invoice.id)).toHaveLength(1);
   });
 
+  it('catches up an address on a later step when its catch-up scan failed', async () => {
+    const proxy = await startCatchUpRefusingProxy();
+    try {
+      const watcher = createChainWatcher(ctx, { ...chainConfig(), rpcUrls: [proxy.url] });
+      watchers.push(watcher);
+      await sync(watcher);
+      const indexed = (await cursorOf())?.indexedRowId ?? 0;
+      const invoice = await newInvoice();
+      const receipt = await sendToken({
+        token: usdc().address,
+        from: payer(),
+        to: invoice.depositAddress,
+        amount: 4_000_000n,
+      });
+      const block = await createTestClients().publicClient.getBlock({ blockNumber: receipt.blockNumber });
+      // The cursor passes the payment before the address is indexed: the next step must catch it up.
+      await ctx.store.write(commitScan, {
+        chainId: inject('chainId'),
+        transfers: [],
+        blocks: [
+          {
+            number: Number(block.number),
+            hash: block.hash,
+            parentHash: block.parentHash,
+            timestamp: Number(block.timestamp),
+          },
+        ],
+        cursor: { number: Number(block.number), hash: block.hash, timestamp: Number(block.timestamp) },
+        headNumber: Number(block.number),
+        indexedRowId: indexed,
+        confirmedThrough: Number(block.number) - CONFIRMATIONS + 1,
+        windowSize: 64,
+        now: new Date(),
+      });
+      proxy.refusing = true;
+      await expect(watcher.step()).rejects.toThrow();
+      proxy.refusing = false;
+      await sync(watcher);
+      expect(await transfersOf(invoice.id)).toMatchObject([{ status: 'detected', amount: '4000000' }]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('stops at once while its node hangs, instead of waiting out the retries of the request in flight', async () => {
     // A node that accepts connections and never answers: each request would take 15 s × 5 attempts.
     const held = new Set<Socket>();
@@ -327,3 +372,36 @@ describe('chain watcher', () => {
     expect(recorded).toBe(3);
   }, 180_000);
 });
+
+/**
+ * A JSON-RPC pass-through to the run's anvil that, while `refusing`, answers a catch-up scan (an
+ * eth_getLogs filtered by its `to` topics) with an error viem does not retry.
+ */
+async function startCatchUpRefusingProxy() {
+  type Call = { id: number; method: string; params?: { topics?: unknown[] }[] };
+  const state = { refusing: false };
+  const server = createHttpServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Call | Call[];
+    const one = async (call: Call) => {
+      if (state.refusing && call.method === 'eth_getLogs' && call.params?.[0]?.topics?.[2])
+        return { jsonrpc: '2.0', id: call.id, error: { code: -32602, message: 'refused for the test' } };
+      const forwarded = await fetch(inject('rpcUrl'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(call),
+      });
+      return forwarded.json();
+    };
+    const answer = Array.isArray(body) ? await Promise.all(body.map(one)) : await one(body);
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify(answer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
