@@ -101,7 +101,9 @@ const EnvSchema = z
   .superRefine((values, ctx) => {
     // The SQLite layout may keep its key in a file beside the database; processes on several
     // hosts share no file, and each would seal secrets the others cannot open.
-    if (values.DATABASE_URL !== undefined && values.STABLEGATE_SECRET_KEY === undefined) {
+    // Refinements run even when a field failed: a DATABASE_URL refused above is not named twice.
+    const postgres = values.DATABASE_URL !== undefined && /^postgres(ql)?:\/\//.test(values.DATABASE_URL);
+    if (postgres && values.STABLEGATE_SECRET_KEY === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['STABLEGATE_SECRET_KEY'],

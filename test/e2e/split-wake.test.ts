@@ -40,7 +40,11 @@ async function startWork(
 ): Promise<{ ctx: TestContext; workers: Workers }> {
   const ctx = await createTestContext({
     chains: [deployment.chain],
-    config: { databasePath: deployment.env.DATABASE_PATH as string },
+    config: {
+      databasePath: deployment.env.DATABASE_PATH as string,
+      databaseUrl: deployment.env.DATABASE_URL,
+      secretKey: deployment.env.STABLEGATE_SECRET_KEY,
+    },
   });
   const workers = await startWorkers(ctx, {
     redisUrl: deployment.env.REDIS_URL as string,

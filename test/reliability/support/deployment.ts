@@ -6,10 +6,10 @@ import type { InvoiceRecord } from '../../../src/domain/invoice.ts';
 import { loadSecretBox } from '../../../src/runtime/secret-key.ts';
 import { createInvoice } from '../../../src/store/invoices.ts';
 import { createMerchant } from '../../../src/store/merchants.ts';
-import { openSqliteStore } from '../../../src/store/sqlite-store.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { createWebhookEndpoint } from '../../../src/store/webhook-endpoints.ts';
 import { testXpub } from '../../fixtures/context.ts';
+import { openTestDatabase } from '../../fixtures/test-database.ts';
 
 /**
  * What `stablegate migrate` + `merchant create` + a registered endpoint leave behind, for tests that
@@ -42,14 +42,15 @@ export async function createDeployment(options: {
   env?: Record<string, string>;
 }): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'stablegate-reliability-'));
-  const databasePath = join(dir, 'stablegate.db');
+  const database = await openTestDatabase(dir);
+  const { store } = database;
   const configPath = join(dir, 'chains.json');
   writeFileSync(configPath, JSON.stringify({ chains: [options.chain] }, null, 2));
-  const store = openSqliteStore(databasePath);
   const xpub = testXpub(1);
   const { merchant, apiKey } = await store.write(createMerchant, { name: 'Reliability shop', xpub });
-  // The processes seal and open endpoint secrets with the key file beside the database.
-  const secrets = loadSecretBox({ databasePath });
+  // The processes seal and open endpoint secrets with the same key: the file beside the SQLite
+  // database, or STABLEGATE_SECRET_KEY on PostgreSQL.
+  const secrets = loadSecretBox(database);
   const secret = options.webhookUrl
     ? (
         await store.write(createWebhookEndpoint, {
@@ -63,7 +64,7 @@ export async function createDeployment(options: {
     : null;
   const publicUrl = 'http://localhost:3000';
   const env: Record<string, string> = {
-    DATABASE_PATH: databasePath,
+    ...database.env,
     REDIS_URL: options.redisUrl,
     STABLEGATE_CONFIG: configPath,
     PUBLIC_URL: publicUrl,
@@ -107,7 +108,7 @@ export async function createDeployment(options: {
       return invoice;
     },
     async close() {
-      await store.close();
+      await database.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
