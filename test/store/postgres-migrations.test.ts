@@ -73,7 +73,7 @@ describe('PostgreSQL migrations', () => {
     await runPostgresMigrations(sql);
     const rows = await sql<{ table: string; column: string; not_null: boolean }[]>`
       SELECT table_name AS table, column_name AS column, is_nullable = 'NO' AS not_null
-        FROM information_schema.columns WHERE table_schema = 'public'`;
+        FROM information_schema.columns WHERE table_schema = current_schema()`;
     const ours = new Set(['store_counters', 'schema_version']);
     const postgresColumns = rows
       .filter((row) => !ours.has(row.table) && !(row.table === 'invoices' && row.column === 'rowid'))
@@ -88,11 +88,11 @@ describe('PostgreSQL migrations', () => {
     await runPostgresMigrations(sql);
     const loose = await sql`
       SELECT table_name, column_name, data_type, collation_name FROM information_schema.columns
-       WHERE table_schema = 'public' AND table_name <> 'schema_version'
+       WHERE table_schema = current_schema() AND table_name <> 'schema_version'
          AND ((data_type = 'text' AND collation_name IS DISTINCT FROM 'C') OR data_type = 'integer')`;
     expect(loose).toEqual([]);
     const sequences =
-      await sql`SELECT sequence_name FROM information_schema.sequences ORDER BY sequence_name`;
+      await sql`SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema() ORDER BY sequence_name`;
     expect(sequences.map((row) => row.sequence_name)).toEqual(
       expect.arrayContaining(['deliveries_seq', 'events_seq', 'invoices_seq', 'sweeps_seq']),
     );
