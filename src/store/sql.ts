@@ -7,7 +7,9 @@
  * after a serialization failure. The step's code, its rules and its SQL are written once.
  *
  * SQL is written for both engines: `?` for positional parameters or `@name` with one object of
- * named ones (PostgreSQL's engine rewrites both to `$n`), and only what both understand. Where
+ * named ones (PostgreSQL's engine rewrites both to `$n`), and only what both understand: an
+ * optional filter is `(CAST(@x AS TEXT) IS NULL OR col = @x)`, since PostgreSQL cannot type a
+ * parameter first met in `IS NULL`; columns of an upsert's DO UPDATE carry their table's name. Where
  * the engines differ, a query names each engine's text: `query({ sqlite: …, postgres: … })`; an
  * engine whose text is left out skips the query (`get` gives undefined, `run` no changes).
  */

@@ -55,7 +55,7 @@ export function* listOutstandingAddresses(filter: {
                WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'confirmed')
          THEN 1 ELSE 0 END AS deployed
      FROM invoices i
-     WHERE i.chain_id = @chainId AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)
+     WHERE i.chain_id = @chainId AND i.deposit_mode = 'forwarder' AND (CAST(@merchantId AS TEXT) IS NULL OR i.merchant_id = @merchantId)
        AND EXISTS (SELECT 1 FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'confirmed')
        AND NOT EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
                WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status IN ('unsigned','submitted'))`).all(
@@ -65,7 +65,7 @@ export function* listOutstandingAddresses(filter: {
   const received = sumBy(
     yield* query<AmountRow>(`SELECT t.to_address AS deposit_address, t.token_address, t.amount FROM transfers t
        JOIN invoices i ON i.id = t.invoice_id
-       WHERE t.chain_id = @chainId AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)`).all(
+       WHERE t.chain_id = @chainId AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (CAST(@merchantId AS TEXT) IS NULL OR i.merchant_id = @merchantId)`).all(
       { chainId: filter.chainId, merchantId: merchant },
     ),
   );
@@ -98,7 +98,7 @@ type SweptRow = AmountRow & { chain_id: number };
 function* sweptRows(chainId: number | null, merchantId: string | null): Sql<SweptRow[]> {
   return yield* query<SweptRow>(`SELECT f.deposit_address, f.token_address, f.amount, s.chain_id FROM sweep_flushes f
      JOIN sweeps s ON s.id = f.sweep_id
-     WHERE s.status = 'confirmed' AND (@chainId IS NULL OR s.chain_id = @chainId) AND (@merchantId IS NULL OR s.merchant_id = @merchantId)`).all(
+     WHERE s.status = 'confirmed' AND (CAST(@chainId AS BIGINT) IS NULL OR s.chain_id = @chainId) AND (CAST(@merchantId AS TEXT) IS NULL OR s.merchant_id = @merchantId)`).all(
     { chainId, merchantId },
   );
 }

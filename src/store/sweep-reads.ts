@@ -17,8 +17,8 @@ export function* listOpenSweeps(
 ): Sql<OpenSweep[]> {
   const rows =
     yield* query<SweepRow>(`SELECT * FROM sweeps WHERE chain_id = @chainId AND status IN ('unsigned','submitted')
-       AND (@status IS NULL OR status = @status) AND (@merchantId IS NULL OR merchant_id = @merchantId)
-       AND (@signedHere IS NULL OR (CASE WHEN raw_tx IS NULL THEN 0 ELSE 1 END) = @signedHere)
+       AND (CAST(@status AS TEXT) IS NULL OR status = @status) AND (CAST(@merchantId AS TEXT) IS NULL OR merchant_id = @merchantId)
+       AND (CAST(@signedHere AS INTEGER) IS NULL OR (CASE WHEN raw_tx IS NULL THEN 0 ELSE 1 END) = @signedHere)
      ORDER BY seq`).all({
       chainId,
       status: filter.status ?? null,
@@ -35,7 +35,7 @@ export function* getSweep(merchantId: string, id: string): Sql<OpenSweep | null>
 
 export function* listSweeps(filter: { merchantId?: string; chainId?: number }): Sql<OpenSweep[]> {
   const rows = yield* query<SweepRow>(
-    `SELECT * FROM sweeps WHERE (@merchantId IS NULL OR merchant_id = @merchantId) AND (@chainId IS NULL OR chain_id = @chainId) ORDER BY seq`,
+    `SELECT * FROM sweeps WHERE (CAST(@merchantId AS TEXT) IS NULL OR merchant_id = @merchantId) AND (CAST(@chainId AS BIGINT) IS NULL OR chain_id = @chainId) ORDER BY seq`,
   ).all({ merchantId: filter.merchantId ?? null, chainId: filter.chainId ?? null });
   return yield* toSweeps(rows);
 }
@@ -52,8 +52,8 @@ export function* listMerchantSweeps(
 ): Sql<{ data: OpenSweep[]; hasMore: boolean }> {
   const before = filter.startingAfter ? yield* cursorSeq('sweeps', merchantId, filter.startingAfter) : null;
   const rows =
-    yield* query<SweepRow>(`SELECT * FROM sweeps WHERE merchant_id = @merchantId AND (@chainId IS NULL OR chain_id = @chainId)
-       AND (@status IS NULL OR status = @status) AND (@before IS NULL OR seq < @before)
+    yield* query<SweepRow>(`SELECT * FROM sweeps WHERE merchant_id = @merchantId AND (CAST(@chainId AS BIGINT) IS NULL OR chain_id = @chainId)
+       AND (CAST(@status AS TEXT) IS NULL OR status = @status) AND (CAST(@before AS BIGINT) IS NULL OR seq < @before)
      ORDER BY seq DESC LIMIT @limit`).all({
       merchantId,
       chainId: filter.chainId ?? null,
