@@ -52,15 +52,17 @@ const ATTEMPT_TARGET_SQL = `SELECT d.id, d.schedule_version, d.attempts, e.id AS
 
 /**
  * The delivery, event and endpoint for one attempt; null when the job is stale or a duplicate.
- * With `claim`, PostgreSQL locks the delivery row or, when another process holds it (a duplicate
- * job claiming the same version), skips it: that job is stale whichever way the other ends.
+ * With `claim`, PostgreSQL locks the delivery row until commit. It waits for a holder rather than
+ * skipping it: the holder may be the relay marking the job it has just enqueued, and a skipped
+ * claim would drop the job as stale. Waiting for a concurrent claim of the same version finds the
+ * version moved on once it commits (the WHERE is checked again), so that job is stale then.
  */
 export function* loadDeliveryForAttempt(
   job: { deliveryId: string; scheduleVersion: number },
   options: { claim?: boolean } = {},
 ): Sql<AttemptTarget | null> {
   const sql = options.claim
-    ? { sqlite: ATTEMPT_TARGET_SQL, postgres: `${ATTEMPT_TARGET_SQL} FOR UPDATE OF d SKIP LOCKED` }
+    ? { sqlite: ATTEMPT_TARGET_SQL, postgres: `${ATTEMPT_TARGET_SQL} FOR UPDATE OF d` }
     : ATTEMPT_TARGET_SQL;
   const row = yield* query<AttemptTargetRow>(sql).get(job.deliveryId, job.scheduleVersion);
   if (!row) return null;
