@@ -11,6 +11,7 @@ import { listSweeps } from '../../src/store/sweep-reads.ts';
 import { createTestClients, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { childEnv, runCliResult } from '../fixtures/cli-process.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';
+import { TEST_ENGINE } from '../fixtures/test-database.ts';
 
 withSnapshot();
 
@@ -39,7 +40,8 @@ afterEach(async () => {
   await gateway.stop();
 });
 
-describe('stablegate sweep --data-dir', () => {
+// The devnet's data dir names its SQLite file; a devnet never runs on PostgreSQL.
+describe.skipIf(TEST_ENGINE === 'postgres')('stablegate sweep --data-dir', () => {
   it('moves the devnet payments to the payout with a funded anvil account, then finds nothing', async () => {
     const invoice = await gateway.createInvoice('25.5');
     await sendToken({
