@@ -13,6 +13,7 @@ import { ChainConfigSchema } from '../../src/config/chains.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { createChainWatcher } from '../../src/runtime/create-chain-watcher.ts';
 import { createContext } from '../../src/runtime/create-context.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { type ChildMessage, sendToParent } from './spawn-child.ts';
 
 const options = JSON.parse(process.env.BENCH_ADDRESSES ?? '{}') as { databasePath: string; chain: unknown };
@@ -22,7 +23,7 @@ const loaded = loadConfig(
   { chains: [chain] },
 );
 if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
-const ctx = createContext(loaded.config, { name: 'bench-addresses' });
+const ctx = await createContext(loaded.config, { name: 'bench-addresses' });
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const memory = () => {
   gc();
@@ -44,14 +45,14 @@ async function stepToHead(): Promise<number> {
 }
 
 /** matchTransferLogs over synthetic blocks of `logsPerBlock` Transfer logs, `matchesPerBlock` of them ours. */
-function matchBench(logsPerBlock: number, matchesPerBlock: number, blocks: number) {
-  const index = createDepositAddressIndex(ctx.db, chain.chainId);
-  index.refresh(() => false);
-  const ours = (
-    ctx.db
-      .prepare('SELECT deposit_address AS a FROM invoices ORDER BY random() LIMIT ?')
-      .all(matchesPerBlock) as { a: string }[]
-  ).map((row) => row.a);
+async function matchBench(logsPerBlock: number, matchesPerBlock: number, blocks: number) {
+  const index = createDepositAddressIndex(ctx.store, chain.chainId);
+  await index.refresh(0, () => false);
+  const ours = await ctx.store.read(function* () {
+    return yield* pluck<string>('SELECT deposit_address FROM invoices ORDER BY random() LIMIT ?').all(
+      matchesPerBlock,
+    );
+  });
   const token = (chain.tokens[0]?.address ?? '0x').toLowerCase() as Hex;
   const topic = (address: string) => `0x000000000000000000000000${address.slice(2).toLowerCase()}` as Hex;
   const makeBlock = (): RpcLog[] =>
@@ -97,10 +98,14 @@ process.on('message', (raw) => {
     } else if (message.type === 'match') {
       sendToParent({
         type: 'matched',
-        ...matchBench(Number(message.logsPerBlock), Number(message.matchesPerBlock), Number(message.blocks)),
+        ...(await matchBench(
+          Number(message.logsPerBlock),
+          Number(message.matchesPerBlock),
+          Number(message.blocks),
+        )),
       });
     } else if (message.type === 'stop') {
-      ctx.db.close();
+      await ctx.store.close();
       process.exit(0);
     }
   })().catch((error: unknown) => {

@@ -40,7 +40,7 @@ const loaded = loadConfig(
   { chains: [chain] },
 );
 if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
-const ctx = createContext(loaded.config, { name: 'bench-pipeline' });
+const ctx = await createContext(loaded.config, { name: 'bench-pipeline' });
 
 const pipeline = await startGateway(ctx, {
   redisUrl: options.redisUrl,
@@ -73,6 +73,6 @@ async function logSteps(w: Watcher): Promise<void> {
 await whenStopRequested();
 stepping = false;
 await stepLoop;
-await pipeline.stop({ database: [() => ctx.db.close()] });
+await pipeline.stop({ database: [() => ctx.store.close()] });
 sendToParent({ type: 'stopped' });
 process.exit(0);

@@ -5,8 +5,9 @@ import { type Address, getAddress } from 'viem';
 import { deriveDepositAddress } from '../../src/domain/deposit-address.ts';
 import { newId } from '../../src/domain/ids.ts';
 import { loadSecretBox } from '../../src/runtime/secret-key.ts';
-import type { Db } from '../../src/store/db.ts';
 import { createMerchant } from '../../src/store/merchants.ts';
+import type { SqliteStore } from '../../src/store/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { createWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
 
 /** Not anvil's mnemonic: deposit addresses never collide with the funded payer accounts. */
@@ -21,22 +22,32 @@ export function benchXpub(account: number): string {
 
 export type TokenRef = { symbol: string; address: Address; decimals: number };
 
-export function addMerchant(db: Db, account: number): { merchantId: string; apiKey: string; xpub: string } {
+export async function addMerchant(
+  store: Store,
+  account: number,
+): Promise<{ merchantId: string; apiKey: string; xpub: string }> {
   const xpub = benchXpub(account);
-  const { merchant, apiKey } = createMerchant(db, { name: `Bench ${account}`, xpub });
+  const { merchant, apiKey } = await store.write(createMerchant, { name: `Bench ${account}`, xpub });
   return { merchantId: merchant.id, apiKey, xpub };
 }
 
 /** A webhook endpoint; its secret is sealed with the key every process of this database finds. */
-export function addEndpoint(
-  db: Db,
+export async function addEndpoint(
+  store: Store,
   databasePath: string,
   merchantId: string,
   url: string,
   events: 'invoice.paid'[] | null,
-): string {
+): Promise<string> {
   const secrets = loadSecretBox({ databasePath });
-  return createWebhookEndpoint(db, { merchantId, url, events, now: new Date(), secrets }).secret;
+  const { secret } = await store.write(createWebhookEndpoint, {
+    merchantId,
+    url,
+    events,
+    now: new Date(),
+    secrets,
+  });
+  return secret;
 }
 
 /** Child addresses 0..count-1 of the xpub, as `POST /v1/invoices` would hand them out. */
@@ -57,10 +68,11 @@ export type SeededInvoice = { id: string; depositAddress: Address; rowid: number
 /**
  * Inserts open invoices straight into SQLite in big transactions (no API, no `invoice.created`
  * events): setup for the benchmarks, not what they measure. Rows have the shape createInvoice
- * writes, and the merchant's next address index moves past them.
+ * writes, and the merchant's next address index moves past them. SQLite's own bulk insert, on the
+ * store's connection: the benchmarks' tables say "inserted directly into SQLite".
  */
 export function insertInvoices(
-  db: Db,
+  store: SqliteStore,
   args: {
     merchantId: string;
     chainId: number;
@@ -75,6 +87,7 @@ export function insertInvoices(
   const now = new Date();
   const createdAt = now.toISOString();
   const expiresAt = new Date(now.getTime() + (args.expiresInSeconds ?? 86_400) * 1000).toISOString();
+  const { db } = store;
   const insert = db.prepare(
     `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
        address_index, deposit_address, watch_from_block, metadata, created_at, expires_at, updated_at, seq)

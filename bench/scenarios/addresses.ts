@@ -5,7 +5,8 @@ import { type Address, encodeFunctionData, getAddress } from 'viem';
 import { transferEmitterAbi, transferEmitterDeployedBytecode } from '../../contracts-abi/index.ts';
 import { getAnvilAccounts } from '../../src/devnet/anvil-accounts.ts';
 import { startAnvil } from '../../src/devnet/start-anvil.ts';
-import { openDatabase } from '../../src/store/db.ts';
+import { pluck } from '../../src/store/sql.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { blockNumber, hex, pendingNonce, rpc, sendTransaction } from '../lib/chain.ts';
 import { rssPeakMiB } from '../lib/proc-stats.ts';
 import { writeResult } from '../lib/results.ts';
@@ -36,17 +37,17 @@ async function run(options: ScenarioOptions) {
   const [payer] = getAnvilAccounts({ count: 1, from: 1 });
   if (!payer) throw new Error('no payer');
   const databasePath = join(dir, 'stablegate.db');
-  const db = openDatabase(databasePath);
+  const store = openSqliteStore(databasePath);
   let child: ReturnType<typeof spawnTsx> | null = null;
   try {
     await rpc(anvil.rpcUrl, 'anvil_setCode', [TOKEN, transferEmitterDeployedBytecode]);
     await rpc(anvil.rpcUrl, 'evm_setBlockGasLimit', [hex(100_000_000)]);
     const token = { symbol: 'USDC', address: TOKEN, decimals: 6 };
-    const { merchantId } = addMerchant(db, 50);
+    const { merchantId } = await addMerchant(store, 50);
     let started = Date.now();
     const addresses = randomAddresses(count);
     const head = await blockNumber(anvil.rpcUrl);
-    insertInvoices(db, {
+    insertInvoices(store, {
       merchantId,
       chainId: anvil.chainId,
       token,
@@ -113,7 +114,9 @@ async function run(options: ScenarioOptions) {
     await rpc(anvil.rpcUrl, 'evm_setAutomine', [true]);
     // Before the matching micro-benchmark below, which loads a second index in the same process.
     const stepsPeakMiB = rssPeakMiB(child.pid);
-    const recorded = (db.prepare('SELECT count(*) AS n FROM transfers').get() as { n: number }).n;
+    const recorded = await store.read(function* () {
+      return (yield* pluck<number>('SELECT count(*) FROM transfers').get()) ?? 0;
+    });
     const logsSeen = await rpc<unknown[]>(anvil.rpcUrl, 'eth_getLogs', [
       { address: TOKEN, fromBlock: hex(head + 1), toBlock: 'latest' },
     ]);
@@ -179,7 +182,7 @@ async function run(options: ScenarioOptions) {
     });
   } finally {
     await child?.stop();
-    db.close();
+    await store.close();
     await anvil.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { stopChild } from '../../src/devnet/stop-child.ts';
-import { openDatabase } from '../../src/store/db.ts';
 import { createMerchant } from '../../src/store/merchants.ts';
+import { pluck } from '../../src/store/sql.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { measureCommitRate } from '../lib/commit-probe.ts';
 import { waitFor } from '../lib/poll.ts';
 import { cpuSeconds, rssMiB } from '../lib/proc-stats.ts';
@@ -51,10 +52,10 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
   const databasePath = join(dir, 'stablegate.db');
   const chainsPath = join(dir, 'chains.json');
   writeFileSync(chainsPath, JSON.stringify({ chains: [CHAIN] }));
-  const db = openDatabase(databasePath);
-  const { apiKey } = addMerchant(db, 40);
+  const store = openSqliteStore(databasePath);
+  const { apiKey } = await addMerchant(store, 40);
   // Forwarder mode: a CREATE2 address is two keccak hashes, no elliptic-curve multiplication.
-  const forwarder = createMerchant(db, { name: 'Bench forwarder', payout: BENCH_PAYOUT });
+  const forwarder = await store.write(createMerchant, { name: 'Bench forwarder', payout: BENCH_PAYOUT });
   const port = await getFreePort();
   // The CLI runs dist/: build it from the sources being measured.
   execFileSync(process.execPath, [join(BENCH_DIR, '..', 'bin', 'build.js')], { stdio: 'inherit' });
@@ -137,11 +138,11 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
         },
       ],
     });
-    const ids = (
-      db
-        .prepare('SELECT id FROM invoices WHERE merchant_id != ? ORDER BY rowid DESC LIMIT 10000')
-        .all(forwarder.merchant.id) as { id: string }[]
-    ).map((row) => row.id);
+    const ids = await store.read(function* () {
+      return yield* pluck<string>(
+        'SELECT id FROM invoices WHERE merchant_id != ? ORDER BY rowid DESC LIMIT 10000',
+      ).all(forwarder.merchant.id);
+    });
     let next = 0;
     phases['GET /v1/invoices/:id'] = await measure(pid, {
       url,
@@ -158,7 +159,9 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
         },
       ],
     });
-    const created = (db.prepare('SELECT count(*) AS n FROM invoices').get() as { n: number }).n;
+    const created = await store.read(function* () {
+      return (yield* pluck<number>('SELECT count(*) FROM invoices').get()) ?? 0;
+    });
     const ceiling = measureCommitRate(3_000, storage.dir);
     console.log(
       `disk ceiling: ${fmt(ceiling.commitsPerSecond, 0)} durable SQLite commits/s (${fmt(ceiling.msPerCommit, 2)} ms each; WAL, synchronous=FULL, one small transaction)`,
@@ -220,7 +223,7 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
     });
   } finally {
     await stopChild(server, 20_000);
-    db.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,9 @@ import { getAnvilAccounts } from '../../src/devnet/anvil-accounts.ts';
 import { startAnvil } from '../../src/devnet/start-anvil.ts';
 import { startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
-import { openDatabase } from '../../src/store/db.ts';
+import { pluck } from '../../src/store/sql.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { blockNumber, hex, pendingNonce, receipts, rpc, sendTransaction } from '../lib/chain.ts';
 import { waitFor } from '../lib/poll.ts';
 import { PONDER_VERSION, startPonder } from '../lib/ponder.ts';
@@ -46,14 +48,14 @@ async function run(options: ScenarioOptions) {
   try {
     await rpc(anvil.rpcUrl, 'anvil_setCode', [TOKEN, transferEmitterDeployedBytecode]);
     const databasePath = join(dir, 'stablegate.db');
-    const db = openDatabase(databasePath);
+    const store = openSqliteStore(databasePath);
     const token = { symbol: 'USDC', address: TOKEN, decimals: 6 };
-    const { merchantId, xpub } = addMerchant(db, 20);
+    const { merchantId, xpub } = await addMerchant(store, 20);
     const amount = 1_000_000n;
     let started = Date.now();
     const addresses = deriveAddresses(xpub, invoiceCount);
     const startBlock = (await blockNumber(anvil.rpcUrl)) + 1;
-    const invoices = insertInvoices(db, {
+    const invoices = insertInvoices(store, {
       merchantId,
       chainId: anvil.chainId,
       token,
@@ -112,7 +114,7 @@ async function run(options: ScenarioOptions) {
       anvil,
       redisUrl: redis.url,
       databasePath,
-      db,
+      store,
       token,
       startBlock,
       endBlock,
@@ -120,7 +122,7 @@ async function run(options: ScenarioOptions) {
       profile: options.profile,
       quick: options.quick,
     });
-    db.close();
+    await store.close();
     const rawAfter = await rawGetLogs(
       anvil.rpcUrl,
       startBlock,
@@ -220,7 +222,7 @@ async function backfillStablegate(args: {
   anvil: { rpcUrl: string; chainId: number };
   redisUrl: string;
   databasePath: string;
-  db: ReturnType<typeof openDatabase>;
+  store: Store;
   token: { symbol: string; address: Address; decimals: number };
   startBlock: number;
   endBlock: number;
@@ -228,7 +230,7 @@ async function backfillStablegate(args: {
   profile: boolean;
   quick: boolean;
 }) {
-  const { db, anvil } = args;
+  const { store, anvil } = args;
   const chain = {
     chainId: anvil.chainId,
     name: 'anvil',
@@ -259,29 +261,31 @@ async function backfillStablegate(args: {
     await pipeline.message('ready');
     const ready = Date.now();
     let rssPeakMiB = 0;
-    const paidQuery = db.prepare(
-      `SELECT count(*) AS n FROM invoices WHERE status = 'paid' AND id IN (${args.invoices.map(() => '?').join(',')})`,
-    );
+    const ids = args.invoices.map((invoice) => invoice.id);
+    const paidSql = `SELECT count(*) FROM invoices WHERE status = 'paid' AND id IN (${ids.map(() => '?').join(',')})`;
+    const countPaid = () =>
+      store.read(function* () {
+        return (yield* pluck<number>(paidSql).get(...ids)) ?? 0;
+      });
     let scannedAt = 0;
     const done = await waitFor(
-      () => {
+      async () => {
         rssPeakMiB = Math.max(rssPeakMiB, rssMiB(pipeline.pid) || 0);
-        const cursor = getCursor(db, anvil.chainId);
+        const cursor = await store.read(getCursor, anvil.chainId);
         if (!scannedAt && cursor && cursor.number >= args.endBlock) scannedAt = Date.now();
-        return (
-          scannedAt > 0 &&
-          (paidQuery.get(...args.invoices.map((invoice) => invoice.id)) as { n: number }).n ===
-            args.invoices.length
-        );
+        return scannedAt > 0 && (await countPaid()) === args.invoices.length;
       },
       args.quick ? 120_000 : 900_000,
       20,
     );
     if (!done) {
-      const paid = (paidQuery.get(...args.invoices.map((invoice) => invoice.id)) as { n: number }).n;
-      const transfers = (db.prepare('SELECT count(*) AS n FROM transfers').get() as { n: number }).n;
+      const paid = await countPaid();
+      const transfers = await store.read(function* () {
+        return (yield* pluck<number>('SELECT count(*) FROM transfers').get()) ?? 0;
+      });
+      const cursor = await store.read(getCursor, anvil.chainId);
       throw new Error(
-        `stablegate backfill did not finish: cursor ${getCursor(db, anvil.chainId)?.number}, ${transfers} transfers, ${paid} paid\n${pipeline.stderr()}`,
+        `stablegate backfill did not finish: cursor ${cursor?.number}, ${transfers} transfers, ${paid} paid\n${pipeline.stderr()}`,
       );
     }
     const finished = Date.now();

@@ -7,7 +7,8 @@ import { deployStablecoins } from '../../src/devnet/deploy-stablecoins.ts';
 import { startAnvil } from '../../src/devnet/start-anvil.ts';
 import { startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
-import { openDatabase } from '../../src/store/db.ts';
+import { query } from '../../src/store/sql.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import {
   blockNumber,
   observeHeads,
@@ -136,13 +137,13 @@ async function runMode(args: {
   const { mode, anvil, receiver, heads, token } = args;
   const dir = mkdtempSync(join(tmpdir(), 'stablegate-bench-detection-'));
   const databasePath = join(dir, 'stablegate.db');
-  const db = openDatabase(databasePath);
-  const { merchantId, xpub } = addMerchant(db, 10 + args.index);
-  receiver.setSecret(addEndpoint(db, databasePath, merchantId, receiver.url, ['invoice.paid']));
+  const store = openSqliteStore(databasePath);
+  const { merchantId, xpub } = await addMerchant(store, 10 + args.index);
+  receiver.setSecret(await addEndpoint(store, databasePath, merchantId, receiver.url, ['invoice.paid']));
   const amount = 1_000_000n + BigInt(args.index); // 1.00000x USDC
   const head = await blockNumber(anvil.rpcUrl);
   const addresses = deriveAddresses(xpub, args.payments);
-  const invoices = insertInvoices(db, {
+  const invoices = insertInvoices(store, {
     merchantId,
     chainId: anvil.chainId,
     token,
@@ -198,7 +199,7 @@ async function runMode(args: {
       if (!(await waitFor(() => ready.isReady(), 120_000)))
         throw new Error(`ponder not ready\n${ready.output()}`);
     }
-    if (!(await waitFor(() => getCursor(db, anvil.chainId) !== null, 30_000)))
+    if (!(await waitFor(async () => (await store.read(getCursor, anvil.chainId)) !== null, 30_000)))
       throw new Error('watcher did not start');
 
     // Observers: first time each payment is visible in stablegate's SQLite and in Ponder's API.
@@ -209,16 +210,15 @@ async function runMode(args: {
     const ponderVisible = new Map<number, number>();
     const ponderIndexed = new Map<number, number>();
     let lastTransferId = 0;
-    const selectNew = db.prepare(
+    const selectNew = query<{ id: number; invoice_id: string; detected_at: string }>(
       'SELECT id, invoice_id, detected_at FROM transfers WHERE id > ? ORDER BY id',
     );
-    const sgPoller = every(VISIBILITY_POLL_MS, () => {
+    const sgPoller = every(VISIBILITY_POLL_MS, async () => {
       const now = Date.now();
-      for (const row of selectNew.all(lastTransferId) as {
-        id: number;
-        invoice_id: string;
-        detected_at: string;
-      }[]) {
+      const rows = await store.read(function* () {
+        return yield* selectNew.all(lastTransferId);
+      });
+      for (const row of rows) {
         lastTransferId = row.id;
         const i = byInvoiceId.get(row.invoice_id);
         if (i === undefined || sgVisible.has(i)) continue;
@@ -276,10 +276,11 @@ async function runMode(args: {
 
     const paidEvents = new Map(
       (
-        db.prepare("SELECT invoice_id, created_at FROM events WHERE type = 'invoice.paid'").all() as {
-          invoice_id: string;
-          created_at: string;
-        }[]
+        await store.read(function* () {
+          return yield* query<{ invoice_id: string; created_at: string }>(
+            "SELECT invoice_id, created_at FROM events WHERE type = 'invoice.paid'",
+          ).all();
+        })
       ).map((row) => [row.invoice_id, Date.parse(row.created_at)]),
     );
     const observableAt = all.map((item) => heads.seenAt(Number(item.blockNumber)));
@@ -325,7 +326,7 @@ async function runMode(args: {
     await ponder?.stop();
     await pipeline.stop();
     await workers?.stop();
-    db.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return { mode, stages, cpu };

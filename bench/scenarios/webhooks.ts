@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedisServer } from '../../src/devnet/start-redis-server.ts';
-import { openDatabase } from '../../src/store/db.ts';
+import { pluck, query } from '../../src/store/sql.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { measureCommitRate } from '../lib/commit-probe.ts';
 import { waitFor } from '../lib/poll.ts';
 import { cpuSeconds, rssMiB } from '../lib/proc-stats.ts';
@@ -31,11 +32,11 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
   const redis = await startRedisServer();
   const receiver = await startVerifyingReceiver();
   const databasePath = join(dir, 'stablegate.db');
-  const db = openDatabase(databasePath);
-  const { merchantId } = addMerchant(db, 30);
-  receiver.setSecret(addEndpoint(db, databasePath, merchantId, receiver.url, ['invoice.paid']));
+  const store = openSqliteStore(databasePath);
+  const { merchantId } = await addMerchant(store, 30);
+  receiver.setSecret(await addEndpoint(store, databasePath, merchantId, receiver.url, ['invoice.paid']));
   const amount = 5_000_000n;
-  const invoices = insertInvoices(db, {
+  const invoices = insertInvoices(store, {
     merchantId,
     chainId: CHAIN_ID,
     token: TOKEN,
@@ -72,7 +73,7 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
       receiver: process.cpuUsage(),
     };
 
-    const insert = db.prepare(
+    const insert = query(
       `INSERT INTO transfers (chain_id, invoice_id, token_address, tx_hash, log_index, block_number, block_hash, block_timestamp,
          from_address, to_address, amount, status, confirmations, detected_at, updated_at)
        VALUES (?, ?, ?, ?, 0, 100, ?, ?, '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', ?, ?, 'confirmed', 1, ?, ?)`,
@@ -80,9 +81,9 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
     const committedAt = Date.now();
     const now = new Date(committedAt).toISOString();
     const blockTimestamp = Math.floor(committedAt / 1000);
-    db.transaction(() => {
+    await store.write(function* () {
       for (const invoice of invoices) {
-        insert.run(
+        yield* insert.run(
           CHAIN_ID,
           invoice.id,
           TOKEN.address,
@@ -95,7 +96,7 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
           now,
         );
       }
-    }).immediate();
+    });
 
     let rssPeak = rssBefore;
     const done = await waitFor(
@@ -115,10 +116,10 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
     };
     const paid = receiver.paid();
     const settledAt = (
-      db.prepare("SELECT created_at FROM events WHERE type = 'invoice.paid'").all() as {
-        created_at: string;
-      }[]
-    ).map((row) => Date.parse(row.created_at));
+      await store.read(function* () {
+        return yield* pluck<string>("SELECT created_at FROM events WHERE type = 'invoice.paid'").all();
+      })
+    ).map((createdAt) => Date.parse(createdAt));
     const lastSettled = Math.max(...settledAt);
     const lastWebhook = Math.max(...paid.map((item) => item.receivedAt));
     const latencies = summarize(paid.map((item) => item.receivedAt - committedAt));
@@ -168,7 +169,7 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
     await pipeline.stop();
     await receiver.close();
     await redis.stop();
-    db.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

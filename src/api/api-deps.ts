@@ -4,9 +4,8 @@ import type { Config } from '../config/env.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Db } from '../store/db.ts';
-import type { GroupCommit } from '../store/group-commit.ts';
 import type { SecretBox } from '../store/secret-box.ts';
+import type { Store } from '../store/store.ts';
 import type { OpenSweep } from '../store/sweep-rows.ts';
 import type { ApiApp } from './api-env.ts';
 import type { ReadinessCheck } from './routes/health.ts';
@@ -26,9 +25,8 @@ export type ApiConfig = Pick<Config, 'chains' | 'publicUrl' | 'limits' | 'allowP
 
 /** What the API's routes use. An `AppContext` is one, so runtime/ passes its own. */
 export type ApiDeps = {
-  db: Db;
-  /** Request-path writes, grouped into shared commits. */
-  writes: GroupCommit;
+  /** The database, whichever engine (store/store.ts). */
+  store: Store;
   logger: Logger;
   clock: Clock;
   /** Seals and opens stored webhook secrets. */

@@ -5,7 +5,6 @@ import type { ZodError } from 'zod';
 import { BaseError, DatabaseBusyError, type FieldError, StorageFullError } from '../domain/errors.ts';
 import { problemResponse, STATUS_BY_CODE } from '../http/problem.ts';
 import type { Logger } from '../observability/logger.ts';
-import { toStoreError } from '../store/to-store-error.ts';
 import type { ApiDeps, ApiOptions } from './api-deps.ts';
 import type { ApiApp, ApiEnv } from './api-env.ts';
 import { requireApiKey } from './auth.ts';
@@ -72,7 +71,7 @@ export function createApp(deps: ApiDeps, options: ApiOptions): ApiApp {
   });
   app.use('*', limitBodySize(MAX_BODY_BYTES));
   // One instance for every authenticated path, so each key has one set of rate-limit buckets.
-  const authenticate = requireApiKey(deps.db, createApiKeyLimiter(deps.config.limits, deps.clock));
+  const authenticate = requireApiKey(deps.store, createApiKeyLimiter(deps.config.limits, deps.clock));
   app.use('/v1/invoices', authenticate);
   app.use('/v1/invoices/*', authenticate);
   app.use('/v1/webhook-endpoints', authenticate);
@@ -114,13 +113,12 @@ export function createApp(deps: ApiDeps, options: ApiOptions): ApiApp {
 }
 
 /**
- * Every error by its class. SQLite's own errors are typed by the store: its writes throw them
- * typed, and toStoreError types what a read let through. A class whose code maps to 500 is a bug or
- * a server-side misconfiguration (e.g. a secret the key cannot open): its detail goes to the log,
- * the client gets internal_error.
+ * Every error by its class. The store throws the database's failures typed, whichever engine runs
+ * (busy → DatabaseBusyError, full → StorageFullError), so nothing here reads an engine's codes. A
+ * class whose code maps to 500 is a bug or a server-side misconfiguration (e.g. a secret the key
+ * cannot open): its detail goes to the log, the client gets internal_error.
  */
-function handleError(logger: Logger, thrown: unknown, c: Context): Response {
-  const error = toStoreError(thrown);
+function handleError(logger: Logger, error: unknown, c: Context): Response {
   if (error instanceof StorageFullError) {
     logger.error({ route: c.req.routePath }, 'database or disk is full');
     return problemResponse(c, error.code, error.message);

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { problemResponse } from '../http/problem.ts';
 import { authenticateApiKey } from '../store/api-keys.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import type { ApiEnv } from './api-env.ts';
 import type { ApiKeyLimiter } from './rate-limit.ts';
 
@@ -13,7 +13,7 @@ import type { ApiKeyLimiter } from './rate-limit.ts';
  * The key's rate limits are applied here, right after it is known, so that every authenticated
  * route is limited by method, whichever route file declares it (api/rate-limit.ts).
  */
-export function requireApiKey(db: Db, limit: ApiKeyLimiter): MiddlewareHandler<ApiEnv> {
+export function requireApiKey(store: Pick<Store, 'read'>, limit: ApiKeyLimiter): MiddlewareHandler<ApiEnv> {
   return async function requireApiKey(c, next) {
     // '/v1/x' and '/v1/x/*' both match '/v1/x' (hono's wildcard matches nothing too): authenticate,
     // and spend a token, once per request.
@@ -23,7 +23,7 @@ export function requireApiKey(db: Db, limit: ApiKeyLimiter): MiddlewareHandler<A
     }
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(sk_[A-Za-z0-9_-]{1,200})\s*$/i.exec(header);
-    const found = match?.[1] ? authenticateApiKey(db, match[1]) : null;
+    const found = match?.[1] ? await store.read(authenticateApiKey, match[1]) : null;
     if (!found) {
       return problemResponse(c, 'unauthorized', 'Send a valid API key as "Authorization: Bearer sk_…".');
     }

@@ -19,7 +19,10 @@ const CATCH_UP_RANGE = 10_000;
  */
 export async function catchUp(ctx: ScanContext, cursor: Cursor, head: BlockRef): Promise<void> {
   const { index } = ctx;
-  const { added, catchUp: behind } = index.refresh(
+  // From the committed mark, not the index's own: a step that failed after loading addresses (in
+  // a page's read, or their catch-up scan) loads them again here, or they would never be caught up.
+  const { added, catchUp: behind } = await index.refresh(
+    cursor.indexedRowId,
     (row) =>
       row.rowid > cursor.indexedRowId && row.watchFromBlock !== null && row.watchFromBlock < cursor.number,
   );
@@ -40,13 +43,13 @@ export async function catchUp(ctx: ScanContext, cursor: Cursor, head: BlockRef):
         to: end,
         toTopics,
       });
-      const records = toTransferRecords(ctx, logs, await blocksOfLogs(ctx, logs));
+      const records = await toTransferRecords(ctx, logs, await blocksOfLogs(ctx, logs));
       if (!records) throw new BlockChangedDuringScanError('catch-up');
       transfers.push(...records);
     }
   }
   if (added > 0 && index.lastRowId !== cursor.indexedRowId) {
-    commitBatch(ctx, { transfers, blocks: [], cursor, head, indexedRowId: index.lastRowId });
+    await commitBatch(ctx, { transfers, blocks: [], cursor, head, indexedRowId: index.lastRowId });
     if (behind.length > 0)
       ctx.log.debug({ addresses: behind.length, found: transfers.length }, 'catch-up scan');
   }

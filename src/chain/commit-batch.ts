@@ -17,9 +17,9 @@ export type ScanBatch = {
  * Commits a scanned batch with its cursor in one transaction (store/chain-state.ts commitScan), then
  * counts it and wakes settlement when a transfer was recorded or changed status.
  */
-export function commitBatch(ctx: ScanContext, batch: ScanBatch): void {
+export async function commitBatch(ctx: ScanContext, batch: ScanBatch): Promise<void> {
   const { chain, metrics, labels } = ctx;
-  const { changed } = commitScan(ctx.db, {
+  const { changed } = await ctx.store.write(commitScan, {
     chainId: chain.chainId,
     transfers: batch.transfers,
     blocks: batch.blocks,

@@ -22,13 +22,13 @@ export async function initialCursor(ctx: ScanContext, head: BlockRef): Promise<C
   } else {
     // Invoices made before this watcher ever ran: start well before the first of them, since
     // the node's clock and ours may disagree.
-    const earliest = earliestUnanchoredInvoice(ctx.db, chain.chainId);
+    const earliest = await ctx.store.read(earliestUnanchoredInvoice, chain.chainId);
     if (earliest)
       start = await findBlockBefore(rpc, head, Math.floor(earliest.getTime() / 1000) - UNANCHORED_MARGIN_S);
   }
-  commitBatch(ctx, { transfers: [], blocks: [start], cursor: start, head, indexedRowId: 0 });
+  await commitBatch(ctx, { transfers: [], blocks: [start], cursor: start, head, indexedRowId: 0 });
   ctx.log.info({ block: start.number }, 'watcher initialised its cursor');
-  const cursor = getCursor(ctx.db, chain.chainId);
+  const cursor = await ctx.store.read(getCursor, chain.chainId);
   if (!cursor) throw new CursorMissingError(chain.chainId);
   return cursor;
 }

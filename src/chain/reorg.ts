@@ -34,7 +34,7 @@ export async function findCommonAncestor(rpc: ChainRpc, window: readonly BlockRe
  */
 export async function rewindOnReorg(ctx: ScanContext, cursor: Cursor): Promise<StepOutcome> {
   const { chain, log } = ctx;
-  const window = getWindowBlocks(ctx.db, chain.chainId);
+  const window = await ctx.store.read(getWindowBlocks, chain.chainId);
   const ancestor = await findCommonAncestor(ctx.rpc, window);
   const depth = cursor.number - ancestor.block.number;
   const detail = ctx.finality.deepReorg({
@@ -43,7 +43,7 @@ export async function rewindOnReorg(ctx: ScanContext, cursor: Cursor): Promise<S
     beyondWindow: ancestor.kind === 'beyond-window',
     windowLength: window.length,
   });
-  const result = rewindTo(ctx.db, {
+  const result = await ctx.store.write(rewindTo, {
     chainId: chain.chainId,
     ancestor: ancestor.block,
     now: ctx.clock.now(),

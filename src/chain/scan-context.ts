@@ -4,7 +4,7 @@ import type { BlockRef } from '../domain/chain.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import type { BlockClock } from './block-clock.ts';
 import type { WatcherClient } from './client.ts';
 import { createDepositAddressIndex, type DepositAddressIndex } from './deposit-address-index.ts';
@@ -36,7 +36,7 @@ export type WatcherMetrics = Pick<
 >;
 
 export type WatcherDeps = {
-  db: Db;
+  store: Store;
   logger: Logger;
   clock: Clock;
   metrics: WatcherMetrics;
@@ -55,7 +55,7 @@ export type WatcherDeps = {
  * what the commits confirm through with the reorg window it asks for (`finality`, finality.ts).
  */
 export type ScanContext = {
-  db: Db;
+  store: Store;
   chain: ChainConfig;
   rpc: ChainRpc;
   index: DepositAddressIndex;
@@ -81,8 +81,8 @@ export function createScanContext(
   deps: WatcherDeps,
   loop: Pick<ScanContext, 'blockClock' | 'onHead'>,
 ): ScanContext {
-  const { db, chain, client } = deps;
-  const index = createDepositAddressIndex(db, chain.chainId);
+  const { store, chain, client } = deps;
+  const index = createDepositAddressIndex(store, chain.chainId);
   const tokens = chain.tokens.map((token) => token.address.toLowerCase() as Hex);
   const tokenSet = new Set<string>(tokens);
   // Start narrow and grow (×2 a step while responses are small): one oversized first request can
@@ -98,7 +98,7 @@ export function createScanContext(
       matchTransferLogs(logs, index, tokenSet).map((match) => Number(BigInt(match.log.blockNumber))),
   });
   return {
-    db,
+    store,
     chain,
     rpc: client.rpc,
     index,

@@ -50,9 +50,21 @@ describe('createStaleHead', () => {
   });
 
   it('counts a stall from when the saved head last advanced, across a restart', () => {
-    const staleHead = createStaleHead({ head: 100, at: 0 });
+    const staleHead = createStaleHead();
+    staleHead.restore({ head: 100, at: 0 });
     staleHead.observe(100, 60_000);
     expect(staleHead.check(60_000, 10_000)).toMatchObject({ stale: true, change: 'stale', ageMs: 60_000 });
+  });
+
+  it('takes the saved head as seen first, whether it is restored before or after a head', () => {
+    const same = createStaleHead();
+    same.observe(100, 60_000);
+    same.restore({ head: 100, at: 0 });
+    expect(same.check(60_000, 10_000)).toMatchObject({ head: 100, ageMs: 60_000, stale: true });
+    const advanced = createStaleHead();
+    advanced.observe(101, 60_000);
+    advanced.restore({ head: 100, at: 0 });
+    expect(advanced.check(60_000, 10_000)).toMatchObject({ head: 101, ageMs: 0, stale: false });
   });
 
   it('knows no age before the first head', () => {

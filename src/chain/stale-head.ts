@@ -31,24 +31,35 @@ export type StaleHeadState = {
 export type StaleHead = {
   /** A head the node reported, at `at` (ms). */
   observe(head: number, at: number): void;
+  /**
+   * What an earlier watcher saved (the cursor's head and when it last advanced), taken as though
+   * it had been seen before any head observed here: a stall that began before a restart counts
+   * from its start. The watcher reads it from the store after it was created, hence not a parameter.
+   */
+  restore(saved: { head: number; at: number }): void;
   check(now: number, staleAfterMs: number | null): StaleHeadState;
 };
 
 /**
  * Follows when the best head last advanced. Pure: the watcher feeds it every head it reads and
- * logs each change once (watcher.ts). `since` is what an earlier watcher saved (the cursor's head
- * and when it last advanced), so a stall that began before a restart counts from its start.
+ * logs each change once (watcher.ts).
  */
-export function createStaleHead(since: { head: number; at: number } | null = null): StaleHead {
+export function createStaleHead(): StaleHead {
   // Invariant: `advancedAt` is when `head` was first seen above every head before it.
-  let head = since?.head ?? null;
-  let advancedAt = since?.at ?? null;
+  let head: number | null = null;
+  let advancedAt: number | null = null;
   let stale = false;
   return {
     observe(seen, at) {
       if (head !== null && seen <= head) return;
       head = seen;
       advancedAt = at;
+    },
+    restore(saved) {
+      // Seen first, the saved head would have kept every head up to it from counting as an advance.
+      if (head !== null && saved.head < head) return;
+      head = saved.head;
+      advancedAt = saved.at;
     },
     check(now, threshold) {
       const ageMs = advancedAt === null ? null : Math.max(0, now - advancedAt);

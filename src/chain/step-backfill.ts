@@ -26,9 +26,15 @@ export async function stepBackfill(ctx: ScanContext, cursor: Cursor, head: Block
   const matchedLogs = matchTransferLogs(logs, index, ctx.tokenSet).map((match) => match.log);
   const unfetched = matchedLogs.filter((rpcLog) => !blocks.has(rpcLog.blockHash));
   for (const [hash, block] of await blocksOfLogs(ctx, unfetched)) blocks.set(hash, block);
-  const records = toTransferRecords(ctx, matchedLogs, blocks);
+  const records = await toTransferRecords(ctx, matchedLogs, blocks);
   if (!records) throw new BlockChangedDuringScanError('backfill');
-  commitBatch(ctx, { transfers: records, blocks: [end], cursor: end, head, indexedRowId: index.lastRowId });
+  await commitBatch(ctx, {
+    transfers: records,
+    blocks: [end],
+    cursor: end,
+    head,
+    indexedRowId: index.lastRowId,
+  });
   metrics.chainBlocksProcessed.inc(labels, to - cursor.number);
   metrics.chainLogsProcessed.inc(labels, logs.length);
   return { kind: 'block', to, recorded: records.length };

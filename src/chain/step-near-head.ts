@@ -33,10 +33,16 @@ export async function stepNearHead(ctx: ScanContext, cursor: Cursor, head: Block
       blocks.map((block) => rpc.logsInBlock({ tokens, topic0: TRANSFER_TOPIC, blockHash: block.hash })),
     )
   ).flat();
-  const records = toTransferRecords(ctx, logs, new Map(blocks.map((block) => [block.hash, block])));
+  const records = await toTransferRecords(ctx, logs, new Map(blocks.map((block) => [block.hash, block])));
   if (!records) throw new BlockChangedDuringScanError('near-head');
   const last = blocks.at(-1) as BlockRef;
-  commitBatch(ctx, { transfers: records, blocks, cursor: last, head, indexedRowId: ctx.index.lastRowId });
+  await commitBatch(ctx, {
+    transfers: records,
+    blocks,
+    cursor: last,
+    head,
+    indexedRowId: ctx.index.lastRowId,
+  });
   metrics.chainBlocksProcessed.inc(labels, blocks.length);
   metrics.chainLogsProcessed.inc(labels, logs.length);
   return { kind: 'block', to: last.number, recorded: records.length };

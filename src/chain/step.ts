@@ -46,7 +46,7 @@ async function seedBlockClock(ctx: ScanContext, head: BlockRef): Promise<void> {
 
 /** One step: follow the head by at most one range, or rewind on a reorg. */
 export function createStep(ctx: ScanContext): () => Promise<StepOutcome> {
-  const { db, chain, metrics, labels } = ctx;
+  const { store, chain, metrics, labels } = ctx;
   const state: StepState = { behindSince: null, lastSyncedWrite: 0, lastSyncedHead: -1, clockSeeded: false };
 
   /**
@@ -66,7 +66,7 @@ export function createStep(ctx: ScanContext): () => Promise<StepOutcome> {
   }
 
   return async function step(): Promise<StepOutcome> {
-    const stored = getCursor(db, chain.chainId);
+    const stored = await store.read(getCursor, chain.chainId);
     const sentAt = ctx.clock.now().getTime();
     // One batch: with a block tag, finality reads the tag's block beside the head (finality.ts).
     const [head] = await Promise.all([ctx.rpc.latestBlock(), ctx.finality.observe(stored)]);
@@ -89,13 +89,13 @@ export function createStep(ctx: ScanContext): () => Promise<StepOutcome> {
     if (head.number === cursor.number) {
       // Same height (anvil_reorg keeps it): the head must still be our cursor block.
       if (head.hash !== cursor.hash) return rewindOnReorg(ctx, cursor);
-      // Each write is an fsync on the loop the workers share: refresh the mark every few seconds.
+      // Each write is a commit (an fsync) the workers wait behind: refresh the mark every few seconds.
       const now = ctx.clock.now();
       if (
         now.getTime() - state.lastSyncedWrite >= SYNCED_WRITE_INTERVAL_MS ||
         head.number !== state.lastSyncedHead
       ) {
-        markSynced(db, chain.chainId, head.number, now, staleAfterMs(chain, ctx.blockClock));
+        await store.write(markSynced, chain.chainId, head.number, now, staleAfterMs(chain, ctx.blockClock));
         state.lastSyncedWrite = now.getTime();
         state.lastSyncedHead = head.number;
       }

@@ -27,7 +27,7 @@ export type Watcher = {
 
 /**
  * Follows one chain (docs/architecture.md#a-payment-from-invoice-to-webhook, steps 3–4; #reorg-walk-back). Invariants, kept across crashes because each is
- * committed in the same SQLite transaction as the transfers it covers:
+ * committed in the same transaction as the transfers it covers (store/chain-state.ts commitScan):
  * - every block up to the cursor has been scanned against every address in the index up to
  *   `indexedRowId`; newer addresses get a catch-up scan from their `watch_from_block` (catch-up.ts);
  * - the window holds the recent blocks' (number, hash, parentHash), so a reorg is found by
@@ -46,7 +46,7 @@ export function createWatcher(deps: WatcherDeps): Watcher {
   const schedule = client.heads
     ? null
     : createPollSchedule({ pollIntervalMs: chain.pollIntervalMs, blockClock });
-  const staleHead = createStaleHead(savedHead(deps));
+  const staleHead = createStaleHead();
   // The head last reported, and whether the running step follows one that stopped short of it:
   // its head poll is then work, not charged to the poll budget.
   let lastHead = -1;
@@ -82,9 +82,15 @@ export function createWatcher(deps: WatcherDeps): Watcher {
 
   async function run(): Promise<void> {
     let failures = 0;
+    let headRestored = false;
     while (running) {
       let outcome: StepOutcome | null = null;
       try {
+        // Before the first step commits a head of its own over the saved one.
+        if (!headRestored) {
+          await restoreSavedHead();
+          headRestored = true;
+        }
         outcome = await step();
         failures = 0;
       } catch (error) {
@@ -116,6 +122,13 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       outcome.to >= lastHead &&
       blockClock.blockTimeMs() !== null
     );
+  }
+
+  /** What an earlier watcher saved of the head: a stall that began before a restart counts from its start. */
+  async function restoreSavedHead(): Promise<void> {
+    const cursor = await deps.store.read(getCursor, chain.chainId);
+    if (cursor?.headAdvancedAt)
+      staleHead.restore({ head: cursor.headNumber, at: cursor.headAdvancedAt.getTime() });
   }
 
   function untilNextPoll(): number {
@@ -169,10 +182,4 @@ export function createWatcher(deps: WatcherDeps): Watcher {
       return ctx.index.size;
     },
   };
-}
-
-/** What an earlier watcher saved of the head: a stall that began before a restart counts from its start. */
-function savedHead(deps: Pick<WatcherDeps, 'db' | 'chain'>): { head: number; at: number } | null {
-  const cursor = getCursor(deps.db, deps.chain.chainId);
-  return cursor?.headAdvancedAt ? { head: cursor.headNumber, at: cursor.headAdvancedAt.getTime() } : null;
 }

@@ -8,10 +8,11 @@ import { rateLimitedResponse } from '../http/rate-limited-response.ts';
 import { createTokenBuckets } from '../http/token-buckets.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Db } from '../store/db.ts';
-import { createInvoiceVersionReader } from '../store/invoice-version.ts';
+import { readInvoiceVersion } from '../store/invoice-version.ts';
 import { type InvoiceWithTransfers, loadInvoice } from '../store/invoices.ts';
 import { getMerchant } from '../store/merchants.ts';
+import type { Sql } from '../store/sql.ts';
+import type { Store } from '../store/store.ts';
 import { createCheckoutAssets } from './checkout-assets.ts';
 import { checkoutHeaders } from './checkout-headers.ts';
 import { renderCheckoutPage, renderNotFoundPage } from './checkout-page.tsx';
@@ -26,12 +27,20 @@ import { createWalletChainResolver } from './wallet-chain.ts';
 
 /** What the payer's routes use: the store, the clock, the QR render counter and three settings. */
 export type CheckoutDeps = {
-  db: Db;
+  store: Pick<Store, 'read'>;
   clock: Clock;
   logger: Logger;
   metrics: Pick<Metrics, 'checkoutQrRenders'>;
   config: Pick<Config, 'chains' | 'limits' | 'trustProxyHops'>;
 };
+
+/** The invoice and its merchant's name, as the page shows them: one snapshot. */
+function* loadPageInvoice(id: string): Sql<{ found: InvoiceWithTransfers; merchantName: string } | null> {
+  const found = yield* loadInvoice(id);
+  if (!found) return null;
+  const merchant = yield* getMerchant(found.invoice.merchantId);
+  return { found, merchantName: merchant?.name ?? '' };
+}
 
 /** What a client refused a status stream is asked to wait before opening another. */
 const STREAM_RETRY_AFTER_S = 30;
@@ -51,7 +60,6 @@ const STREAM_RETRY_AFTER_S = 30;
 export function registerCheckout<E extends Env>(app: Hono<E>, deps: CheckoutDeps): void {
   const assets = createCheckoutAssets();
   const resolveAddChain = createWalletChainResolver();
-  const readVersion = createInvoiceVersionReader(deps.db);
   const { limits, trustProxyHops } = deps.config;
   const streamLimits = createStreamLimits(limits.streams);
   const clientOf = (c: Context) => clientKey(c, trustProxyHops);
@@ -70,8 +78,9 @@ export function registerCheckout<E extends Env>(app: Hono<E>, deps: CheckoutDeps
   });
   const chainOf = (chainId: number) => deps.config.chains.find((chain) => chain.chainId === chainId);
 
-  const load = (id: string): InvoiceWithTransfers | null =>
-    isId('inv', id) ? loadInvoice(deps.db, id) : null;
+  // An id that is not an invoice id is answered as not found without asking the store.
+  const load = async (id: string): Promise<InvoiceWithTransfers | null> =>
+    isId('inv', id) ? deps.store.read(loadInvoice, id) : null;
   const statusOf = (found: InvoiceWithTransfers): CheckoutStatus =>
     toCheckoutStatus(found, chainOf(found.invoice.chainId), deps.clock.now());
   const languageOf = (c: Context) =>
@@ -91,13 +100,15 @@ export function registerCheckout<E extends Env>(app: Hono<E>, deps: CheckoutDeps
     // The page shows live state and is chosen by Accept-Language: never cache it shared.
     c.header('cache-control', 'no-store');
     c.header('vary', 'Accept-Language');
-    const found = load(c.req.param('id'));
-    if (!found) return c.html(await renderNotFoundPage(language, assets.urls.style), 404);
+    const id = c.req.param('id');
+    const page = isId('inv', id) ? await deps.store.read(loadPageInvoice, id) : null;
+    if (!page) return c.html(await renderNotFoundPage(language, assets.urls.style), 404);
+    const { found, merchantName } = page;
     const { invoice } = found;
     const chain = chainOf(invoice.chainId);
     const view = toCheckoutView({
       invoiceId: invoice.id,
-      merchantName: getMerchant(deps.db, invoice.merchantId)?.name ?? '',
+      merchantName,
       description: invoice.description,
       status: statusOf(found),
       language,
@@ -107,15 +118,15 @@ export function registerCheckout<E extends Env>(app: Hono<E>, deps: CheckoutDeps
     return c.html(await renderCheckoutPage(view), 200);
   });
 
-  app.get('/pay/:id/status', limitClient, (c) => {
-    const found = load(c.req.param('id'));
+  app.get('/pay/:id/status', limitClient, async (c) => {
+    const found = await load(c.req.param('id'));
     if (!found) return notFoundJson(c, c.req.param('id'));
     return c.json(statusOf(found), 200, { 'cache-control': 'no-store' });
   });
 
-  app.get('/pay/:id/events', limitClient, (c) => {
+  app.get('/pay/:id/events', limitClient, async (c) => {
     const id = c.req.param('id');
-    if (!load(id)) return notFoundJson(c, id);
+    if (!(await load(id))) return notFoundJson(c, id);
     // HEAD is answered by this GET handler with the body dropped: a stream nobody reads would
     // never end, and would hold its slot for good.
     if (c.req.method === 'HEAD') return c.body(null, 200, { 'content-type': 'text/event-stream' });
@@ -131,9 +142,9 @@ export function registerCheckout<E extends Env>(app: Hono<E>, deps: CheckoutDeps
     return streamCheckoutStatus(
       c,
       {
-        readVersion: () => readVersion(id),
-        readStatus: () => {
-          const found = load(id);
+        readVersion: () => deps.store.read(readInvoiceVersion, id),
+        readStatus: async () => {
+          const found = await load(id);
           return found ? statusOf(found) : null;
         },
       },
@@ -142,7 +153,7 @@ export function registerCheckout<E extends Env>(app: Hono<E>, deps: CheckoutDeps
   });
 
   app.get('/pay/:id/qr.svg', limitClient, async (c) => {
-    const found = load(c.req.param('id'));
+    const found = await load(c.req.param('id'));
     if (!found) return notFoundJson(c, c.req.param('id'));
     // Always the EIP-681 request for what is due now; the page's `?due=` only busts caches. The
     // request names the invoice's deposit address and the amount due, so it is the cache key.

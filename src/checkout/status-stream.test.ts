@@ -24,8 +24,8 @@ function createStream(options: { heartbeatIntervalMs?: number } = {}) {
     streamCheckoutStatus(
       c,
       {
-        readVersion: () => (row.version === null ? null : String(row.version)),
-        readStatus: () => ({ ...row.status, serverTime: new Date().toISOString() }),
+        readVersion: async () => (row.version === null ? null : String(row.version)),
+        readStatus: async () => ({ ...row.status, serverTime: new Date().toISOString() }),
       },
       {
         logger,

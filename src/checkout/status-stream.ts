@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { Logger } from '../observability/logger.ts';
 import type { CheckoutStatus } from './checkout-status.ts';
 
-/** How often each open stream asks SQLite whether its invoice changed: one indexed single-row read. */
+/** How often each open stream asks the store whether its invoice changed: one indexed single-row read. */
 export const STATUS_POLL_INTERVAL_MS = 500;
 /** A comment line this often keeps proxies and load balancers from closing an idle stream. */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
@@ -12,15 +12,15 @@ export const RECONNECT_DELAY_MS = 3000;
 
 export type StatusStreamSource = {
   /** Cheap: changes whenever anything in the status may have changed; null when the invoice is gone. */
-  readVersion(): string | null;
+  readVersion(): Promise<string | null>;
   /** The full status, read only after the version changed. */
-  readStatus(): CheckoutStatus | null;
+  readStatus(): Promise<CheckoutStatus | null>;
 };
 
 /**
  * The statuses that end a stream. `paid` and `canceled` are terminal (domain/invoice-state.ts);
  * `expired` can still turn paid late, but rarely and not soon, so it ends the stream too rather
- * than hold a slot and poll SQLite for days: the page then polls the status JSON (checkout.js).
+ * than hold a slot and poll the database for days: the page then polls the status JSON (checkout.js).
  */
 export function isFinalStatus(status: CheckoutStatus): boolean {
   return status.status === 'paid' || status.status === 'canceled' || status.status === 'expired';
@@ -56,11 +56,11 @@ export function streamCheckoutStatus(
     let lastWriteAt = performance.now();
     try {
       while (!stream.aborted && !stream.closed) {
-        const version = source.readVersion();
+        const version = await source.readVersion();
         if (version === null) return;
         if (version !== lastVersion) {
           lastVersion = version;
-          const status = source.readStatus();
+          const status = await source.readStatus();
           if (!status) return;
           const current = comparable(status);
           if (current !== lastSent) {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { dbCommand } from './commands/db.ts';
 import { devCommand } from './commands/dev.ts';
 import { keyCommand } from './commands/key.ts';
 import { listenCommand } from './commands/listen.ts';
@@ -26,6 +27,8 @@ const COMMANDS: [name: string, command: Command, prefix: string[], flags: string
   ['watch', watchCommand, [], ['--chain']],
   ['work', workCommand, [], []],
   ['migrate', migrateCommand, [], []],
+  ['db', dbCommand, [], []],
+  ['db copy', dbCommand, ['copy'], ['--from', '--to']],
   ['merchant', merchantCommand, [], []],
   [
     'merchant create',

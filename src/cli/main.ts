@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
   work: async () => (await import('./commands/work.ts')).workCommand,
   migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
+  db: async () => (await import('./commands/db.ts')).dbCommand,
   merchant: async () => (await import('./commands/merchant.ts')).merchantCommand,
   key: async () => (await import('./commands/key.ts')).keyCommand,
   secrets: async () => (await import('./commands/secrets.ts')).secretsCommand,
@@ -26,6 +27,7 @@ Commands:
   watch --chain <id>      the chain watcher for one configured chain
   work                    settlement + webhook workers
   migrate                 apply database migrations
+  db copy --from <db> --to <db>   copy a database into another (SQLite → PostgreSQL), verified
   merchant create --name <n> --xpub <xpub|-> [--allow-depth] [--json]
   key create|list|revoke [<keyId>] --merchant <id> [--name <n>] [--json]   a merchant's API keys
   secrets reseal          seal webhook secrets with a new STABLEGATE_SECRET_KEY
@@ -34,7 +36,7 @@ Commands:
                           move paid forwarder deposits to their payout
   listen [--port 9000] [--secret whsec_…] [--register]   print verified webhooks
 
-Configuration comes from the environment (DATABASE_PATH, REDIS_URL, PORT, PUBLIC_URL,
+Configuration comes from the environment (DATABASE_URL or DATABASE_PATH, REDIS_URL, PORT, PUBLIC_URL,
 STABLEGATE_CONFIG, WEBHOOK_RETRY_SCHEDULE, ALLOW_PRIVATE_WEBHOOK_URLS, LOG_LEVEL,
 SWEEPER_PRIVATE_KEY); see README.md.`;
 

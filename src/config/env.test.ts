@@ -199,3 +199,41 @@ describe('loadConfig: one line per bad value', () => {
     ]);
   });
 });
+
+describe('loadConfig: the database', () => {
+  it('uses SQLite without DATABASE_URL, PostgreSQL with it, with 10 connections by default', () => {
+    const sqlite = loadConfig({}, chains);
+    if (!sqlite.ok) throw new Error(sqlite.errors.join('\n'));
+    expect(sqlite.config).toMatchObject({ databaseUrl: undefined, databasePoolSize: 10 });
+    const url = 'postgresql://stablegate:secret@db.internal:5432/stablegate';
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const postgres = loadConfig(
+      { DATABASE_URL: url, DATABASE_POOL_SIZE: '4', STABLEGATE_SECRET_KEY: key },
+      chains,
+    );
+    if (!postgres.ok) throw new Error(postgres.errors.join('\n'));
+    expect(postgres.config).toMatchObject({ databaseUrl: url, databasePoolSize: 4 });
+    // Compose passes an empty DATABASE_URL to the SQLite layout.
+    const empty = loadConfig({ DATABASE_URL: '' }, chains);
+    expect(empty.ok && empty.config.databaseUrl).toBe(undefined);
+  });
+
+  it('refuses PostgreSQL without STABLEGATE_SECRET_KEY: no host may keep its own key file', () => {
+    const result = loadConfig({ DATABASE_URL: 'postgres://db.internal/stablegate' }, chains);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([
+      'STABLEGATE_SECRET_KEY: required with DATABASE_URL: every process must seal webhook secrets with the same key (openssl rand -base64 32)',
+    ]);
+  });
+
+  it('refuses another scheme and a pool of no connections, without echoing the URL', () => {
+    const result = loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x', DATABASE_POOL_SIZE: '0' }, chains);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([
+      'DATABASE_URL: must be a postgres:// or postgresql:// URL',
+      'DATABASE_POOL_SIZE: must be at least 1',
+    ]);
+  });
+});

@@ -44,50 +44,74 @@ const secretKey = () =>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const EnvSchema = z.object({
-  DATABASE_PATH: nonEmpty().default('./data/stablegate.db'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
-  PORT: port().default(3000),
-  /** The interface the HTTP API listens on; `stablegate dev` defaults it to loopback. */
-  HOST: nonEmpty().default('0.0.0.0'),
-  /** When set, /metrics is served on this port only, by a second listener, never on PORT. */
-  METRICS_PORT: port().optional(),
-  METRICS_HOST: nonEmpty().default('127.0.0.1'),
-  PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional(),
-  STABLEGATE_CONFIG: nonEmpty().optional(),
-  WEBHOOK_RETRY_SCHEDULE: z
-    .string()
-    .transform((text, ctx) => {
-      const parsed = parseRetrySchedule(text);
-      if (parsed.ok) return parsed.schedule;
-      ctx.addIssue({ code: 'custom', message: parsed.message });
-      return z.NEVER;
-    })
-    .optional(),
-  ALLOW_PRIVATE_WEBHOOK_URLS: z
-    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .transform((value) => value === 'true' || value === '1')
-    .default(false),
-  STABLEGATE_SECRET_KEY: secretKey(),
-  STABLEGATE_PREVIOUS_SECRET_KEY: secretKey(),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  // Quotas and rate limits (README, "Quotas and rate limits"): per API key, per merchant, per client IP.
-  RATE_LIMIT_WRITES_PER_MINUTE: count(600),
-  RATE_LIMIT_WRITES_BURST: count(100),
-  RATE_LIMIT_REDELIVERIES_PER_MINUTE: count(10),
-  RATE_LIMIT_REDELIVERIES_BURST: count(5),
-  RATE_LIMIT_PAY_PER_MINUTE: count(300),
-  RATE_LIMIT_PAY_BURST: count(60),
-  MAX_WEBHOOK_ENDPOINTS: count(16),
-  MAX_PAY_STREAMS: count(1000),
-  MAX_PAY_STREAMS_PER_INVOICE: count(16),
-  MAX_PAY_STREAMS_PER_IP: count(10),
-  TRUST_PROXY: z
-    .string()
-    .regex(/^(true|false|[0-9])$/, 'must be true, false or a number of proxy hops (0-9)')
-    .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value)))
-    .default(0),
-});
+const EnvSchema = z
+  .object({
+    DATABASE_PATH: nonEmpty().default('./data/stablegate.db'),
+    /** PostgreSQL instead of the SQLite file: when set, DATABASE_PATH is not used. */
+    // Empty counts as unset: docker-compose.yml passes `${DATABASE_URL:-}` to the SQLite layout too.
+    DATABASE_URL: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z
+        .url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// or postgresql:// URL' })
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: count(10),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
+    PORT: port().default(3000),
+    /** The interface the HTTP API listens on; `stablegate dev` defaults it to loopback. */
+    HOST: nonEmpty().default('0.0.0.0'),
+    /** When set, /metrics is served on this port only, by a second listener, never on PORT. */
+    METRICS_PORT: port().optional(),
+    METRICS_HOST: nonEmpty().default('127.0.0.1'),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional(),
+    STABLEGATE_CONFIG: nonEmpty().optional(),
+    WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .transform((text, ctx) => {
+        const parsed = parseRetrySchedule(text);
+        if (parsed.ok) return parsed.schedule;
+        ctx.addIssue({ code: 'custom', message: parsed.message });
+        return z.NEVER;
+      })
+      .optional(),
+    ALLOW_PRIVATE_WEBHOOK_URLS: z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .transform((value) => value === 'true' || value === '1')
+      .default(false),
+    STABLEGATE_SECRET_KEY: secretKey(),
+    STABLEGATE_PREVIOUS_SECRET_KEY: secretKey(),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    // Quotas and rate limits (README, "Quotas and rate limits"): per API key, per merchant, per client IP.
+    RATE_LIMIT_WRITES_PER_MINUTE: count(600),
+    RATE_LIMIT_WRITES_BURST: count(100),
+    RATE_LIMIT_REDELIVERIES_PER_MINUTE: count(10),
+    RATE_LIMIT_REDELIVERIES_BURST: count(5),
+    RATE_LIMIT_PAY_PER_MINUTE: count(300),
+    RATE_LIMIT_PAY_BURST: count(60),
+    MAX_WEBHOOK_ENDPOINTS: count(16),
+    MAX_PAY_STREAMS: count(1000),
+    MAX_PAY_STREAMS_PER_INVOICE: count(16),
+    MAX_PAY_STREAMS_PER_IP: count(10),
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(true|false|[0-9])$/, 'must be true, false or a number of proxy hops (0-9)')
+      .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value)))
+      .default(0),
+  })
+  .superRefine((values, ctx) => {
+    // The SQLite layout may keep its key in a file beside the database; processes on several
+    // hosts share no file, and each would seal secrets the others cannot open.
+    // Refinements run even when a field failed: a DATABASE_URL refused above is not named twice.
+    const postgres = values.DATABASE_URL !== undefined && /^postgres(ql)?:\/\//.test(values.DATABASE_URL);
+    if (postgres && values.STABLEGATE_SECRET_KEY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STABLEGATE_SECRET_KEY'],
+        message:
+          'required with DATABASE_URL: every process must seal webhook secrets with the same key (openssl rand -base64 32)',
+      });
+    }
+  });
 
 export type RateLimitConfig = { perMinute: number; burst: number };
 
@@ -105,6 +129,10 @@ export type Limits = {
 
 export type Config = {
   databasePath: string;
+  /** PostgreSQL's URL; undefined: the SQLite file at databasePath (store/open-store.ts). */
+  databaseUrl: string | undefined;
+  /** PostgreSQL connections per process at most. */
+  databasePoolSize: number;
   redisUrl: string | undefined;
   port: number;
   host: string;
@@ -187,6 +215,8 @@ export function loadConfig(
     ok: true,
     config: {
       databasePath: values.DATABASE_PATH,
+      databaseUrl: values.DATABASE_URL,
+      databasePoolSize: values.DATABASE_POOL_SIZE,
       redisUrl: values.REDIS_URL,
       port,
       host: values.HOST,
@@ -239,4 +269,20 @@ function limitsFrom(values: z.infer<typeof EnvSchema>): Limits {
 export function databasePathFromEnv(env: Record<string, string | undefined> = process.env): string {
   const path = env.DATABASE_PATH?.trim();
   return path ? path : './data/stablegate.db';
+}
+
+export type DatabaseLocation = { databasePath: string; databaseUrl: string | undefined };
+
+/**
+ * The database alone (DATABASE_URL, else DATABASE_PATH), for the commands that need nothing else
+ * (migrate, merchant, key): they must work before the chains file does. A bad DATABASE_URL is an
+ * error naming it, as in loadConfig.
+ */
+export function databaseFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): { ok: true; location: DatabaseLocation } | { ok: false; errors: string[] } {
+  const url = EnvSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL);
+  if (!url.success)
+    return { ok: false, errors: url.error.issues.map((issue) => `DATABASE_URL: ${issue.message}`) };
+  return { ok: true, location: { databasePath: databasePathFromEnv(env), databaseUrl: url.data } };
 }

@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'webhook_endpoint_limit'
   | 'database_busy'
+  | 'database_unavailable'
   | 'storage_full'
   | 'chain_unavailable'
   | 'internal_error'
@@ -41,7 +42,8 @@ export type ErrorCode =
   | 'secret_unreadable'
   | 'webhook_secret_invalid'
   | 'webhook_id_invalid'
-  | 'foreign_key_violation';
+  | 'foreign_key_violation'
+  | 'database_copy_failed';
 
 export type FieldError = { field: string; message: string };
 
@@ -110,6 +112,20 @@ export class IdempotencyKeyInFlightError extends BaseError {
 export class DatabaseBusyError extends BaseError {
   constructor(cause: unknown) {
     super('database_busy', 'The database is busy; try again shortly.', { retryable: true, cause });
+  }
+}
+
+/**
+ * The database server cannot be reached or dropped the connection (PostgreSQL restarting, the
+ * network). A write that failed this way may or may not have committed: it is not retried inside
+ * the store, and the caller retries what is safe to repeat (an idempotent request, a queue job).
+ */
+export class DatabaseUnavailableError extends BaseError {
+  constructor(cause: unknown) {
+    super('database_unavailable', 'The database is unavailable; try again shortly.', {
+      retryable: true,
+      cause,
+    });
   }
 }
 

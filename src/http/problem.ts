@@ -33,6 +33,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   // RFC 6585 §4; the Retry-After comes from the token bucket (http/token-buckets.ts, http/rate-limited-response.ts).
   rate_limited: 429,
   database_busy: 503,
+  database_unavailable: 503,
   // RFC 4918 §11.5: the server cannot store what the request needs; retrying after space is freed works.
   storage_full: 507,
   // RFC 9110 §15.6.3: the upstream (the chain's node) failed; nothing was written.
@@ -47,6 +48,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   webhook_secret_invalid: 500,
   webhook_id_invalid: 500,
   foreign_key_violation: 500,
+  database_copy_failed: 500,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {
@@ -55,6 +57,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   payload_too_large: 'Payload too large',
   rate_limited: 'Too many requests',
   database_busy: 'Service busy',
+  database_unavailable: 'Database unavailable',
   storage_full: 'Insufficient storage',
   internal_error: 'Internal server error',
 };
@@ -84,6 +87,7 @@ export function problemResponse(
   const problem = toProblem(code, detail, errors);
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (code === 'unauthorized') headers['www-authenticate'] = 'Bearer realm="stablegate"';
-  if (code === 'database_busy' || code === 'idempotency_key_in_flight') headers['retry-after'] = '1';
+  if (code === 'database_busy' || code === 'database_unavailable' || code === 'idempotency_key_in_flight')
+    headers['retry-after'] = '1';
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, headers);
 }

@@ -8,25 +8,28 @@ import {
   type RedisGate,
   type RelayTick,
 } from '../queue/outbox-relay.ts';
-import type { Db } from '../store/db.ts';
 import {
   fanOutEvents,
   forgetEnqueued,
+  hasEnqueuedDeliveries,
+  hasEventsToFanOut,
   listDueDeliveries,
   listOverdueDeliveries,
   markEnqueued,
 } from '../store/delivery-outbox.ts';
+import type { Store } from '../store/store.ts';
 
 /**
- * The relay between SQLite (the truth) and BullMQ (the timer): each tick it fans new events out
+ * The relay between the store (the truth) and BullMQ (the timer): each tick it fans new events out
  * into deliveries, then hands the queue a job for every delivery attempt due within the next
  * minute, delayed to its due time. Job ids are deterministic (delivery id + schedule version), so
- * adding a job twice is a no-op, and whatever Redis loses the relay adds again: SQLite keeps the
- * schedule, Redis only wakes the notifier at the right moment.
+ * adding a job twice is a no-op, and whatever Redis loses the relay adds again: the store keeps the
+ * schedule, Redis only wakes the notifier at the right moment. Each write is preceded by a read
+ * that says whether there is anything to write, so an idle tick takes no write lock.
  */
 
 export const RELAY_INTERVAL_MS = 200;
-/** How far ahead attempts are enqueued (as delayed jobs); later ones wait in SQLite. */
+/** How far ahead attempts are enqueued (as delayed jobs); later ones wait in the store. */
 export const RELAY_LOOKAHEAD_MS = 60_000;
 export const RELAY_BATCH_SIZE = 500;
 /**
@@ -51,7 +54,7 @@ export type DeliveryTick = RelayTick & {
 export type DeliveryRelay = OutboxRelay<DeliveryTick>;
 
 export function createDeliveryRelay(deps: {
-  db: Db;
+  store: Store;
   logger: Logger;
   clock: Clock;
   queue: Queue<DeliverJob>;
@@ -62,7 +65,7 @@ export function createDeliveryRelay(deps: {
   overdueAfterMs?: number;
   redisTimeoutMs?: number;
 }): DeliveryRelay {
-  const { db, clock, queue } = deps;
+  const { store, clock, queue } = deps;
   const lookaheadMs = deps.lookaheadMs ?? RELAY_LOOKAHEAD_MS;
   const batchSize = deps.batchSize ?? RELAY_BATCH_SIZE;
   const resweepIntervalMs = deps.resweepIntervalMs ?? RELAY_RESWEEP_INTERVAL_MS;
@@ -94,7 +97,7 @@ export function createDeliveryRelay(deps: {
       // Marker first: if Redis is emptied after this line, the marker goes too and we sweep again.
       const marked = await redis.run(async () => (await redisClient()).set(markerKey, now.toISOString()));
       if (!marked.ok) return null;
-      const forgotten = forgetEnqueued(db);
+      const forgotten = (await store.read(hasEnqueuedDeliveries)) ? await store.write(forgetEnqueued) : 0;
       if (forgotten > 0)
         logger.info({ deliveries: forgotten }, 'offering pending deliveries to the queue again');
       resweep = false;
@@ -102,7 +105,11 @@ export function createDeliveryRelay(deps: {
     }
     if (now.getTime() - lastOverdueAt >= overdueAfterMs) {
       lastOverdueAt = now.getTime();
-      const overdue = listOverdueDeliveries(db, new Date(now.getTime() - overdueAfterMs), batchSize);
+      const overdue = await store.read(
+        listOverdueDeliveries,
+        new Date(now.getTime() - overdueAfterMs),
+        batchSize,
+      );
       if (overdue.length > 0) {
         const added = await redis.run(() =>
           queue.addBulk(overdue.map((delivery) => deliverJob(delivery, now))),
@@ -110,13 +117,13 @@ export function createDeliveryRelay(deps: {
         if (!added.ok) return null;
       }
     }
-    const due = listDueDeliveries(db, new Date(now.getTime() + lookaheadMs), batchSize, {
+    const due = await store.read(listDueDeliveries, new Date(now.getTime() + lookaheadMs), batchSize, {
       notEnqueuedOnly: true,
     });
     if (due.length === 0) return 0;
     const added = await redis.run(() => queue.addBulk(due.map((delivery) => deliverJob(delivery, now))));
     if (!added.ok) return null;
-    markEnqueued(db, due);
+    await store.write(markEnqueued, due);
     return due.length;
   }
 
@@ -127,7 +134,7 @@ export function createDeliveryRelay(deps: {
     intervalMs: deps.intervalMs ?? RELAY_INTERVAL_MS,
     ...(deps.redisTimeoutMs === undefined ? {} : { redisTimeoutMs: deps.redisTimeoutMs }),
     messages: {
-      down: 'redis unavailable; webhook deliveries wait in SQLite and are enqueued when it is back',
+      down: 'redis unavailable; webhook deliveries wait in the database and are enqueued when it is back',
       up: 'redis reachable again; pending webhook deliveries re-enqueued',
     },
     // Whatever failed may have lost jobs the store counts as enqueued.
@@ -136,7 +143,9 @@ export function createDeliveryRelay(deps: {
     },
     async tick(redis) {
       const now = clock.now();
-      const fanned = fanOutEvents(db, now, batchSize);
+      const fanned = (await store.read(hasEventsToFanOut))
+        ? await store.write(fanOutEvents, now, batchSize)
+        : { events: 0, deliveries: 0 };
       const enqueued = await enqueueDue(redis, now);
       return {
         fannedOutEvents: fanned.events,

@@ -7,20 +7,22 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { isRetryable, toJobError } from '../queue/job-errors.ts';
 import { type DeliverJob, QUEUE_NAMES } from '../queue/jobs.ts';
-import { type Db, isDatabaseBusy } from '../store/db.ts';
+import { isDatabaseBusy } from '../store/db.ts';
 import { claimAttempt, type RecordedAttempt, recordAttempt } from '../store/delivery-attempts.ts';
-import type { GroupCommit } from '../store/group-commit.ts';
 import type { SecretBox } from '../store/secret-box.ts';
+import type { Store } from '../store/store.ts';
 import { DELIVERY_TIMEOUT_MS, type DeliveryOutcome, deliverWebhook } from './deliver-webhook.ts';
 import { signWebhook, WebhookSigningError } from './sign-webhook.ts';
 import { createWebhookAgents } from './webhook-agents.ts';
 
 /**
  * The webhook worker: one BullMQ job is one attempt of one delivery at one schedule version. The
- * job claims the attempt in SQLite, signs at send time (fresh `webhook-timestamp`, `webhook-id` =
+ * job claims the attempt in the store, signs at send time (fresh `webhook-timestamp`, `webhook-id` =
  * the event id, stable across retries and redeliveries), sends, and records the outcome with the
- * next step of the schedule. A receiver's failure completes the job normally: the retry is the
- * next version's job, which the relay enqueues from SQLite. Only our own failures fail the job.
+ * next step of the schedule. The claim and the record are two writes, and the HTTP request runs
+ * between them, outside any transaction: no lock is held while a receiver takes its time. A
+ * receiver's failure completes the job normally: the retry is the next version's job, which the
+ * relay enqueues from the store. Only our own failures fail the job.
  */
 
 /** Many at once: a receiver that hangs for its 15 s holds one slot, not the whole worker. */
@@ -32,7 +34,7 @@ export const NOTIFIER_CONCURRENCY = 50;
  * goes unrecorded (delivery is at least once).
  */
 const CLAIM_LEASE_MARGIN_MS = 20_000;
-/** Tries to record an outcome already obtained, each after SQLite's own busy_timeout. */
+/** Tries to record an outcome already obtained, each after the store's own busy timeout. */
 const RECORD_TRIES = 3;
 
 export type NotifierResult = 'stale' | 'abandoned' | DeliveryOutcome['kind'];
@@ -40,8 +42,7 @@ export type NotifierResult = 'stale' | 'abandoned' | DeliveryOutcome['kind'];
 export type Notifier = { worker: Worker<DeliverJob, NotifierResult>; close(): Promise<void> };
 
 export function createNotifier(deps: {
-  db: Db;
-  writes: GroupCommit;
+  store: Store;
   logger: Logger;
   clock: Clock;
   secrets: SecretBox;
@@ -54,16 +55,18 @@ export function createNotifier(deps: {
   /** Per attempt; README "Verifying webhooks" promises 15 s (DELIVERY_TIMEOUT_MS) unless a test needs it shorter. */
   timeoutMs?: number;
 }): Notifier {
-  const { db, writes, clock, secrets, metrics, config, connection, prefix } = deps;
+  const { store, clock, secrets, metrics, config, connection, prefix } = deps;
   const timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const logger = deps.logger.child({ component: 'notifier' });
   const agents = createWebhookAgents();
 
   async function attempt(job: DeliverJob): Promise<NotifierResult> {
-    // Claims and records of concurrent attempts share commits (store/group-commit.ts).
-    const claim = await writes.run(() =>
-      claimAttempt(db, { ...job, now: clock.now(), leaseMs: timeoutMs + CLAIM_LEASE_MARGIN_MS }),
-    );
+    // Claims and records of concurrent attempts share commits on SQLite (store/group-commit.ts).
+    const claim = await store.write(claimAttempt, {
+      ...job,
+      now: clock.now(),
+      leaseMs: timeoutMs + CLAIM_LEASE_MARGIN_MS,
+    });
     if (claim.kind === 'stale') return 'stale';
     if (claim.kind === 'abandoned') {
       logger.info(
@@ -113,15 +116,13 @@ export function createNotifier(deps: {
     }
     metrics.webhookOutcomes.inc({ outcome: outcome.kind });
     const recorded = await recordWithRetry(() =>
-      writes.run(() =>
-        recordAttempt(db, {
-          deliveryId: target.deliveryId,
-          scheduleVersion: target.scheduleVersion,
-          outcome,
-          now: clock.now(),
-          schedule: config.webhookRetryScheduleS,
-        }),
-      ),
+      store.write(recordAttempt, {
+        deliveryId: target.deliveryId,
+        scheduleVersion: target.scheduleVersion,
+        outcome,
+        now: clock.now(),
+        schedule: config.webhookRetryScheduleS,
+      }),
     );
     // Ids and statuses only: never the URL (it may carry a token), the headers or the secret.
     const fields = {

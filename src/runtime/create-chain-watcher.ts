@@ -5,12 +5,12 @@ import type { AppContext } from './context.ts';
 
 /** A watcher for one chain with clients of its own (its stop() aborts them). */
 export function createChainWatcher(
-  ctx: Pick<AppContext, 'db' | 'logger' | 'clock' | 'metrics'>,
+  ctx: Pick<AppContext, 'store' | 'logger' | 'clock' | 'metrics'>,
   chain: ChainConfig,
   options: { onTransfers?: () => void } = {},
 ): Watcher {
   return createWatcher({
-    db: ctx.db,
+    store: ctx.store,
     logger: ctx.logger,
     clock: ctx.clock,
     metrics: ctx.metrics,

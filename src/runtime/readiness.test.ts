@@ -5,20 +5,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type ChainConfig, RPC_DEFAULTS } from '../config/chains.ts';
 import { systemClock } from '../domain/clock.ts';
 import { commitScan, markSynced } from '../store/chain-state.ts';
-import { openDatabase } from '../store/db.ts';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.ts';
 import { createReadiness, type ReadinessDeps } from './readiness.ts';
 
-const opened: { dir: string; deps: ReadinessDeps }[] = [];
+type Deps = ReadinessDeps & { store: SqliteStore };
 
-afterEach(() => {
+const opened: { dir: string; deps: Deps }[] = [];
+
+afterEach(async () => {
   for (const { dir, deps } of opened.splice(0)) {
-    if (deps.db.open) deps.db.close();
+    if (deps.store.db.open) await deps.store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 /** A fresh SQLite file and one chain: all that readiness reads. */
-function createDeps(): ReadinessDeps {
+function createDeps(): Deps {
   const dir = mkdtempSync(join(tmpdir(), 'stablegate-readiness-'));
   const chain: ChainConfig = {
     chainId: 31337,
@@ -31,7 +33,7 @@ function createDeps(): ReadinessDeps {
     tokens: [{ symbol: 'USDC', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', decimals: 6 }],
   };
   const deps = {
-    db: openDatabase(join(dir, 'stablegate.db')),
+    store: openSqliteStore(join(dir, 'stablegate.db')),
     clock: systemClock,
     config: { chains: [chain] },
   };
@@ -53,7 +55,7 @@ describe('readiness', () => {
         [`chain:${chainId}`]: { ok: false, detail: 'the watcher has not started on this chain' },
       },
     });
-    commitScan(current.db, {
+    await current.store.write(commitScan, {
       chainId,
       transfers: [],
       blocks: [{ ...BLOCK, parentHash: `0x${'cd'.repeat(32)}` }],
@@ -69,7 +71,7 @@ describe('readiness', () => {
       ok: false,
       detail: 'the watcher has not reached the head in the last minute',
     });
-    markSynced(current.db, chainId, 102, new Date());
+    await current.store.write(markSynced, chainId, 102, new Date());
     expect(await readiness()).toMatchObject({
       ok: true,
       checks: { [`chain:${chainId}`]: { ok: true, detail: 'head lag 2 blocks' } },
@@ -84,7 +86,7 @@ describe('readiness', () => {
     const readiness = createReadiness({ ...current, clock: { now: () => new Date(now) } }, {});
     const check = async () => (await readiness()).checks[`chain:${chainId}`];
     const commit = (headNumber: number, staleAfterMs: number | null) =>
-      commitScan(current.db, {
+      current.store.write(commitScan, {
         chainId,
         transfers: [],
         blocks: [],
@@ -96,23 +98,23 @@ describe('readiness', () => {
         staleAfterMs,
         now: new Date(now),
       });
-    commit(100, 10_000);
+    await commit(100, 10_000);
     now += 9_000;
     // Level with a head that has not moved (the watcher refreshes synced_at while idle).
-    markSynced(current.db, chainId, 100, new Date(now), 10_000);
+    await current.store.write(markSynced, chainId, 100, new Date(now), 10_000);
     expect(await check()).toEqual({ ok: true, detail: 'head lag 0 blocks' });
     now += 2_500;
-    markSynced(current.db, chainId, 100, new Date(now), 10_000);
+    await current.store.write(markSynced, chainId, 100, new Date(now), 10_000);
     expect(await check()).toEqual({
       ok: false,
       detail: 'stale head: block 100 has not advanced for 11.5 s (limit 10 s)',
     });
     now += 500;
-    commit(101, 10_000);
+    await commit(101, 10_000);
     expect(await check()).toEqual({ ok: true, detail: 'head lag 0 blocks' });
     // A chain without a block clock (anvil's automine) has no limit: idle is not stale.
     now += 50_000;
-    markSynced(current.db, chainId, 101, new Date(now), null);
+    await current.store.write(markSynced, chainId, 101, new Date(now), null);
     expect(await check()).toEqual({ ok: true, detail: 'head lag 0 blocks' });
     await readiness.close();
   });
@@ -121,7 +123,7 @@ describe('readiness', () => {
     const current = createDeps();
     const chainId = current.config.chains[0]?.chainId as number;
     const readiness = createReadiness(current, {});
-    current.db.close();
+    current.store.db.close();
     const result = await readiness();
     expect(result.ok).toBe(false);
     expect(result.checks.database).toMatchObject({ ok: false });

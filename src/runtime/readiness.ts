@@ -1,11 +1,12 @@
 import type { ReadinessCheck } from '../api/routes/health.ts';
 import type { Config } from '../config/env.ts';
+import type { Cursor } from '../domain/chain.ts';
 import type { Clock } from '../domain/clock.ts';
 import { createProducerConnection } from '../queue/connections.ts';
 import { getCursor } from '../store/chain-state.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 
-export type ReadinessDeps = { db: Db; clock: Clock; config: Pick<Config, 'chains'> };
+export type ReadinessDeps = { store: Store; clock: Clock; config: Pick<Config, 'chains'> };
 
 /** A chain is ready while the watcher's cursor is this close to the head it last saw… */
 export const MAX_HEAD_LAG_BLOCKS = 20;
@@ -25,7 +26,7 @@ export function createReadiness(
   const check: ReadinessCheck = async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      deps.db.prepare('SELECT 1').get();
+      await deps.store.ping();
       checks.database = { ok: true };
     } catch (error) {
       checks.database = { ok: false, detail: (error as Error).message };
@@ -43,7 +44,7 @@ export function createReadiness(
     }
     const now = deps.clock.now().getTime();
     for (const chain of deps.config.chains) {
-      checks[`chain:${chain.chainId}`] = chainCheck(deps, chain.chainId, now);
+      checks[`chain:${chain.chainId}`] = await chainCheck(deps, chain.chainId, now);
     }
     return { ok: Object.values(checks).every((result) => result.ok), checks };
   };
@@ -61,10 +62,14 @@ export function createReadiness(
  * database busy or failing) is a failed check, so `/readyz` still answers its own JSON with the
  * reason rather than an error.
  */
-function chainCheck(deps: ReadinessDeps, chainId: number, now: number): { ok: boolean; detail: string } {
-  let cursor: ReturnType<typeof getCursor>;
+async function chainCheck(
+  deps: ReadinessDeps,
+  chainId: number,
+  now: number,
+): Promise<{ ok: boolean; detail: string }> {
+  let cursor: Cursor | null;
   try {
-    cursor = getCursor(deps.db, chainId);
+    cursor = await deps.store.read(getCursor, chainId);
   } catch (error) {
     return { ok: false, detail: `cannot read the watcher's cursor: ${(error as Error).message}` };
   }

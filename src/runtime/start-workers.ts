@@ -78,7 +78,10 @@ export async function startWorkers(
 
   // Swept on start (a worker that was down expires invoices late, never not at all), then on a
   // BullMQ job scheduler, so several worker processes do not all sweep at once.
-  expireDueInvoices(ctx.db, { publicUrl: ctx.config.publicUrl, now: ctx.clock.now() });
+  expireDueInvoices(ctx.store, { publicUrl: ctx.config.publicUrl, now: ctx.clock.now() }).catch(
+    (error: unknown) =>
+      ctx.logger.warn({ err: error }, 'cannot expire due invoices at start; the scheduled sweep will'),
+  );
   const { repeat, template } = expirySchedulerJob();
   const scheduleExpirySweep = () =>
     maintenanceQueue

@@ -2,8 +2,8 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../observability/logger.ts';
 import { SETTLE_JOB_SIZE, type SettleJob, settleJob, type TransferChange } from '../queue/jobs.ts';
 import { createOutboxRelay, type OutboxRelay, type RelayTick } from '../queue/outbox-relay.ts';
-import type { Db } from '../store/db.ts';
 import { listUnsettledTransfers } from '../store/settlement.ts';
+import type { Store } from '../store/store.ts';
 
 export const SETTLE_RELAY_INTERVAL_MS = 200;
 const BATCH_SIZE = 1000;
@@ -13,7 +13,7 @@ export type SettlementTick = RelayTick & { enqueued: number };
 export type SettlementRelay = OutboxRelay<SettlementTick>;
 
 /**
- * Moves recorded-but-unsettled transfer changes from SQLite into the settle queue (outbox relay).
+ * Moves recorded-but-unsettled transfer changes from the store into the settle queue (outbox relay).
  * Changes go in batches of up to SETTLE_JOB_SIZE per job. Each change is offered again every
  * REOFFER_AFTER_MS until it is settled, so a job Redis lost is added anew; a re-offered batch
  * whose job is still in Redis is a no-op (its id names its changes), and a change offered twice in
@@ -21,12 +21,12 @@ export type SettlementRelay = OutboxRelay<SettlementTick>;
  * query, so the set stays small. While Redis is down it keeps retrying, five times less often.
  */
 export function createSettlementRelay(deps: {
-  db: Db;
+  store: Store;
   logger: Logger;
   queue: Queue<SettleJob>;
   intervalMs?: number;
 }): SettlementRelay {
-  const { db, queue } = deps;
+  const { store, queue } = deps;
   const intervalMs = deps.intervalMs ?? SETTLE_RELAY_INTERVAL_MS;
   const offeredAt = new Map<string, number>();
 
@@ -37,12 +37,13 @@ export function createSettlementRelay(deps: {
     intervalMs,
     downIntervalMs: intervalMs * 5,
     messages: {
-      down: 'cannot reach Redis; transfers wait in SQLite',
+      down: 'cannot reach Redis; transfers wait in the database',
       up: 'Redis is back; settlement jobs flow again',
     },
     async tick(redis) {
       const now = Date.now();
-      const all = listUnsettledTransfers(db, BATCH_SIZE);
+      // A read: an idle tick takes no write lock.
+      const all = await store.read(listUnsettledTransfers, BATCH_SIZE);
       // Offer each (transfer, version) once per REOFFER_AFTER_MS: the job id dedupes re-adds anyway,
       // but re-adding a thousand waiting jobs every tick while a backlog drains is wasted work.
       // The periodic re-offer is what recovers jobs an emptied Redis lost.

@@ -6,26 +6,25 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { toJobError } from '../queue/job-errors.ts';
 import { type MaintenanceJob, QUEUE_NAMES, type SettleJob } from '../queue/jobs.ts';
-import type { Db } from '../store/db.ts';
-import type { GroupCommit } from '../store/group-commit.ts';
+import type { Store } from '../store/store.ts';
 import { expireDueInvoices } from './expire-due-invoices.ts';
 import { settleTransfer } from './settle-transfer.ts';
 
 /**
  * Jobs in flight at once, each a batch of changes (queue/jobs.ts settleJob). Settling is a fraction of
- * a millisecond of CPU, and concurrent settlements share a commit, so while one commit's fsync runs
- * the next group gathers; two changes to one invoice are still applied one after the other.
+ * a millisecond of CPU, and concurrent settlements share a commit on SQLite, so while one commit's
+ * fsync runs the next group gathers; two changes to one invoice are still applied one after the
+ * other (one writer on SQLite, the invoice's row lock on PostgreSQL).
  */
 export const SETTLE_CONCURRENCY = 8;
 
 /**
  * The settlement worker: applies transfer changes to invoices (docs/architecture.md#a-payment-from-invoice-to-webhook, step 6) and runs
- * the expiry sweep. The state lives in SQLite; a job only names what to look at, so 50 duplicate
+ * the expiry sweep. The state lives in the store; a job only names what to look at, so 50 duplicate
  * jobs for one change make one state change.
  */
 export function createSettlementWorker(deps: {
-  db: Db;
-  writes: GroupCommit;
+  store: Store;
   logger: Logger;
   clock: Clock;
   metrics: Pick<Metrics, 'settlementOutcomes'>;
@@ -36,16 +35,16 @@ export function createSettlementWorker(deps: {
   /** Called after a job wrote events (wakes the delivery relay in the same process). */
   onEvents?: () => void;
 }) {
-  const { db, writes, logger, clock, metrics } = deps;
+  const { store, logger, clock, metrics } = deps;
   const options = () => ({ publicUrl: deps.config.publicUrl, now: clock.now() });
 
   const settle = new Worker<SettleJob, number>(
     QUEUE_NAMES.settle,
     async (job: Job<SettleJob>) => {
-      // Each change in its own savepoint, all in the same group commit (store/group-commit.ts):
-      // one that fails leaves the others applied, and the job's retry finds those already settled.
+      // Each change its own transaction (on SQLite, savepoints of one group commit): one that fails
+      // leaves the others applied, and the job's retry finds those already settled.
       const results = await Promise.allSettled(
-        job.data.changes.map((change) => writes.run(() => settleTransfer(db, change.transferId, options()))),
+        job.data.changes.map((change) => store.write(settleTransfer, change.transferId, options())),
       );
       let failure: PromiseRejectedResult | undefined;
       let wroteEvents = false;
@@ -75,7 +74,7 @@ export function createSettlementWorker(deps: {
     QUEUE_NAMES.maintenance,
     async () => {
       try {
-        const { expired } = expireDueInvoices(db, options());
+        const { expired } = await expireDueInvoices(store, options());
         if (expired > 0) {
           logger.info({ expired }, 'expired invoices');
           deps.onEvents?.();

@@ -1,7 +1,6 @@
 import type { Address, Hash } from 'viem';
 import type { BlockRef, Cursor, TransferToRecord } from '../domain/chain.ts';
-import { type Db, writeTransaction } from './db.ts';
-import { pluckStatement, statement } from './statement.ts';
+import { pluck, query, type Sql } from './sql.ts';
 
 /** The watcher's durable state: its cursor, the recent block window, and the transfers it records. */
 
@@ -18,8 +17,8 @@ type CursorRow = {
   stale_after_ms: number | null;
 };
 
-export function getCursor(db: Db, chainId: number): Cursor | null {
-  const row = statement<CursorRow>(db, 'SELECT * FROM chain_cursors WHERE chain_id = ?').get(chainId);
+export function* getCursor(chainId: number): Sql<Cursor | null> {
+  const row = yield* query<CursorRow>('SELECT * FROM chain_cursors WHERE chain_id = ?').get(chainId);
   if (!row) return null;
   return {
     number: row.block_number,
@@ -36,16 +35,16 @@ export function getCursor(db: Db, chainId: number): Cursor | null {
 }
 
 /**
- * The head moved when the node reports a higher one than the cursor row holds (SQLite evaluates
- * every SET expression against the row before the update).
+ * The head moved when the node reports a higher one than the cursor row holds (both engines
+ * evaluate every SET expression against the row before the update). Columns are named with their
+ * table: in an upsert's DO UPDATE, PostgreSQL finds a bare name ambiguous with `excluded`'s.
  */
 const HEAD_ADVANCED_AT_SQL =
-  'CASE WHEN head_advanced_at IS NULL OR @head > head_number THEN @now ELSE head_advanced_at END';
+  'CASE WHEN chain_cursors.head_advanced_at IS NULL OR @head > chain_cursors.head_number THEN @now ELSE chain_cursors.head_advanced_at END';
 
 /** Stored blocks of the window, newest first, for walking back to a common ancestor. */
-export function getWindowBlocks(db: Db, chainId: number): BlockRef[] {
-  const rows = statement<{ number: number; hash: Hash; parent_hash: Hash; timestamp: number }>(
-    db,
+export function* getWindowBlocks(chainId: number): Sql<BlockRef[]> {
+  const rows = yield* query<{ number: number; hash: Hash; parent_hash: Hash; timestamp: number }>(
     'SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE chain_id = ? ORDER BY number DESC',
   ).all(chainId);
   return rows.map((row) => ({
@@ -70,26 +69,21 @@ export type DepositAddressRow = {
 export const DEPOSIT_ADDRESS_PAGE_ROWS = 10_000;
 
 /** Deposit addresses of the chain's invoices created after `afterRowId`, oldest first. */
-export function loadDepositAddresses(
-  db: Db,
+export function* loadDepositAddresses(
   chainId: number,
   afterRowId: number,
   limit = DEPOSIT_ADDRESS_PAGE_ROWS,
-): DepositAddressRow[] {
+): Sql<DepositAddressRow[]> {
   // '+chain_id' keeps SQLite on the rowid range instead of the chain index plus a sort: with the
   // index, every page would scan and sort all of the chain's invoices (quadratic at 1M rows).
-  return statement<DepositAddressRow>(
-    db,
-    `SELECT rowid, deposit_address AS depositAddress, watch_from_block AS watchFromBlock
-     FROM invoices WHERE +chain_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
-  ).all(chainId, afterRowId, limit);
+  return yield* query<DepositAddressRow>(`SELECT rowid, deposit_address AS "depositAddress", watch_from_block AS "watchFromBlock"
+     FROM invoices WHERE +chain_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`).all(chainId, afterRowId, limit);
 }
 
 /** The earliest creation time of invoices that were made before the watcher ever ran. */
-export function earliestUnanchoredInvoice(db: Db, chainId: number): Date | null {
+export function* earliestUnanchoredInvoice(chainId: number): Sql<Date | null> {
   // An aggregate without GROUP BY always gives one row: min() is NULL when there is nothing.
-  const at = pluckStatement<string | null>(
-    db,
+  const at = yield* pluck<string | null>(
     'SELECT min(created_at) FROM invoices WHERE chain_id = ? AND watch_from_block IS NULL',
   ).get(chainId);
   return at ? new Date(at) : null;
@@ -100,13 +94,11 @@ export function earliestUnanchoredInvoice(db: Db, chainId: number): Date | null 
  * invoice made before the watcher ever ran). Read once per matched log: its statement is compiled once per
  * connection (statement.ts), and the aliases make the row the result, with no mapping object.
  */
-export function getInvoiceWatchStart(
-  db: Db,
+export function* getInvoiceWatchStart(
   rowid: number,
-): { id: string; watchFromBlock: number | null } | null {
-  const row = statement<{ id: string; watchFromBlock: number | null }>(
-    db,
-    'SELECT id, watch_from_block AS watchFromBlock FROM invoices WHERE rowid = ?',
+): Sql<{ id: string; watchFromBlock: number | null } | null> {
+  const row = yield* query<{ id: string; watchFromBlock: number | null }>(
+    'SELECT id, watch_from_block AS "watchFromBlock" FROM invoices WHERE rowid = ?',
   ).get(rowid);
   return row ?? null;
 }
@@ -117,8 +109,8 @@ const upsertTransferSql = `
   VALUES (@chainId, @invoiceId, @tokenAddress, @txHash, @logIndex, @blockNumber, @blockHash, @blockTimestamp,
     @from, @to, @amount, 'detected', 0, @now, @now)
   ON CONFLICT (chain_id, block_hash, log_index) DO UPDATE SET
-    status = 'detected', version = version + 1, updated_at = excluded.updated_at
-  WHERE status = 'reverted'`;
+    status = 'detected', version = transfers.version + 1, updated_at = excluded.updated_at
+  WHERE transfers.status = 'reverted'`;
 
 export type ScanCommit = {
   chainId: number;
@@ -147,49 +139,49 @@ export type ScanCommit = {
  * old cursor); after it, nothing is repeated: inserts are keyed by (chain, block hash, log index).
  * Returns how many transfers were new or changed status, for the settlement relay.
  */
-export function commitScan(db: Db, batch: ScanCommit): { changed: number } {
-  return writeTransaction(db, () => {
-    const now = batch.now.toISOString();
-    let changed = 0;
-    const upsert = statement(db, upsertTransferSql);
-    for (const transfer of batch.transfers) {
-      changed += upsert.run({
-        ...transfer,
-        chainId: batch.chainId,
-        amount: transfer.amount.toString(),
-        now,
-      }).changes;
-    }
-    const insertBlock = statement(
-      db,
-      'INSERT OR REPLACE INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?, ?)',
-    );
-    for (const block of batch.blocks)
-      insertBlock.run(batch.chainId, block.number, block.hash, block.parentHash, block.timestamp);
-    statement(db, 'DELETE FROM chain_blocks WHERE chain_id = ? AND number <= ?').run(
-      batch.chainId,
-      batch.cursor.number - batch.windowSize,
-    );
-    changed += updateConfirmations(db, batch.chainId, batch.cursor.number, batch.confirmedThrough, now);
-    statement(
-      db,
-      `INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at,
-         head_advanced_at, stale_after_ms)
-       VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now, @now, @staleAfterMs)
-       ON CONFLICT (chain_id) DO UPDATE SET block_number = @number, block_hash = @hash, block_timestamp = @timestamp,
-         head_number = @head, synced_at = coalesce(@synced, synced_at), indexed_rowid = @indexedRowId, updated_at = @now,
-         head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, stale_after_ms = @staleAfterMs`,
-    ).run({
+export function* commitScan(batch: ScanCommit): Sql<{ changed: number }> {
+  const now = batch.now.toISOString();
+  let changed = 0;
+  for (const transfer of batch.transfers) {
+    const { changes } = yield* query(upsertTransferSql).run({
+      ...transfer,
       chainId: batch.chainId,
-      ...batch.cursor,
-      head: batch.headNumber,
-      indexedRowId: batch.indexedRowId,
-      synced: batch.cursor.number >= batch.headNumber ? now : null,
-      staleAfterMs: batch.staleAfterMs ?? null,
+      amount: transfer.amount.toString(),
       now,
     });
-    return { changed };
+    changed += changes;
+  }
+  for (const block of batch.blocks) {
+    yield* query(
+      `INSERT INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (chain_id, number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash,
+         timestamp = excluded.timestamp`,
+    ).run(batch.chainId, block.number, block.hash, block.parentHash, block.timestamp);
+  }
+  yield* query('DELETE FROM chain_blocks WHERE chain_id = ? AND number <= ?').run(
+    batch.chainId,
+    batch.cursor.number - batch.windowSize,
+  );
+  changed += yield* updateConfirmations(batch.chainId, batch.cursor.number, batch.confirmedThrough, now);
+  yield* query(
+    `INSERT INTO chain_cursors (chain_id, block_number, block_hash, block_timestamp, head_number, synced_at, indexed_rowid, updated_at,
+       head_advanced_at, stale_after_ms)
+     VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now, @now, @staleAfterMs)
+     ON CONFLICT (chain_id) DO UPDATE SET block_number = @number, block_hash = @hash, block_timestamp = @timestamp,
+       head_number = @head, synced_at = coalesce(@synced, chain_cursors.synced_at), indexed_rowid = @indexedRowId, updated_at = @now,
+       head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, stale_after_ms = @staleAfterMs`,
+  ).run({
+    chainId: batch.chainId,
+    number: batch.cursor.number,
+    hash: batch.cursor.hash,
+    timestamp: batch.cursor.timestamp,
+    head: batch.headNumber,
+    indexedRowId: batch.indexedRowId,
+    synced: batch.cursor.number >= batch.headNumber ? now : null,
+    staleAfterMs: batch.staleAfterMs ?? null,
+    now,
   });
+  return { changed };
 }
 
 /**
@@ -197,24 +189,28 @@ export function commitScan(db: Db, batch: ScanCommit): { changed: number } {
  * and promotes the transfers at or below `confirmedThrough`. Transfers in orphaned blocks were
  * reverted before this runs, so every transfer still `detected` is on the chain up to the cursor.
  */
-function updateConfirmations(
-  db: Db,
+function* updateConfirmations(
   chainId: number,
   cursorNumber: number,
   confirmedThrough: number | null,
   now: string,
-): number {
-  statement(
-    db,
-    `UPDATE transfers SET confirmations = max(0, ? - block_number + 1)
-     WHERE chain_id = ? AND status = 'detected' AND confirmations != max(0, ? - block_number + 1)`,
-  ).run(cursorNumber, chainId, cursorNumber);
+): Sql<number> {
+  // max(a, b) in SQLite is greatest(a, b) in PostgreSQL.
+  const count = (max: string) => `${max}(0, ? - block_number + 1)`;
+  const update = (max: string) =>
+    `UPDATE transfers SET confirmations = ${count(max)}
+     WHERE chain_id = ? AND status = 'detected' AND confirmations != ${count(max)}`;
+  yield* query({ sqlite: update('max'), postgres: update('greatest') }).run(
+    cursorNumber,
+    chainId,
+    cursorNumber,
+  );
   if (confirmedThrough === null) return 0;
-  return statement(
-    db,
+  const { changes } = yield* query(
     `UPDATE transfers SET status = 'confirmed', version = version + 1, updated_at = ?
      WHERE chain_id = ? AND status = 'detected' AND block_number <= ?`,
-  ).run(now, chainId, confirmedThrough).changes;
+  ).run(now, chainId, confirmedThrough);
+  return changes;
 }
 
 /**
@@ -222,20 +218,16 @@ function updateConfirmations(
  * sync. Being in sync with a node whose head stands still is no readiness: `head_advanced_at`
  * moves only with the head, and `/readyz` compares it with `stale_after_ms`.
  */
-export function markSynced(
-  db: Db,
+export function* markSynced(
   chainId: number,
   headNumber: number,
   now: Date,
   staleAfterMs: number | null = null,
-): void {
-  writeTransaction(db, () =>
-    statement(
-      db,
-      `UPDATE chain_cursors SET head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, head_number = @head, synced_at = @now,
-         updated_at = @now, stale_after_ms = @staleAfterMs WHERE chain_id = @chainId`,
-    ).run({ head: headNumber, now: now.toISOString(), staleAfterMs, chainId }),
-  );
+): Sql<void> {
+  yield* query(
+    `UPDATE chain_cursors SET head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, head_number = @head, synced_at = @now,
+       updated_at = @now, stale_after_ms = @staleAfterMs WHERE chain_id = @chainId`,
+  ).run({ head: headNumber, now: now.toISOString(), staleAfterMs, chainId });
 }
 
 /**
@@ -243,46 +235,38 @@ export function markSynced(
  * change, so settlement hears of it), the orphaned window blocks are dropped, and the cursor moves
  * back, all in one transaction. `deep` records the alert when confirmed transfers were orphaned.
  */
-export function rewindTo(
-  db: Db,
-  input: {
-    chainId: number;
-    ancestor: { number: number; hash: Hash; timestamp: number };
-    now: Date;
-    deepDetail?: string;
-  },
-): { reverted: number; revertedConfirmed: number } {
-  return writeTransaction(db, () => {
-    const now = input.now.toISOString();
-    // count(*) always gives a row; `?? 0` is for the type, which cannot know that.
-    const revertedConfirmed =
-      pluckStatement<number>(
-        db,
-        "SELECT count(*) FROM transfers WHERE chain_id = ? AND block_number > ? AND status = 'confirmed'",
-      ).get(input.chainId, input.ancestor.number) ?? 0;
-    const reverted = statement(
-      db,
-      `UPDATE transfers SET status = 'reverted', version = version + 1, updated_at = ?
-       WHERE chain_id = ? AND block_number > ? AND status != 'reverted'`,
-    ).run(now, input.chainId, input.ancestor.number).changes;
-    statement(db, 'DELETE FROM chain_blocks WHERE chain_id = ? AND number > ?').run(
-      input.chainId,
-      input.ancestor.number,
-    );
-    statement(
-      db,
-      `UPDATE chain_cursors SET block_number = ?, block_hash = ?, block_timestamp = ?, updated_at = ?,
-         deep_reorg_at = coalesce(?, deep_reorg_at), deep_reorg_detail = coalesce(?, deep_reorg_detail)
-       WHERE chain_id = ?`,
-    ).run(
-      input.ancestor.number,
-      input.ancestor.hash,
-      input.ancestor.timestamp,
-      now,
-      input.deepDetail ? now : null,
-      input.deepDetail ?? null,
-      input.chainId,
-    );
-    return { reverted, revertedConfirmed };
-  });
+export function* rewindTo(input: {
+  chainId: number;
+  ancestor: { number: number; hash: Hash; timestamp: number };
+  now: Date;
+  deepDetail?: string;
+}): Sql<{ reverted: number; revertedConfirmed: number }> {
+  const now = input.now.toISOString();
+  // count(*) always gives a row; `?? 0` is for the type, which cannot know that.
+  const revertedConfirmed =
+    (yield* pluck<number>(
+      "SELECT count(*) FROM transfers WHERE chain_id = ? AND block_number > ? AND status = 'confirmed'",
+    ).get(input.chainId, input.ancestor.number)) ?? 0;
+  const { changes: reverted } = yield* query(
+    `UPDATE transfers SET status = 'reverted', version = version + 1, updated_at = ?
+     WHERE chain_id = ? AND block_number > ? AND status != 'reverted'`,
+  ).run(now, input.chainId, input.ancestor.number);
+  yield* query('DELETE FROM chain_blocks WHERE chain_id = ? AND number > ?').run(
+    input.chainId,
+    input.ancestor.number,
+  );
+  yield* query(
+    `UPDATE chain_cursors SET block_number = ?, block_hash = ?, block_timestamp = ?, updated_at = ?,
+       deep_reorg_at = coalesce(?, deep_reorg_at), deep_reorg_detail = coalesce(?, deep_reorg_detail)
+     WHERE chain_id = ?`,
+  ).run(
+    input.ancestor.number,
+    input.ancestor.hash,
+    input.ancestor.timestamp,
+    now,
+    input.deepDetail ? now : null,
+    input.deepDetail ?? null,
+    input.chainId,
+  );
+  return { reverted, revertedConfirmed };
 }

@@ -1,6 +1,5 @@
 import { ValidationError } from '../domain/errors.ts';
-import type { Db } from './db.ts';
-import { pluckStatement } from './statement.ts';
+import { pluck, type Sql } from './sql.ts';
 
 /**
  * The `seq` of a list cursor: pages are cut by seq (creation order, also within a millisecond),
@@ -9,8 +8,8 @@ import { pluckStatement } from './statement.ts';
  */
 const NOUN = { events: 'event', invoices: 'invoice', sweeps: 'sweep' } as const;
 
-export function cursorSeq(db: Db, table: keyof typeof NOUN, merchantId: string, id: string): number {
-  const seq = pluckStatement<number>(db, `SELECT seq FROM ${table} WHERE id = ? AND merchant_id = ?`).get(
+export function* cursorSeq(table: keyof typeof NOUN, merchantId: string, id: string): Sql<number> {
+  const seq = yield* pluck<number>(`SELECT seq FROM ${table} WHERE id = ? AND merchant_id = ?`).get(
     id,
     merchantId,
   );

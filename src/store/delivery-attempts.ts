@@ -1,7 +1,6 @@
 import { nextAttemptDelayMs } from '../domain/retry-schedule.ts';
-import { type Db, writeTransaction } from './db.ts';
 import type { DeliveryRow, DeliveryStatus } from './delivery-rows.ts';
-import { statement } from './statement.ts';
+import { forUpdate, query, type Sql } from './sql.ts';
 
 /** Attempts of a delivery: claimed before sending, recorded after (delivery-rows.ts states the invariant). */
 
@@ -46,18 +45,26 @@ type AttemptTargetRow = {
   deleted_at: string | null;
 };
 
-/** The delivery, event and endpoint for one attempt; null when the job is stale or a duplicate. */
-export function loadDeliveryForAttempt(
-  db: Db,
-  job: { deliveryId: string; scheduleVersion: number },
-): AttemptTarget | null {
-  const row = statement<AttemptTargetRow>(
-    db,
-    `SELECT d.id, d.schedule_version, d.attempts, e.id AS event_id, e.payload, w.id AS endpoint_id, w.url,
-            w.secret, w.previous_secret, w.previous_secret_expires_at, w.status AS endpoint_status, w.deleted_at
+const ATTEMPT_TARGET_SQL = `SELECT d.id, d.schedule_version, d.attempts, e.id AS event_id, e.payload, w.id AS endpoint_id, w.url,
+       w.secret, w.previous_secret, w.previous_secret_expires_at, w.status AS endpoint_status, w.deleted_at
      FROM deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
-     WHERE d.id = ? AND d.status = 'pending' AND d.schedule_version = ?`,
-  ).get(job.deliveryId, job.scheduleVersion);
+     WHERE d.id = ? AND d.status = 'pending' AND d.schedule_version = ?`;
+
+/**
+ * The delivery, event and endpoint for one attempt; null when the job is stale or a duplicate.
+ * With `claim`, PostgreSQL locks the delivery row until commit. It waits for a holder rather than
+ * skipping it: the holder may be the relay marking the job it has just enqueued, and a skipped
+ * claim would drop the job as stale. Waiting for a concurrent claim of the same version finds the
+ * version moved on once it commits (the WHERE is checked again), so that job is stale then.
+ */
+export function* loadDeliveryForAttempt(
+  job: { deliveryId: string; scheduleVersion: number },
+  options: { claim?: boolean } = {},
+): Sql<AttemptTarget | null> {
+  const sql = options.claim
+    ? { sqlite: ATTEMPT_TARGET_SQL, postgres: `${ATTEMPT_TARGET_SQL} FOR UPDATE OF d` }
+    : ATTEMPT_TARGET_SQL;
+  const row = yield* query<AttemptTargetRow>(sql).get(job.deliveryId, job.scheduleVersion);
   if (!row) return null;
   return {
     deliveryId: row.id,
@@ -91,36 +98,30 @@ export type Claim =
  * v+1 due when the lease ends and the attempt is made again (at least once). The new version
  * counts as enqueued: the job making the attempt stands for it.
  */
-export function claimAttempt(
-  db: Db,
-  input: { deliveryId: string; scheduleVersion: number; now: Date; leaseMs: number },
-): Claim {
-  return writeTransaction(db, (): Claim => {
-    const target = loadDeliveryForAttempt(db, input);
-    if (!target) return { kind: 'stale' };
-    const at = input.now.toISOString();
-    if (target.endpointStatus !== 'enabled') {
-      statement(
-        db,
-        `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, schedule_version = schedule_version + 1,
-           updated_at = ? WHERE id = ?`,
-      ).run(at, target.deliveryId);
-      return { kind: 'abandoned', endpointStatus: target.endpointStatus };
-    }
-    const version = target.scheduleVersion + 1;
-    statement(
-      db,
-      `UPDATE deliveries SET schedule_version = ?, enqueued_version = ?, next_attempt_at = ?, updated_at = ?
-       WHERE id = ?`,
-    ).run(
-      version,
-      version,
-      new Date(input.now.getTime() + input.leaseMs).toISOString(),
-      at,
-      target.deliveryId,
-    );
-    return { kind: 'claimed', target: { ...target, scheduleVersion: version } };
-  });
+export function* claimAttempt(input: {
+  deliveryId: string;
+  scheduleVersion: number;
+  now: Date;
+  leaseMs: number;
+}): Sql<Claim> {
+  const target = yield* loadDeliveryForAttempt(input, { claim: true });
+  if (!target) return { kind: 'stale' };
+  const at = input.now.toISOString();
+  if (target.endpointStatus !== 'enabled') {
+    yield* query(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, schedule_version = schedule_version + 1,
+         updated_at = ? WHERE id = ?`).run(at, target.deliveryId);
+    return { kind: 'abandoned', endpointStatus: target.endpointStatus };
+  }
+  const version = target.scheduleVersion + 1;
+  yield* query(`UPDATE deliveries SET schedule_version = ?, enqueued_version = ?, next_attempt_at = ?, updated_at = ?
+     WHERE id = ?`).run(
+    version,
+    version,
+    new Date(input.now.getTime() + input.leaseMs).toISOString(),
+    at,
+    target.deliveryId,
+  );
+  return { kind: 'claimed', target: { ...target, scheduleVersion: version } };
 }
 
 /** Text stored with a 410 attempt and as the endpoint's disabled reason. */
@@ -133,77 +134,71 @@ export const GONE_REASON = 'receiver answered 410 Gone; endpoint disabled';
  * A job whose schedule version moved on, or whose delivery is no longer pending, records nothing:
  * that is what makes duplicate and stale jobs harmless.
  */
-export function recordAttempt(
-  db: Db,
-  input: {
-    deliveryId: string;
-    scheduleVersion: number;
-    outcome: AttemptOutcome;
-    /** When the attempt ended; it started `outcome.durationMs` earlier. */
-    now: Date;
-    schedule: readonly number[];
-    random?: () => number;
-  },
-): RecordedAttempt {
+export function* recordAttempt(input: {
+  deliveryId: string;
+  scheduleVersion: number;
+  outcome: AttemptOutcome;
+  /** When the attempt ended; it started `outcome.durationMs` earlier. */
+  now: Date;
+  schedule: readonly number[];
+  random?: () => number;
+}): Sql<RecordedAttempt> {
   const { deliveryId, scheduleVersion, outcome, now } = input;
-  return writeTransaction(db, (): RecordedAttempt => {
-    const row = statement<DeliveryRow>(
-      db,
-      "SELECT * FROM deliveries WHERE id = ? AND status = 'pending' AND schedule_version = ?",
-    ).get(deliveryId, scheduleVersion);
-    if (!row) return { recorded: false };
-    const at = now.toISOString();
-    const error = outcome.kind === 'retry' ? outcome.error : outcome.kind === 'gone' ? GONE_REASON : null;
-    statement(
-      db,
-      `INSERT INTO delivery_attempts (delivery_id, attempted_at, response_status, duration_ms, error)
-       VALUES (?, ?, ?, ?, ?)`,
-    ).run(
-      deliveryId,
-      new Date(now.getTime() - outcome.durationMs).toISOString(),
-      outcome.status ?? null,
-      outcome.durationMs,
-      error,
-    );
-    const attempts = row.attempts + 1;
-    let status: DeliveryStatus;
-    let nextAttemptAt: Date | null = null;
-    if (outcome.kind === 'delivered') {
-      status = 'succeeded';
-    } else if (outcome.kind === 'gone') {
-      status = 'failed';
-      disableEndpoint(db, row.endpoint_id, deliveryId, at);
-    } else {
-      const delayMs = nextAttemptDelayMs({
-        schedule: input.schedule,
-        attemptsMade: attempts,
-        ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
-        ...(input.random ? { random: input.random } : {}),
-      });
-      status = delayMs === null ? 'failed' : 'pending';
-      if (delayMs !== null) nextAttemptAt = new Date(now.getTime() + delayMs);
-    }
-    statement(
-      db,
-      `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, schedule_version = schedule_version + 1,
-         updated_at = ? WHERE id = ?`,
-    ).run(status, attempts, nextAttemptAt?.toISOString() ?? null, at, deliveryId);
-    return { recorded: true, status, attempts, nextAttemptAt };
-  });
+  const row = yield* query<DeliveryRow>(
+    forUpdate("SELECT * FROM deliveries WHERE id = ? AND status = 'pending' AND schedule_version = ?"),
+  ).get(deliveryId, scheduleVersion);
+  if (!row) return { recorded: false };
+  const at = now.toISOString();
+  const error = outcome.kind === 'retry' ? outcome.error : outcome.kind === 'gone' ? GONE_REASON : null;
+  yield* query(`INSERT INTO delivery_attempts (delivery_id, attempted_at, response_status, duration_ms, error)
+     VALUES (?, ?, ?, ?, ?)`).run(
+    deliveryId,
+    new Date(now.getTime() - outcome.durationMs).toISOString(),
+    outcome.status ?? null,
+    outcome.durationMs,
+    error,
+  );
+  const attempts = row.attempts + 1;
+  let status: DeliveryStatus;
+  let nextAttemptAt: Date | null = null;
+  if (outcome.kind === 'delivered') {
+    status = 'succeeded';
+  } else if (outcome.kind === 'gone') {
+    status = 'failed';
+    yield* disableEndpoint(row.endpoint_id, deliveryId, at);
+  } else {
+    const delayMs = nextAttemptDelayMs({
+      schedule: input.schedule,
+      attemptsMade: attempts,
+      ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+      ...(input.random ? { random: input.random } : {}),
+    });
+    status = delayMs === null ? 'failed' : 'pending';
+    if (delayMs !== null) nextAttemptAt = new Date(now.getTime() + delayMs);
+  }
+  yield* query(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, schedule_version = schedule_version + 1,
+       updated_at = ? WHERE id = ?`).run(
+    status,
+    attempts,
+    nextAttemptAt?.toISOString() ?? null,
+    at,
+    deliveryId,
+  );
+  return { recorded: true, status, attempts, nextAttemptAt };
 }
 
 /**
  * 410 disables the endpoint (README "Verifying webhooks"). Its other pending deliveries fail with it (their version
  * bumped, so queued jobs for them turn stale): nothing more is sent to a receiver that said gone.
  */
-function disableEndpoint(db: Db, endpointId: string, exceptDeliveryId: string, at: string): void {
-  statement(
-    db,
+function* disableEndpoint(endpointId: string, exceptDeliveryId: string, at: string): Sql<void> {
+  yield* query(
     "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = ? WHERE id = ? AND status = 'enabled'",
   ).run(`${GONE_REASON} at ${at}`, endpointId);
-  statement(
-    db,
-    `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, schedule_version = schedule_version + 1,
-       updated_at = ? WHERE endpoint_id = ? AND status = 'pending' AND id <> ?`,
-  ).run(at, endpointId, exceptDeliveryId);
+  yield* query(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, schedule_version = schedule_version + 1,
+       updated_at = ? WHERE endpoint_id = ? AND status = 'pending' AND id <> ?`).run(
+    at,
+    endpointId,
+    exceptDeliveryId,
+  );
 }

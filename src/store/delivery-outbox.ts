@@ -1,8 +1,8 @@
 import { NotFoundError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import { type Db, writeTransaction } from './db.ts';
 import type { Delivery } from './delivery-rows.ts';
-import { statement } from './statement.ts';
+import { nextSeq } from './next-seq.ts';
+import { query, type Sql } from './sql.ts';
 
 /**
  * The delivery outbox (delivery-rows.ts states its invariant): events become pending deliveries,
@@ -12,19 +12,29 @@ import { statement } from './statement.ts';
 export type DueDelivery = { id: string; scheduleVersion: number; nextAttemptAt: Date };
 
 /** Endpoints of a merchant that take an event type now: enabled, not deleted, filter allows it. */
-const SUBSCRIBED_ENDPOINTS = `SELECT id FROM webhook_endpoints
-  WHERE merchant_id = ? AND status = 'enabled' AND deleted_at IS NULL
-    AND (events IS NULL OR EXISTS (SELECT 1 FROM json_each(webhook_endpoints.events) WHERE value = ?))`;
+function subscribedEndpoints(tail: string): { sqlite: string; postgres: string } {
+  const where = `SELECT id FROM webhook_endpoints
+  WHERE merchant_id = ? AND status = 'enabled' AND deleted_at IS NULL AND (events IS NULL OR EXISTS`;
+  return {
+    sqlite: `${where} (SELECT 1 FROM json_each(webhook_endpoints.events) WHERE value = ?)) ${tail}`,
+    postgres: `${where} (SELECT 1 FROM jsonb_array_elements_text(webhook_endpoints.events::jsonb) AS e(value) WHERE value = ?)) ${tail}`,
+  };
+}
 
-function insertDelivery(db: Db, eventId: string, endpointId: string, now: Date): Delivery {
+function* insertDelivery(eventId: string, endpointId: string, now: Date): Sql<Delivery> {
   const id = newId('dlv', now.getTime());
   const at = now.toISOString();
-  statement(
-    db,
+  const seq = yield* nextSeq('deliveries');
+  yield* query(
     `INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at, seq)
-     VALUES (?, ?, ?, 'pending', ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
-  ).run(id, eventId, endpointId, at, at, at);
+     VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
+  ).run(id, eventId, endpointId, at, at, at, seq);
   return { id, eventId, endpointId, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now };
+}
+
+/** Whether any event waits to be fanned out: a read, so that an idle tick takes no write lock. */
+export function* hasEventsToFanOut(): Sql<boolean> {
+  return (yield* query('SELECT 1 FROM events WHERE fanned_out_at IS NULL LIMIT 1').get()) !== undefined;
 }
 
 /**
@@ -32,31 +42,26 @@ function insertDelivery(db: Db, eventId: string, endpointId: string, now: Date):
  * endpoint, due now, and marks the events, all in one transaction, so an event is fanned out
  * exactly once however often this runs or crashes. An endpoint receives the events created after
  * it was registered, not a backlog from before it existed (redelivery is the way to those).
+ * PostgreSQL: two relays at once skip each other's events (`SKIP LOCKED`) instead of both
+ * fanning them out.
  */
-export function fanOutEvents(db: Db, now: Date, limit: number): { events: number; deliveries: number } {
-  // A read first, outside any transaction: an idle tick must not take the write lock.
-  if (!statement(db, 'SELECT 1 FROM events WHERE fanned_out_at IS NULL LIMIT 1').get()) {
-    return { events: 0, deliveries: 0 };
+export function* fanOutEvents(now: Date, limit: number): Sql<{ events: number; deliveries: number }> {
+  const select =
+    'SELECT id, merchant_id, type, created_at FROM events WHERE fanned_out_at IS NULL ORDER BY seq LIMIT ?';
+  const events = yield* query<{ id: string; merchant_id: string; type: string; created_at: string }>({
+    sqlite: select,
+    postgres: `${select} FOR UPDATE SKIP LOCKED`,
+  }).all(limit);
+  let deliveries = 0;
+  for (const event of events) {
+    const endpoints = yield* query<{ id: string }>(
+      subscribedEndpoints('AND created_at <= ? ORDER BY id'),
+    ).all(event.merchant_id, event.type, event.created_at);
+    for (const endpoint of endpoints) yield* insertDelivery(event.id, endpoint.id, now);
+    deliveries += endpoints.length;
+    yield* query('UPDATE events SET fanned_out_at = ? WHERE id = ?').run(now.toISOString(), event.id);
   }
-  return writeTransaction(db, () => {
-    const events = statement<{ id: string; merchant_id: string; type: string; created_at: string }>(
-      db,
-      'SELECT id, merchant_id, type, created_at FROM events WHERE fanned_out_at IS NULL ORDER BY seq LIMIT ?',
-    ).all(limit);
-    const endpointsOf = statement<{ id: string }>(
-      db,
-      `${SUBSCRIBED_ENDPOINTS} AND created_at <= ? ORDER BY id`,
-    );
-    const markFannedOut = statement(db, 'UPDATE events SET fanned_out_at = ? WHERE id = ?');
-    let deliveries = 0;
-    for (const event of events) {
-      const endpoints = endpointsOf.all(event.merchant_id, event.type, event.created_at);
-      for (const endpoint of endpoints) insertDelivery(db, event.id, endpoint.id, now);
-      deliveries += endpoints.length;
-      markFannedOut.run(now.toISOString(), event.id);
-    }
-    return { events: events.length, deliveries };
-  });
+  return { events: events.length, deliveries };
 }
 
 /**
@@ -64,33 +69,30 @@ export function fanOutEvents(db: Db, now: Date, limit: number): { events: number
  * every endpoint subscribed to it now (whenever it was registered). The body and the `webhook-id`
  * are the event's own, so receivers deduplicate a redelivery like a retry.
  */
-export function redeliverEvent(db: Db, merchantId: string, eventId: string, now: Date): Delivery[] {
-  return writeTransaction(db, () => {
-    const event = statement<{ id: string; type: string }>(
-      db,
-      'SELECT id, type FROM events WHERE id = ? AND merchant_id = ?',
-    ).get(eventId, merchantId);
-    if (!event) throw new NotFoundError('event_not_found', `No event ${eventId}.`);
-    const endpoints = statement<{ id: string }>(db, `${SUBSCRIBED_ENDPOINTS} ORDER BY id`).all(
-      merchantId,
-      event.type,
-    );
-    return endpoints.map((endpoint) => insertDelivery(db, event.id, endpoint.id, now));
-  });
+export function* redeliverEvent(merchantId: string, eventId: string, now: Date): Sql<Delivery[]> {
+  const event = yield* query<{ id: string; type: string }>(
+    'SELECT id, type FROM events WHERE id = ? AND merchant_id = ?',
+  ).get(eventId, merchantId);
+  if (!event) throw new NotFoundError('event_not_found', `No event ${eventId}.`);
+  const endpoints = yield* query<{ id: string }>(subscribedEndpoints('ORDER BY id')).all(
+    merchantId,
+    event.type,
+  );
+  const deliveries: Delivery[] = [];
+  for (const endpoint of endpoints) deliveries.push(yield* insertDelivery(event.id, endpoint.id, now));
+  return deliveries;
 }
 
 /**
  * Pending deliveries due by `until`, soonest first. With `notEnqueuedOnly`, only those whose
  * current schedule version the relay has not handed to the queue yet.
  */
-export function listDueDeliveries(
-  db: Db,
+export function* listDueDeliveries(
   until: Date,
   limit: number,
   options: { notEnqueuedOnly?: boolean } = {},
-): DueDelivery[] {
-  return selectDue(
-    db,
+): Sql<DueDelivery[]> {
+  return yield* selectDue(
     options.notEnqueuedOnly ? 'AND enqueued_version < schedule_version' : '',
     until,
     limit,
@@ -103,15 +105,14 @@ export function listDueDeliveries(
  * ended, or a job that was lost. Offering them again is safe: job ids make the re-add of a job
  * still in the queue a no-op, and claims make a duplicate job harmless.
  */
-export function listOverdueDeliveries(db: Db, dueBefore: Date, limit: number): DueDelivery[] {
-  return selectDue(db, 'AND enqueued_version >= schedule_version', dueBefore, limit);
+export function* listOverdueDeliveries(dueBefore: Date, limit: number): Sql<DueDelivery[]> {
+  return yield* selectDue('AND enqueued_version >= schedule_version', dueBefore, limit);
 }
 
 /** Pending deliveries due by `until` that also match `extra` (a constant SQL condition), soonest first. */
-function selectDue(db: Db, extra: string, until: Date, limit: number): DueDelivery[] {
+function* selectDue(extra: string, until: Date, limit: number): Sql<DueDelivery[]> {
   // Then by seq: the deliveries of one transaction's events are queued in the events' order.
-  const rows = statement<{ id: string; schedule_version: number; next_attempt_at: string }>(
-    db,
+  const rows = yield* query<{ id: string; schedule_version: number; next_attempt_at: string }>(
     `SELECT id, schedule_version, next_attempt_at FROM deliveries
      WHERE status = 'pending' AND next_attempt_at <= ? ${extra}
      ORDER BY next_attempt_at, seq LIMIT ?`,
@@ -127,15 +128,18 @@ function selectDue(db: Db, extra: string, until: Date, limit: number): DueDelive
  * Notes that these schedule versions are in the queue. A version that moved on meanwhile (the
  * attempt already ran) is left unmarked, so its successor is still enqueued.
  */
-export function markEnqueued(db: Db, jobs: readonly { id: string; scheduleVersion: number }[]): void {
-  if (jobs.length === 0) return;
-  writeTransaction(db, () => {
-    const mark = statement(
-      db,
+export function* markEnqueued(jobs: readonly { id: string; scheduleVersion: number }[]): Sql<void> {
+  for (const job of jobs) {
+    yield* query(
       'UPDATE deliveries SET enqueued_version = ? WHERE id = ? AND schedule_version = ? AND enqueued_version < ?',
-    );
-    for (const job of jobs) mark.run(job.scheduleVersion, job.id, job.scheduleVersion, job.scheduleVersion);
-  });
+    ).run(job.scheduleVersion, job.id, job.scheduleVersion, job.scheduleVersion);
+  }
+}
+
+/** Whether any pending delivery is marked as given to the queue: a read before `forgetEnqueued`. */
+export function* hasEnqueuedDeliveries(): Sql<boolean> {
+  const sql = "SELECT 1 FROM deliveries WHERE status = 'pending' AND enqueued_version >= 0 LIMIT 1";
+  return (yield* query(sql).get()) !== undefined;
 }
 
 /**
@@ -143,21 +147,8 @@ export function markEnqueued(db: Db, jobs: readonly { id: string; scheduleVersio
  * the relay then enqueues every pending delivery again, and job ids make the re-adds of jobs
  * that survived no-ops. Returns how many deliveries were forgotten.
  */
-export function forgetEnqueued(db: Db): number {
-  if (
-    !statement(
-      db,
-      "SELECT 1 FROM deliveries WHERE status = 'pending' AND enqueued_version >= 0 LIMIT 1",
-    ).get()
-  ) {
-    return 0;
-  }
-  return writeTransaction(
-    db,
-    () =>
-      statement(
-        db,
-        "UPDATE deliveries SET enqueued_version = -1 WHERE status = 'pending' AND enqueued_version >= 0",
-      ).run().changes,
-  );
+export function* forgetEnqueued(): Sql<number> {
+  const sql =
+    "UPDATE deliveries SET enqueued_version = -1 WHERE status = 'pending' AND enqueued_version >= 0";
+  return (yield* query(sql).run()).changes;
 }

@@ -1,6 +1,5 @@
-import type { Db } from './db.ts';
 import { type Delivery, type DeliveryRow, toDelivery } from './delivery-rows.ts';
-import { statement } from './statement.ts';
+import { query, type Sql } from './sql.ts';
 
 export type DeliveryAttempt = {
   attemptedAt: Date;
@@ -20,18 +19,13 @@ type AttemptRow = {
 };
 
 /** A merchant's deliveries of one event, oldest first, each with its attempts in order. */
-export function listDeliveries(db: Db, merchantId: string, eventId: string): DeliveryWithAttempts[] {
-  const rows = statement<DeliveryRow>(
-    db,
-    `SELECT d.* FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.event_id = ? AND e.merchant_id = ? ORDER BY d.seq`,
-  ).all(eventId, merchantId);
-  const attempts = statement<AttemptRow>(
-    db,
-    `SELECT a.delivery_id, a.attempted_at, a.response_status, a.duration_ms, a.error
+export function* listDeliveries(merchantId: string, eventId: string): Sql<DeliveryWithAttempts[]> {
+  const rows = yield* query<DeliveryRow>(`SELECT d.* FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.event_id = ? AND e.merchant_id = ? ORDER BY d.seq`).all(eventId, merchantId);
+  const attempts =
+    yield* query<AttemptRow>(`SELECT a.delivery_id, a.attempted_at, a.response_status, a.duration_ms, a.error
      FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
-     WHERE d.event_id = ? ORDER BY a.id`,
-  ).all(eventId);
+     WHERE d.event_id = ? ORDER BY a.id`).all(eventId);
   const byDelivery = new Map<string, DeliveryAttempt[]>();
   for (const attempt of attempts) {
     const log = byDelivery.get(attempt.delivery_id) ?? [];

@@ -3,8 +3,8 @@ import { newId } from '../domain/ids.ts';
 import type { InvoiceResource } from '../domain/invoice.ts';
 import type { SweepResource } from '../domain/sweep.ts';
 import { cursorSeq } from './cursor-seq.ts';
-import type { Db } from './db.ts';
-import { statement } from './statement.ts';
+import { nextSeq } from './next-seq.ts';
+import { query, type Sql } from './sql.ts';
 
 export type EventRecord = {
   id: string;
@@ -43,41 +43,43 @@ const toEvent = (row: EventRow): EventRecord => ({
  * announces, so the change and its event commit or vanish together. The body is frozen here:
  * retries and redeliveries send the same bytes with the same `webhook-id`.
  */
-export function insertEvent(
-  db: Db,
-  input: { merchantId: string; type: InvoiceEventType; invoice: InvoiceResource; now: Date },
-): EventRecord {
-  return writeEvent(db, input, { invoiceId: input.invoice.id, sweepId: null }, { invoice: input.invoice });
+export function* insertEvent(input: {
+  merchantId: string;
+  type: InvoiceEventType;
+  invoice: InvoiceResource;
+  now: Date;
+}): Sql<EventRecord> {
+  return yield* writeEvent(input, { invoiceId: input.invoice.id, sweepId: null }, { invoice: input.invoice });
 }
 
 /** A sweep's event (sweep-writes.ts), the merchant's; same outbox, same delivery, same rules. */
-export function insertSweepEvent(
-  db: Db,
-  input: { merchantId: string; type: SweepEventType; sweep: SweepResource; now: Date },
-): EventRecord {
-  return writeEvent(db, input, { invoiceId: null, sweepId: input.sweep.id }, { sweep: input.sweep });
+export function* insertSweepEvent(input: {
+  merchantId: string;
+  type: SweepEventType;
+  sweep: SweepResource;
+  now: Date;
+}): Sql<EventRecord> {
+  return yield* writeEvent(input, { invoiceId: null, sweepId: input.sweep.id }, { sweep: input.sweep });
 }
 
-function writeEvent(
-  db: Db,
+function* writeEvent(
   input: { merchantId: string; type: EventType; now: Date },
   subject: { invoiceId: string | null; sweepId: string | null },
   data: { invoice: InvoiceResource } | { sweep: SweepResource },
-): EventRecord {
+): Sql<EventRecord> {
   const id = newId('evt', input.now.getTime());
   const createdAt = input.now.toISOString();
   const payload = JSON.stringify({ id, type: input.type, createdAt, data });
-  // seq: the order of events, also of those written in one millisecond (migrations/002).
-  statement(
-    db,
+  const seq = yield* nextSeq('events');
+  yield* query(
     `INSERT INTO events (id, merchant_id, invoice_id, sweep_id, type, payload, created_at, seq)
-     VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM events))`,
-  ).run(id, input.merchantId, subject.invoiceId, subject.sweepId, input.type, payload, createdAt);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(id, input.merchantId, subject.invoiceId, subject.sweepId, input.type, payload, createdAt, seq);
   return { id, merchantId: input.merchantId, ...subject, type: input.type, payload, createdAt: input.now };
 }
 
-export function getEvent(db: Db, merchantId: string, id: string): EventRecord | null {
-  const row = statement<EventRow>(db, 'SELECT * FROM events WHERE id = ? AND merchant_id = ?').get(
+export function* getEvent(merchantId: string, id: string): Sql<EventRecord | null> {
+  const row = yield* query<EventRow>('SELECT * FROM events WHERE id = ? AND merchant_id = ?').get(
     id,
     merchantId,
   );
@@ -88,8 +90,7 @@ export function getEvent(db: Db, merchantId: string, id: string): EventRecord | 
  * Newest first by `seq` (ids are not ordered within a millisecond), cursor after `startingAfter`
  * (an event id of this merchant), like the invoice list.
  */
-export function listEvents(
-  db: Db,
+export function* listEvents(
   merchantId: string,
   filter: {
     invoiceId?: string | undefined;
@@ -97,7 +98,7 @@ export function listEvents(
     limit: number;
     startingAfter?: string | undefined;
   },
-): { data: EventRecord[]; hasMore: boolean } {
+): Sql<{ data: EventRecord[]; hasMore: boolean }> {
   const where = ['merchant_id = ?'];
   const params: (string | number)[] = [merchantId];
   if (filter.invoiceId) {
@@ -110,10 +111,9 @@ export function listEvents(
   }
   if (filter.startingAfter) {
     where.push('seq < ?');
-    params.push(cursorSeq(db, 'events', merchantId, filter.startingAfter));
+    params.push(yield* cursorSeq('events', merchantId, filter.startingAfter));
   }
-  const rows = statement<EventRow>(
-    db,
+  const rows = yield* query<EventRow>(
     `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
   ).all(...params, filter.limit + 1);
   return { data: rows.slice(0, filter.limit).map(toEvent), hasMore: rows.length > filter.limit };

@@ -29,6 +29,8 @@ export type GroupCommit = {
    * whatever ran after an `await` would escape the transaction.
    */
   run<T>(fn: () => T): Promise<T>;
+  /** Resolves once no write is waiting (every one committed or refused): for closing the database. */
+  settled(): Promise<void>;
 };
 
 /**
@@ -55,6 +57,13 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
   let busyRetryMs = 0;
   /** The SQLITE_BUSY of the last failed attempt at the lock, while the lock is still being waited for. */
   let lastBusy: unknown = null;
+  /** Who waits for the queue to empty (`settled`). */
+  const idleWaiters: Array<() => void> = [];
+
+  function notifyIdle(): void {
+    if (queue.length > 0) return;
+    for (const resolve of idleWaiters.splice(0)) resolve();
+  }
 
   function schedule(delayMs: number): void {
     if (scheduled) return;
@@ -123,6 +132,14 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
   function flush(): void {
     scheduled = false;
     expire(lastBusy ?? new Error(`a write waited over ${busyTimeoutMs} ms for its turn`));
+    try {
+      flushGroup();
+    } finally {
+      notifyIdle();
+    }
+  }
+
+  function flushGroup(): void {
     if (queue.length === 0) return;
     try {
       begin();
@@ -184,6 +201,10 @@ export function createGroupCommit(db: Db, options: { busyTimeoutMs?: number } = 
         queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, queuedAt: performance.now() });
         schedule(0);
       });
+    },
+    settled(): Promise<void> {
+      if (queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
 }

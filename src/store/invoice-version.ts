@@ -1,5 +1,4 @@
-import type { Db } from './db.ts';
-import { pluckStatement } from './statement.ts';
+import { pluck, type Sql } from './sql.ts';
 
 /**
  * One cheap single-row query that changes whenever anything the payer sees changes: the invoice's
@@ -12,14 +11,14 @@ import { pluckStatement } from './statement.ts';
 const VERSION_SQL = `
 SELECT i.status || '|' || coalesce(i.exception, '') || '|' || i.amount_paid || '|' || i.amount_detected
   || '|' || i.updated_at || '|' || (
-    SELECT count(*) || ':' || coalesce(sum(t.confirmations), 0) || ':' || coalesce(sum(t.status = 'confirmed'), 0)
-      || ':' || coalesce(sum(t.status = 'reverted'), 0) || ':' || coalesce(max(t.updated_at), '')
+    SELECT count(*) || ':' || coalesce(sum(t.confirmations), 0)
+      || ':' || coalesce(sum(CASE WHEN t.status = 'confirmed' THEN 1 ELSE 0 END), 0)
+      || ':' || coalesce(sum(CASE WHEN t.status = 'reverted' THEN 1 ELSE 0 END), 0) || ':' || coalesce(max(t.updated_at), '')
     FROM transfers t WHERE t.invoice_id = i.id
   ) AS version
 FROM invoices i WHERE i.id = ?`;
 
-/** Returns a reader of an invoice's version string, or null when there is no such invoice. */
-export function createInvoiceVersionReader(db: Db): (invoiceId: string) => string | null {
-  // Compiled on first use (statement.ts), not at registration: the app may be built before migrations run.
-  return (invoiceId) => pluckStatement<string>(db, VERSION_SQL).get(invoiceId) ?? null;
+/** An invoice's version string, or null when there is no such invoice. */
+export function* readInvoiceVersion(invoiceId: string): Sql<string | null> {
+  return (yield* pluck<string>(VERSION_SQL).get(invoiceId)) ?? null;
 }

@@ -2,26 +2,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from './db.ts';
 import { createInvoice, loadInvoice } from './invoices.ts';
 import { createMerchant } from './merchants.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+import type { Store } from './store.ts';
 
 const USDC = { symbol: 'USDC', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', decimals: 6 } as const;
 
 let dir: string;
-let db: Db;
+let store: Store;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'stablegate-invoices-'));
-  db = openDatabase(join(dir, 'test.db'));
+  store = openSqliteStore(join(dir, 'test.db'));
 });
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('createInvoice', () => {
-  it('returns exactly the invoice a later load reads back, with and without the optional fields', () => {
-    const { merchant } = createMerchant(db, {
+  it('returns exactly the invoice a later load reads back, with and without the optional fields', async () => {
+    const { merchant } = await store.write(createMerchant, {
       name: 'Shop',
       payout: '0x000000000000000000000000000000000000bEEF',
     });
@@ -38,12 +39,12 @@ describe('createInvoice', () => {
       },
     ];
     for (const input of inputs) {
-      const created = createInvoice(
-        db,
+      const created = await store.write(
+        createInvoice,
         { merchantId: merchant.id, chainId: 31337, token: USDC, ...input },
         { publicUrl: 'http://127.0.0.1:3000', now },
       );
-      expect(loadInvoice(db, created.invoice.id)).toEqual(created);
+      expect(await store.read(loadInvoice, created.invoice.id)).toEqual(created);
     }
   });
 });

@@ -12,10 +12,10 @@ import {
   toInvoiceResource,
 } from '../domain/invoice.ts';
 import { cursorSeq } from './cursor-seq.ts';
-import { type Db, writeTransaction } from './db.ts';
 import { insertEvent } from './events.ts';
 import { type InvoiceRow, type TransferRow, toInvoiceRecord, toTransferRecord } from './invoice-rows.ts';
-import { statement } from './statement.ts';
+import { nextSeq } from './next-seq.ts';
+import { forUpdate, pluck, query, type Sql } from './sql.ts';
 
 export type NewInvoice = {
   merchantId: string;
@@ -64,125 +64,143 @@ function nextDepositAddress(
  * immediate transaction. The merchant's next address index is read and bumped under the write
  * lock, so no index is ever handed out twice, even across processes sharing the file.
  */
-export function createInvoice(
-  db: Db,
+export function* createInvoice(
   input: NewInvoice,
   options: { publicUrl: string; now: Date },
-): InvoiceWithTransfers {
+): Sql<InvoiceWithTransfers> {
   const { now } = options;
-  return writeTransaction(db, () => {
-    const merchant = statement<MerchantDepositRow>(
-      db,
-      'SELECT deposit_mode, xpub, payout_address, next_address_index FROM merchants WHERE id = ?',
-    ).get(input.merchantId);
-    if (!merchant) throw new BaseError('unauthorized', 'Unknown merchant.');
-    const index = merchant.next_address_index;
-    const { depositAddress, forwarder } = nextDepositAddress(input.merchantId, merchant);
-    // Merchants' keys are unique (store/merchants.ts), but a collision must still be a clear 409
-    // rather than the UNIQUE constraint's 500: a merchant that shared its key with another before
-    // migration 002, or a hand-edited database. The index stays unspent: nothing is written.
-    if (statement(db, 'SELECT 1 FROM invoices WHERE deposit_address = ?').get(depositAddress)) {
-      throw new BaseError(
-        'deposit_address_in_use',
-        `Deposit address #${index} of this merchant's xpub is already another invoice's: another merchant uses the same key. Register a dedicated xpub for each merchant.`,
-      );
-    }
-    // Scanning starts at the watcher's cursor: the address is unknown to anyone before this
-    // response, so no payment to it can be in an earlier block.
-    const cursor = statement<{ block_number: number }>(
-      db,
-      'SELECT block_number FROM chain_cursors WHERE chain_id = ?',
-    ).get(input.chainId);
-    const createdAt = now.toISOString();
-    const row: InvoiceRow = {
-      id: newId('inv', now.getTime()),
-      merchant_id: input.merchantId,
-      status: 'pending',
-      exception: null,
-      chain_id: input.chainId,
-      token_symbol: input.token.symbol,
-      token_address: input.token.address,
-      token_decimals: input.token.decimals,
-      amount: input.amount.toString(),
-      amount_paid: '0',
-      amount_detected: '0',
-      address_index: index,
-      deposit_address: depositAddress,
-      deposit_mode: merchant.deposit_mode,
-      forwarder_payout: forwarder?.payout ?? null,
-      forwarder_salt: forwarder?.salt ?? null,
-      watch_from_block: cursor?.block_number ?? null,
-      order_id: input.orderId ?? null,
-      description: input.description ?? null,
-      metadata: JSON.stringify(input.metadata ?? {}),
-      return_url: input.returnUrl ?? null,
-      created_at: createdAt,
-      expires_at: new Date(now.getTime() + input.expiresInSeconds * 1000).toISOString(),
-      paid_at: null,
-      expired_at: null,
-      canceled_at: null,
-    };
-    statement(db, 'UPDATE merchants SET next_address_index = ? WHERE id = ?').run(
-      index + 1,
-      input.merchantId,
+  // Locked on PostgreSQL until commit: the next index is read and bumped by one creation at a time.
+  const merchant = yield* query<MerchantDepositRow>(
+    forUpdate('SELECT deposit_mode, xpub, payout_address, next_address_index FROM merchants WHERE id = ?'),
+  ).get(input.merchantId);
+  if (!merchant) throw new BaseError('unauthorized', 'Unknown merchant.');
+  const index = merchant.next_address_index;
+  const { depositAddress, forwarder } = nextDepositAddress(input.merchantId, merchant);
+  // Merchants' keys are unique (store/merchants.ts), but a collision must still be a clear 409
+  // rather than the UNIQUE constraint's 500: a merchant that shared its key with another before
+  // migration 002, or a hand-edited database. The index stays unspent: nothing is written.
+  if (yield* query('SELECT 1 FROM invoices WHERE deposit_address = ?').get(depositAddress)) {
+    throw new BaseError(
+      'deposit_address_in_use',
+      `Deposit address #${index} of this merchant's xpub is already another invoice's: another merchant uses the same key. Register a dedicated xpub for each merchant.`,
     );
-    statement(
-      db,
-      `INSERT INTO invoices (id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
-         address_index, deposit_address, deposit_mode, forwarder_payout, forwarder_salt, watch_from_block, order_id,
-         description, metadata, return_url, created_at, expires_at, updated_at, seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-         (SELECT coalesce(max(seq), 0) + 1 FROM invoices))`,
-    ).run(
-      row.id,
-      row.merchant_id,
-      row.status,
-      row.chain_id,
-      row.token_symbol,
-      row.token_address,
-      row.token_decimals,
-      row.amount,
-      row.address_index,
-      row.deposit_address,
-      row.deposit_mode,
-      row.forwarder_payout,
-      row.forwarder_salt,
-      row.watch_from_block,
-      row.order_id,
-      row.description,
-      row.metadata,
-      row.return_url,
-      row.created_at,
-      row.expires_at,
-      row.created_at,
-    );
-    // The record of the row just written (the columns left out above start at the defaults the
-    // row states), mapped as a load would map it; a new invoice has no transfers.
-    const created: InvoiceWithTransfers = { invoice: toInvoiceRecord(row), transfers: [] };
-    insertEvent(db, {
-      merchantId: input.merchantId,
-      type: 'invoice.created',
-      invoice: toInvoiceResource(created.invoice, created.transfers, options),
-      now,
-    });
-    return created;
+  }
+  // Scanning starts at the watcher's cursor: the address is unknown to anyone before this
+  // response, so no payment to it can be in an earlier block.
+  const cursor = yield* query<{ block_number: number }>(
+    'SELECT block_number FROM chain_cursors WHERE chain_id = ?',
+  ).get(input.chainId);
+  const createdAt = now.toISOString();
+  const row: InvoiceRow = {
+    id: newId('inv', now.getTime()),
+    merchant_id: input.merchantId,
+    status: 'pending',
+    exception: null,
+    chain_id: input.chainId,
+    token_symbol: input.token.symbol,
+    token_address: input.token.address,
+    token_decimals: input.token.decimals,
+    amount: input.amount.toString(),
+    amount_paid: '0',
+    amount_detected: '0',
+    address_index: index,
+    deposit_address: depositAddress,
+    deposit_mode: merchant.deposit_mode,
+    forwarder_payout: forwarder?.payout ?? null,
+    forwarder_salt: forwarder?.salt ?? null,
+    watch_from_block: cursor?.block_number ?? null,
+    order_id: input.orderId ?? null,
+    description: input.description ?? null,
+    metadata: JSON.stringify(input.metadata ?? {}),
+    return_url: input.returnUrl ?? null,
+    created_at: createdAt,
+    expires_at: new Date(now.getTime() + input.expiresInSeconds * 1000).toISOString(),
+    paid_at: null,
+    expired_at: null,
+    canceled_at: null,
+  };
+  yield* query('UPDATE merchants SET next_address_index = ? WHERE id = ?').run(index + 1, input.merchantId);
+  const seq = yield* nextSeq('invoices');
+  const rowid = yield* nextInvoiceRowid();
+  yield* query(
+    `INSERT INTO invoices (rowid, id, merchant_id, status, chain_id, token_symbol, token_address, token_decimals, amount,
+       address_index, deposit_address, deposit_mode, forwarder_payout, forwarder_salt, watch_from_block, order_id,
+       description, metadata, return_url, created_at, expires_at, updated_at, seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    rowid,
+    row.id,
+    row.merchant_id,
+    row.status,
+    row.chain_id,
+    row.token_symbol,
+    row.token_address,
+    row.token_decimals,
+    row.amount,
+    row.address_index,
+    row.deposit_address,
+    row.deposit_mode,
+    row.forwarder_payout,
+    row.forwarder_salt,
+    row.watch_from_block,
+    row.order_id,
+    row.description,
+    row.metadata,
+    row.return_url,
+    row.created_at,
+    row.expires_at,
+    row.created_at,
+    seq,
+  );
+  // The record of the row just written (the columns left out above start at the defaults the
+  // row states), mapped as a load would map it; a new invoice has no transfers.
+  const created: InvoiceWithTransfers = { invoice: toInvoiceRecord(row), transfers: [] };
+  yield* insertEvent({
+    merchantId: input.merchantId,
+    type: 'invoice.created',
+    invoice: toInvoiceResource(created.invoice, created.transfers, options),
+    now,
   });
+  return created;
 }
 
-/** Loads an invoice by id alone: for the watcher, settlement and the public checkout page. */
-export function loadInvoice(db: Db, id: string): InvoiceWithTransfers | null {
-  const row = statement<InvoiceRow>(db, 'SELECT * FROM invoices WHERE id = ?').get(id);
+/**
+ * The rowid of a new invoice: SQLite assigns it (null), in commit order since it has one writer.
+ * The watcher loads new deposit addresses by rowid above a high-water mark (chain/), so on
+ * PostgreSQL rowids must commit in order too: they come from a counter row whose lock is held
+ * until commit, never from a sequence (a lower value could commit after a higher one was read).
+ */
+function* nextInvoiceRowid(): Sql<number | null> {
+  const value = yield* pluck<number>({
+    postgres: "UPDATE store_counters SET value = value + 1 WHERE name = 'invoice_rowid' RETURNING value",
+  }).get();
+  return value ?? null;
+}
+
+/**
+ * Loads an invoice by id alone: for the watcher, settlement and the public checkout page. With
+ * `forUpdate`, a writer that recomputes the invoice locks its row first (PostgreSQL).
+ */
+export function* loadInvoice(
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Sql<InvoiceWithTransfers | null> {
+  const select = 'SELECT * FROM invoices WHERE id = ?';
+  const row = yield* query<InvoiceRow>(options.forUpdate ? forUpdate(select) : select).get(id);
   if (!row) return null;
-  const transfers = statement<TransferRow>(
-    db,
+  const transfers = yield* query<TransferRow>(
     'SELECT * FROM transfers WHERE invoice_id = ? ORDER BY block_number, log_index, id',
   ).all(id);
   return { invoice: toInvoiceRecord(row), transfers: transfers.map(toTransferRecord) };
 }
 
 /** Loads a merchant's invoice; another merchant's invoice is answered as not found. */
-export function getInvoice(db: Db, merchantId: string, id: string): InvoiceWithTransfers {
-  const found = loadInvoice(db, id);
+export function* getInvoice(
+  merchantId: string,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Sql<InvoiceWithTransfers> {
+  const found = yield* loadInvoice(id, options);
   if (!found || found.invoice.merchantId !== merchantId) {
     throw new NotFoundError('invoice_not_found', `No invoice ${id}.`);
   }
@@ -193,11 +211,10 @@ export function getInvoice(db: Db, merchantId: string, id: string): InvoiceWithT
  * Newest first by `seq` (creation order, also within a millisecond); `startingAfter` is the id of
  * the last invoice of the previous page.
  */
-export function listInvoices(
-  db: Db,
+export function* listInvoices(
   merchantId: string,
   filter: { status?: InvoiceStatus | undefined; limit: number; startingAfter?: string | undefined },
-): { data: InvoiceWithTransfers[]; hasMore: boolean } {
+): Sql<{ data: InvoiceWithTransfers[]; hasMore: boolean }> {
   const where = ['merchant_id = ?'];
   const params: (string | number)[] = [merchantId];
   if (filter.status) {
@@ -206,16 +223,16 @@ export function listInvoices(
   }
   if (filter.startingAfter) {
     where.push('seq < ?');
-    params.push(cursorSeq(db, 'invoices', merchantId, filter.startingAfter));
+    params.push(yield* cursorSeq('invoices', merchantId, filter.startingAfter));
   }
-  const rows = statement<{ id: string }>(
-    db,
+  const rows = yield* query<{ id: string }>(
     `SELECT id FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
   ).all(...params, filter.limit + 1);
-  const data = rows
-    .slice(0, filter.limit)
-    .map((row) => loadInvoice(db, row.id))
-    .filter((found): found is InvoiceWithTransfers => found !== null);
+  const data: InvoiceWithTransfers[] = [];
+  for (const row of rows.slice(0, filter.limit)) {
+    const found = yield* loadInvoice(row.id);
+    if (found) data.push(found);
+  }
   return { data, hasMore: rows.length > filter.limit };
 }
 
@@ -223,30 +240,28 @@ export function listInvoices(
  * Cancels a pending invoice that has received nothing (README "Invoice lifecycle"), with its `invoice.canceled` event
  * in the same transaction. Transfers seen later are still recorded, never credited.
  */
-export function cancelInvoice(
-  db: Db,
+export function* cancelInvoice(
   merchantId: string,
   id: string,
   options: { publicUrl: string; now: Date },
-): InvoiceWithTransfers {
-  return writeTransaction(db, () => {
-    const found = getInvoice(db, merchantId, id);
-    const received = found.transfers.some((transfer) => transfer.status !== 'reverted');
-    if (found.invoice.status !== 'pending' || received) {
-      throw new InvoiceNotCancelableError(received ? 'holding a payment' : found.invoice.status);
-    }
-    const at = options.now.toISOString();
-    statement(
-      db,
-      "UPDATE invoices SET status = 'canceled', canceled_at = ?, updated_at = ? WHERE id = ?",
-    ).run(at, at, id);
-    const canceled = getInvoice(db, merchantId, id);
-    insertEvent(db, {
-      merchantId,
-      type: 'invoice.canceled',
-      invoice: toInvoiceResource(canceled.invoice, canceled.transfers, options),
-      now: options.now,
-    });
-    return canceled;
+): Sql<InvoiceWithTransfers> {
+  const found = yield* getInvoice(merchantId, id, { forUpdate: true });
+  const received = found.transfers.some((transfer) => transfer.status !== 'reverted');
+  if (found.invoice.status !== 'pending' || received) {
+    throw new InvoiceNotCancelableError(received ? 'holding a payment' : found.invoice.status);
+  }
+  const at = options.now.toISOString();
+  yield* query("UPDATE invoices SET status = 'canceled', canceled_at = ?, updated_at = ? WHERE id = ?").run(
+    at,
+    at,
+    id,
+  );
+  const canceled = yield* getInvoice(merchantId, id);
+  yield* insertEvent({
+    merchantId,
+    type: 'invoice.canceled',
+    invoice: toInvoiceResource(canceled.invoice, canceled.transfers, options),
+    now: options.now,
   });
+  return canceled;
 }

@@ -5,8 +5,10 @@ import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { xpubKeyHash } from '../domain/xpub.ts';
-import { type Db, openDatabase } from './db.ts';
 import { createMerchant, XpubInUseError } from './merchants.ts';
+import { pluck, query } from './sql.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+import type { Store } from './store.ts';
 
 const account = HDKey.fromMasterSeed(
   mnemonicToSeedSync('test test test test test test test test test test test junk'),
@@ -22,19 +24,19 @@ function reEncoded(options: { depth: number; index: number; parentFingerprint: n
 }
 
 let dir: string;
-let db: Db;
+let store: Store;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'stablegate-merchants-'));
-  db = openDatabase(join(dir, 'test.db'));
+  store = openSqliteStore(join(dir, 'test.db'));
 });
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('createMerchant', () => {
-  it('refuses an xpub that another merchant holds re-encoded with another depth, fingerprint or child number', () => {
-    createMerchant(db, { name: 'First', xpub: account.publicExtendedKey });
+  it('refuses an xpub that another merchant holds re-encoded with another depth, fingerprint or child number', async () => {
+    await store.write(createMerchant, { name: 'First', xpub: account.publicExtendedKey });
     const variants = [
       reEncoded({ depth: 3, index: 7, parentFingerprint: 0x12345678 }),
       reEncoded({ depth: 4, index: account.index, parentFingerprint: 1 }),
@@ -43,27 +45,27 @@ describe('createMerchant', () => {
     for (const xpub of variants) {
       expect(xpub).not.toBe(account.publicExtendedKey);
       expect(xpubKeyHash(xpub)).toBe(xpubKeyHash(account.publicExtendedKey));
-      expect(() => createMerchant(db, { name: 'Second', xpub })).toThrow(XpubInUseError);
+      await expect(store.write(createMerchant, { name: 'Second', xpub })).rejects.toThrow(XpubInUseError);
     }
-    expect(db.prepare('SELECT count(*) FROM merchants').pluck().get()).toBe(1);
+    expect(await store.read(() => pluck<number>('SELECT count(*) FROM merchants').get())).toBe(1);
   });
 
-  it('accepts another account of the same wallet', () => {
-    createMerchant(db, { name: 'First', xpub: account.publicExtendedKey });
+  it('accepts another account of the same wallet', async () => {
+    await store.write(createMerchant, { name: 'First', xpub: account.publicExtendedKey });
     const other = HDKey.fromMasterSeed(
       mnemonicToSeedSync('test test test test test test test test test test test junk'),
     ).derive("m/44'/60'/6'/0").publicExtendedKey;
-    expect(() => createMerchant(db, { name: 'Second', xpub: other })).not.toThrow();
+    await expect(store.write(createMerchant, { name: 'Second', xpub: other })).resolves.toBeDefined();
   });
 
-  it('has the database refuse a second row with the same key hash', () => {
-    createMerchant(db, { name: 'First', xpub: account.publicExtendedKey });
-    expect(() =>
-      db
-        .prepare(
+  it('has the database refuse a second row with the same key hash', async () => {
+    await store.write(createMerchant, { name: 'First', xpub: account.publicExtendedKey });
+    await expect(
+      store.write(() =>
+        query(
           "INSERT INTO merchants (id, name, xpub, xpub_key_hash, created_at) VALUES ('mch_x', 'x', 'x', ?, '')",
-        )
-        .run(xpubKeyHash(account.publicExtendedKey)),
-    ).toThrow(/UNIQUE/);
+        ).run(xpubKeyHash(account.publicExtendedKey)),
+      ),
+    ).rejects.toThrow(/UNIQUE|unique/);
   });
 });

@@ -4,8 +4,8 @@ import { newId } from '../domain/ids.ts';
 import type { Merchant } from '../domain/merchant.ts';
 import { xpubKeyHash } from '../domain/xpub.ts';
 import { authenticateApiKey, generateApiKey, insertApiKey } from './api-keys.ts';
-import { type Db, writeTransaction } from './db.ts';
-import { statement } from './statement.ts';
+import { query, type Sql } from './sql.ts';
+import { isUniqueViolation } from './to-store-error.ts';
 
 export class XpubInUseError extends BaseError {
   constructor() {
@@ -23,54 +23,59 @@ export type MerchantDeposits = { xpub: string } | { payout: Address };
  * number derive the same addresses, and two merchants sharing them would collide on their first
  * invoices. Forwarder merchants may share a payout: their salts differ (domain/forwarder-address.ts).
  */
-export function createMerchant(
-  db: Db,
+export function* createMerchant(
   input: { name: string; now?: Date } & MerchantDeposits,
-): { merchant: Merchant; apiKey: string } {
+): Sql<{ merchant: Merchant; apiKey: string }> {
   const now = input.now ?? new Date();
   const merchant = { id: newId('mch', now.getTime()), name: input.name, createdAt: now };
   const apiKey = generateApiKey();
-  writeTransaction(db, () => {
-    if ('xpub' in input) {
-      const keyHash = xpubKeyHash(input.xpub);
-      if (
-        statement(db, 'SELECT 1 FROM merchants WHERE xpub_key_hash = ? OR xpub = ?').get(keyHash, input.xpub)
-      ) {
-        throw new XpubInUseError();
-      }
-      statement(
-        db,
+  if ('xpub' in input) {
+    const keyHash = xpubKeyHash(input.xpub);
+    if (
+      yield* query('SELECT 1 FROM merchants WHERE xpub_key_hash = ? OR xpub = ?').get(keyHash, input.xpub)
+    ) {
+      throw new XpubInUseError();
+    }
+    try {
+      yield* query(
         "INSERT INTO merchants (id, name, deposit_mode, xpub, xpub_key_hash, created_at) VALUES (?, ?, 'xpub', ?, ?, ?)",
       ).run(merchant.id, merchant.name, input.xpub, keyHash, now.toISOString());
-    } else {
-      statement(
-        db,
-        "INSERT INTO merchants (id, name, deposit_mode, payout_address, created_at) VALUES (?, ?, 'forwarder', ?, ?)",
-      ).run(merchant.id, merchant.name, getAddress(input.payout), now.toISOString());
+    } catch (error) {
+      // Another process registered the same key since the check (PostgreSQL: concurrent writers).
+      if (isUniqueViolation(error)) throw new XpubInUseError();
+      throw error;
     }
-    insertApiKey(db, { merchantId: merchant.id, apiKey, name: null, now });
-  });
+  } else {
+    yield* query(
+      "INSERT INTO merchants (id, name, deposit_mode, payout_address, created_at) VALUES (?, ?, 'forwarder', ?, ?)",
+    ).run(merchant.id, merchant.name, getAddress(input.payout), now.toISOString());
+  }
+  yield* insertApiKey({ merchantId: merchant.id, apiKey, name: null, now });
   return { merchant, apiKey };
 }
 
 /** Resolves a presented API key to its merchant, or null for an unknown or revoked key. */
-export function findMerchantByApiKey(db: Db, apiKey: string): Merchant | null {
-  return authenticateApiKey(db, apiKey)?.merchant ?? null;
+export function* findMerchantByApiKey(apiKey: string): Sql<Merchant | null> {
+  return (yield* authenticateApiKey(apiKey))?.merchant ?? null;
 }
 
-export function getMerchant(db: Db, id: string): Merchant | null {
-  const row = statement<{ id: string; name: string; created_at: string }>(
-    db,
+export function* getMerchant(id: string): Sql<Merchant | null> {
+  const row = yield* query<{ id: string; name: string; created_at: string }>(
     'SELECT id, name, created_at FROM merchants WHERE id = ?',
   ).get(id);
   return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at) } : null;
 }
 
-export function listMerchants(db: Db): Merchant[] {
-  const rows = statement<{
+export function* listMerchants(): Sql<Merchant[]> {
+  const rows = yield* query<{
     id: string;
     name: string;
     created_at: string;
-  }>(db, 'SELECT id, name, created_at FROM merchants ORDER BY created_at, rowid').all();
+  }>('SELECT id, name, created_at FROM merchants ORDER BY created_at, id').all();
   return rows.map((row) => ({ id: row.id, name: row.name, createdAt: new Date(row.created_at) }));
+}
+
+/** Locks the merchant's row until commit on PostgreSQL, to count or number its objects one writer at a time. */
+export function* lockMerchant(merchantId: string): Sql<void> {
+  yield* query({ postgres: 'SELECT 1 FROM merchants WHERE id = ? FOR UPDATE' }).get(merchantId);
 }

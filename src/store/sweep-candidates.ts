@@ -1,6 +1,5 @@
 import type { Address, Hex } from 'viem';
-import type { Db } from './db.ts';
-import { statement } from './statement.ts';
+import { query, type Sql } from './sql.ts';
 
 /**
  * Forwarder deposit addresses that may hold money to sweep, and the merchant balances
@@ -40,38 +39,37 @@ function sumBy(rows: AmountRow[]): Map<Address, Map<Address, bigint>> {
  * invoice's status (an underpaid or late payment is the merchant's money too), except addresses a
  * sweep still in flight covers. The chain's balances decide in the end (sweep/read-balances.ts).
  */
-export function listOutstandingAddresses(
-  db: Db,
-  filter: { chainId: number; merchantId?: string | undefined },
-): OutstandingAddress[] {
+export function* listOutstandingAddresses(filter: {
+  chainId: number;
+  merchantId?: string | undefined;
+}): Sql<OutstandingAddress[]> {
   const merchant = filter.merchantId ?? null;
-  const invoices = statement<{
+  const invoices = yield* query<{
     merchant_id: string;
     forwarder_payout: Address;
     deposit_address: Address;
     forwarder_salt: Hex;
     deployed: number;
-  }>(
-    db,
-    `SELECT i.merchant_id, i.forwarder_payout, i.deposit_address, i.forwarder_salt,
-       EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
-               WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'confirmed') AS deployed
+  }>(`SELECT i.merchant_id, i.forwarder_payout, i.deposit_address, i.forwarder_salt,
+       CASE WHEN EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
+               WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status = 'confirmed')
+         THEN 1 ELSE 0 END AS deployed
      FROM invoices i
-     WHERE i.chain_id = @chainId AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)
+     WHERE i.chain_id = @chainId AND i.deposit_mode = 'forwarder' AND (CAST(@merchantId AS TEXT) IS NULL OR i.merchant_id = @merchantId)
        AND EXISTS (SELECT 1 FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'confirmed')
        AND NOT EXISTS (SELECT 1 FROM sweep_addresses a JOIN sweeps s ON s.id = a.sweep_id
-               WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status IN ('unsigned','submitted'))`,
-  ).all({ chainId: filter.chainId, merchantId: merchant });
+               WHERE a.deposit_address = i.deposit_address AND s.chain_id = i.chain_id AND s.status IN ('unsigned','submitted'))`).all(
+    { chainId: filter.chainId, merchantId: merchant },
+  );
   if (invoices.length === 0) return [];
   const received = sumBy(
-    statement<AmountRow>(
-      db,
-      `SELECT t.to_address AS deposit_address, t.token_address, t.amount FROM transfers t
+    yield* query<AmountRow>(`SELECT t.to_address AS deposit_address, t.token_address, t.amount FROM transfers t
        JOIN invoices i ON i.id = t.invoice_id
-       WHERE t.chain_id = @chainId AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (@merchantId IS NULL OR i.merchant_id = @merchantId)`,
-    ).all({ chainId: filter.chainId, merchantId: merchant }),
+       WHERE t.chain_id = @chainId AND t.status = 'confirmed' AND i.deposit_mode = 'forwarder' AND (CAST(@merchantId AS TEXT) IS NULL OR i.merchant_id = @merchantId)`).all(
+      { chainId: filter.chainId, merchantId: merchant },
+    ),
   );
-  const swept = sumBy(sweptRows(db, filter.chainId, merchant));
+  const swept = sumBy(yield* sweptRows(filter.chainId, merchant));
   const result: OutstandingAddress[] = [];
   for (const invoice of invoices) {
     const outstanding = new Map<Address, bigint>();
@@ -97,13 +95,12 @@ export function listOutstandingAddresses(
 
 type SweptRow = AmountRow & { chain_id: number };
 
-function sweptRows(db: Db, chainId: number | null, merchantId: string | null): SweptRow[] {
-  return statement<SweptRow>(
-    db,
-    `SELECT f.deposit_address, f.token_address, f.amount, s.chain_id FROM sweep_flushes f
+function* sweptRows(chainId: number | null, merchantId: string | null): Sql<SweptRow[]> {
+  return yield* query<SweptRow>(`SELECT f.deposit_address, f.token_address, f.amount, s.chain_id FROM sweep_flushes f
      JOIN sweeps s ON s.id = f.sweep_id
-     WHERE s.status = 'confirmed' AND (@chainId IS NULL OR s.chain_id = @chainId) AND (@merchantId IS NULL OR s.merchant_id = @merchantId)`,
-  ).all({ chainId, merchantId });
+     WHERE s.status = 'confirmed' AND (CAST(@chainId AS BIGINT) IS NULL OR s.chain_id = @chainId) AND (CAST(@merchantId AS TEXT) IS NULL OR s.merchant_id = @merchantId)`).all(
+    { chainId, merchantId },
+  );
 }
 
 export type BalanceRow = { chainId: number; token: Address; received: bigint; swept: bigint };
@@ -112,7 +109,7 @@ export type BalanceRow = { chainId: number; token: Address; received: bigint; sw
  * A merchant's forwarder money per chain and token: received (confirmed payments into its
  * forwarder deposit addresses) and swept (the Flushed amounts of its confirmed sweeps).
  */
-export function readMerchantBalances(db: Db, merchantId: string): BalanceRow[] {
+export function* readMerchantBalances(merchantId: string): Sql<BalanceRow[]> {
   const balances = new Map<string, BalanceRow>();
   const add = (chainId: number, token: Address, field: 'received' | 'swept', amount: bigint) => {
     const key = `${chainId}:${token}`;
@@ -120,13 +117,14 @@ export function readMerchantBalances(db: Db, merchantId: string): BalanceRow[] {
     row[field] += amount;
     balances.set(key, row);
   };
-  const received = statement<{ chain_id: number; token_address: Address; amount: string }>(
-    db,
-    `SELECT t.chain_id, t.token_address, t.amount FROM transfers t JOIN invoices i ON i.id = t.invoice_id
-     WHERE i.merchant_id = ? AND i.deposit_mode = 'forwarder' AND t.status = 'confirmed'`,
-  ).all(merchantId);
+  const received = yield* query<{
+    chain_id: number;
+    token_address: Address;
+    amount: string;
+  }>(`SELECT t.chain_id, t.token_address, t.amount FROM transfers t JOIN invoices i ON i.id = t.invoice_id
+     WHERE i.merchant_id = ? AND i.deposit_mode = 'forwarder' AND t.status = 'confirmed'`).all(merchantId);
   for (const row of received) add(row.chain_id, row.token_address, 'received', BigInt(row.amount));
-  const swept = sweptRows(db, null, merchantId);
+  const swept = yield* sweptRows(null, merchantId);
   for (const row of swept) add(row.chain_id, row.token_address, 'swept', BigInt(row.amount));
   return [...balances.values()];
 }

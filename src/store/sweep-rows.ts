@@ -2,8 +2,7 @@ import type { Address, Hex } from 'viem';
 import { NotFoundError } from '../domain/errors.ts';
 import type { TokenRef } from '../domain/invoice.ts';
 import type { SweepRecord, SweepStatus } from '../domain/sweep.ts';
-import type { Db } from './db.ts';
-import { pluckStatement, statement } from './statement.ts';
+import { forUpdate, pluck, query, type Sql } from './sql.ts';
 
 /**
  * Sweep transactions and what they moved (migrations/005-sweeps.ts, 006-unsigned-sweeps.ts).
@@ -62,17 +61,18 @@ const big = (value: string | null) => (value === null ? null : BigInt(value));
 type FlushRow = { deposit_address: Address; token_address: Address; amount: string };
 
 /** The sweep of `row`, with its deposit addresses and (once confirmed) what each moved. */
-export function toSweep(db: Db, row: SweepRow): OpenSweep {
-  const addresses = pluckStatement<Address>(
-    db,
+export function* toSweep(row: SweepRow): Sql<OpenSweep> {
+  const addresses = yield* pluck<Address>(
     'SELECT deposit_address FROM sweep_addresses WHERE sweep_id = ? ORDER BY deposit_address',
   ).all(row.id);
-  const flushes = statement<FlushRow>(
-    db,
+  const flushRows = yield* query<FlushRow>(
     'SELECT deposit_address, token_address, amount FROM sweep_flushes WHERE sweep_id = ? ORDER BY log_index',
-  )
-    .all(row.id)
-    .map((f) => ({ depositAddress: f.deposit_address, token: f.token_address, amount: BigInt(f.amount) }));
+  ).all(row.id);
+  const flushes = flushRows.map((f) => ({
+    depositAddress: f.deposit_address,
+    token: f.token_address,
+    amount: BigInt(f.amount),
+  }));
   return {
     id: row.id,
     merchantId: row.merchant_id,
@@ -109,14 +109,16 @@ export function toSweep(db: Db, row: SweepRow): OpenSweep {
   };
 }
 
-export function loadSweep(db: Db, id: string): OpenSweep | null {
-  const row = statement<SweepRow>(db, 'SELECT * FROM sweeps WHERE id = ?').get(id);
-  return row ? toSweep(db, row) : null;
+/** A sweep by id; with `forUpdate`, a writer that changes it locks its row first (PostgreSQL). */
+export function* loadSweep(id: string, options: { forUpdate?: boolean } = {}): Sql<OpenSweep | null> {
+  const select = 'SELECT * FROM sweeps WHERE id = ?';
+  const row = yield* query<SweepRow>(options.forUpdate ? forUpdate(select) : select).get(id);
+  return row ? yield* toSweep(row) : null;
 }
 
 /** A sweep the current transaction has just written, read back. */
-export function loadWrittenSweep(db: Db, id: string): OpenSweep {
-  const sweep = loadSweep(db, id);
+export function* loadWrittenSweep(id: string): Sql<OpenSweep> {
+  const sweep = yield* loadSweep(id);
   // Unreachable while the transaction that wrote it is open; a type-safe stand-in for a cast.
   if (!sweep) throw new NotFoundError('sweep_not_found', `No sweep ${id}.`);
   return sweep;

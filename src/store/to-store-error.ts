@@ -14,3 +14,14 @@ export function toStoreError(error: unknown): unknown {
   if (error.code === 'SQLITE_FULL') return new StorageFullError(error);
   return error;
 }
+
+/**
+ * Whether `error` is a UNIQUE constraint refusing a row, on either engine: SQLite's
+ * SQLITE_CONSTRAINT_UNIQUE (or PRIMARYKEY), PostgreSQL's unique_violation (SQLSTATE 23505).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (error instanceof Database.SqliteError) {
+    return error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}

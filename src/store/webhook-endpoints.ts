@@ -6,9 +6,9 @@ import {
   previousSecretRowId,
   WEBHOOK_SECRET_OVERLAP_MS,
 } from '../domain/webhook-secret.ts';
-import { type Db, writeTransaction } from './db.ts';
+import { lockMerchant } from './merchants.ts';
 import type { SecretBox } from './secret-box.ts';
-import { pluckStatement, statement } from './statement.ts';
+import { forUpdate, pluck, query, type Sql } from './sql.ts';
 
 export type WebhookEndpoint = {
   id: string;
@@ -52,42 +52,37 @@ const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
  * `BEGIN IMMEDIATE` transaction as the insert, so concurrent requests, even from other processes,
  * cannot together pass the limit.
  */
-export function createWebhookEndpoint(
-  db: Db,
-  input: {
-    merchantId: string;
-    url: string;
-    events: EventType[] | null;
-    now: Date;
-    secrets: SecretBox;
-    maxPerMerchant?: number;
-  },
-): { endpoint: WebhookEndpoint; secret: string } {
+export function* createWebhookEndpoint(input: {
+  merchantId: string;
+  url: string;
+  events: EventType[] | null;
+  now: Date;
+  secrets: SecretBox;
+  maxPerMerchant?: number;
+}): Sql<{ endpoint: WebhookEndpoint; secret: string }> {
   const secret = generateWebhookSecret();
   const id = newId('whe', input.now.getTime());
   const createdAt = input.now.toISOString();
-  writeTransaction(db, () => {
-    if (input.maxPerMerchant !== undefined) {
-      // COUNT(*) always gives a row; `?? 0` is for the type, which cannot know that.
-      const existing =
-        pluckStatement<number>(
-          db,
-          'SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL',
-        ).get(input.merchantId) ?? 0;
-      if (existing >= input.maxPerMerchant) throw new WebhookEndpointLimitError(input.maxPerMerchant);
-    }
-    statement(
-      db,
-      'INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(
-      id,
-      input.merchantId,
-      input.url,
-      input.events ? JSON.stringify(input.events) : null,
-      input.secrets.seal(secret, id),
-      createdAt,
-    );
-  });
+  if (input.maxPerMerchant !== undefined) {
+    // Concurrent creations count one at a time (PostgreSQL; SQLite has one writer anyway).
+    yield* lockMerchant(input.merchantId);
+    // COUNT(*) always gives a row; `?? 0` is for the type, which cannot know that.
+    const existing =
+      (yield* pluck<number>(
+        'SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL',
+      ).get(input.merchantId)) ?? 0;
+    if (existing >= input.maxPerMerchant) throw new WebhookEndpointLimitError(input.maxPerMerchant);
+  }
+  yield* query(
+    'INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(
+    id,
+    input.merchantId,
+    input.url,
+    input.events ? JSON.stringify(input.events) : null,
+    input.secrets.seal(secret, id),
+    createdAt,
+  );
   return {
     endpoint: {
       id,
@@ -103,25 +98,19 @@ export function createWebhookEndpoint(
   };
 }
 
-export function listWebhookEndpoints(db: Db, merchantId: string): WebhookEndpoint[] {
+export function* listWebhookEndpoints(merchantId: string): Sql<WebhookEndpoint[]> {
   // Creation order; ids do not order within a millisecond (domain/ids.ts).
-  const rows = statement<EndpointRow>(
-    db,
-    'SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, rowid',
+  const rows = yield* query<EndpointRow>(
+    'SELECT * FROM webhook_endpoints WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, id',
   ).all(merchantId);
   return rows.map(toEndpoint);
 }
 
 /** Soft delete: past deliveries keep their endpoint; no new ones are made for it. */
-export function deleteWebhookEndpoint(db: Db, merchantId: string, id: string, now: Date): void {
-  const changes = writeTransaction(
-    db,
-    () =>
-      statement(
-        db,
-        'UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
-      ).run(now.toISOString(), id, merchantId).changes,
-  );
+export function* deleteWebhookEndpoint(merchantId: string, id: string, now: Date): Sql<void> {
+  const { changes } = yield* query(
+    'UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
+  ).run(now.toISOString(), id, merchantId);
   if (changes === 0) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);
 }
 
@@ -131,28 +120,26 @@ export function deleteWebhookEndpoint(db: Db, merchantId: string, id: string, no
  * an older previous secret is dropped. Both are sealed (store/secret-box.ts), the previous one
  * under its own associated data.
  */
-export function rollWebhookSecret(
-  db: Db,
-  input: { merchantId: string; id: string; now: Date; secrets: SecretBox },
-): { endpoint: WebhookEndpoint; secret: string; previousSecretExpiresAt: Date } {
+export function* rollWebhookSecret(input: {
+  merchantId: string;
+  id: string;
+  now: Date;
+  secrets: SecretBox;
+}): Sql<{ endpoint: WebhookEndpoint; secret: string; previousSecretExpiresAt: Date }> {
   const secret = generateWebhookSecret();
   const previousSecretExpiresAt = new Date(input.now.getTime() + WEBHOOK_SECRET_OVERLAP_MS);
-  const row = writeTransaction(db, () => {
-    const current = statement<EndpointRow & { secret: string }>(
-      db,
-      'SELECT * FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL',
-    ).get(input.id, input.merchantId);
-    if (!current) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${input.id}.`);
-    const previous = input.secrets.seal(
-      input.secrets.open(current.secret, input.id),
-      previousSecretRowId(input.id),
-    );
-    const expiresAt = previousSecretExpiresAt.toISOString();
-    statement(
-      db,
-      'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE id = ?',
-    ).run(input.secrets.seal(secret, input.id), previous, expiresAt, input.id);
-    return { ...current, previous_secret_expires_at: expiresAt };
-  });
+  const current = yield* query<EndpointRow & { secret: string }>(
+    forUpdate('SELECT * FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL'),
+  ).get(input.id, input.merchantId);
+  if (!current) throw new NotFoundError('webhook_endpoint_not_found', `No webhook endpoint ${input.id}.`);
+  const previous = input.secrets.seal(
+    input.secrets.open(current.secret, input.id),
+    previousSecretRowId(input.id),
+  );
+  const expiresAt = previousSecretExpiresAt.toISOString();
+  yield* query(
+    'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE id = ?',
+  ).run(input.secrets.seal(secret, input.id), previous, expiresAt, input.id);
+  const row = { ...current, previous_secret_expires_at: expiresAt };
   return { endpoint: toEndpoint(row), secret, previousSecretExpiresAt };
 }

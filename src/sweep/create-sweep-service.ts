@@ -2,7 +2,7 @@ import type { Hex, PublicClient } from 'viem';
 import type { ChainConfig } from '../config/chains.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import type { OpenSweep } from '../store/sweep-rows.ts';
 import { createSweepClient } from './create-sweep-client.ts';
 import { createUnsignedSweeps } from './create-unsigned-sweeps.ts';
@@ -13,7 +13,7 @@ import { reportSweepTransaction } from './report-sweep-transaction.ts';
  * (api/api-deps.ts) without importing it: runtime/create-api.ts hands one to the other, so neither
  * part imports the other.
  */
-export function createSweepService(deps: { db: Db; logger: Logger; clock: Clock }) {
+export function createSweepService(deps: { store: Store; logger: Logger; clock: Clock }) {
   const now = () => deps.clock.now();
   // One client per chain for the process (planning reads balances; reports read a transaction).
   const clients = new Map<number, PublicClient>();
@@ -31,10 +31,10 @@ export function createSweepService(deps: { db: Db; logger: Logger; clock: Clock 
       request: { merchantId: string; min?: string | undefined },
     ): Promise<OpenSweep[]> =>
       createUnsignedSweeps(
-        { db: deps.db, client: clientOf(chain), chain, logger: deps.logger, now },
+        { store: deps.store, client: clientOf(chain), chain, logger: deps.logger, now },
         request,
       ),
     reportTransaction: (chain: ChainConfig, sweep: OpenSweep, txHash: Hex): Promise<OpenSweep> =>
-      reportSweepTransaction({ db: deps.db, client: clientOf(chain), chain, now }, sweep, txHash),
+      reportSweepTransaction({ store: deps.store, client: clientOf(chain), chain, now }, sweep, txHash),
   };
 }

@@ -3,7 +3,7 @@ import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError } from '../domain/errors.ts';
 import { tokenLookup } from '../domain/sweep.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import { listOpenSweeps } from '../store/sweep-reads.ts';
 import type { OpenSweep } from '../store/sweep-rows.ts';
 import { AddressAlreadySweepingError, recordSweep } from '../store/sweep-writes.ts';
@@ -14,7 +14,7 @@ import { newSweepOf, planChainSweeps, type SweepPlanRequest, sweepCalldata } fro
 export const UNSIGNED_SWEEP_TTL_MS = 60 * 60_000;
 
 export type UnsignedSweepDeps = {
-  db: Db;
+  store: Store;
   client: PublicClient;
   chain: ChainConfig;
   logger: Logger;
@@ -31,11 +31,11 @@ export async function createUnsignedSweeps(
   deps: UnsignedSweepDeps,
   request: SweepPlanRequest,
 ): Promise<OpenSweep[]> {
-  const { db, client, chain } = deps;
+  const { store, client, chain } = deps;
   // Settle what is in flight first: a sent or expired unsigned sweep frees its addresses.
   await followSweeps({ ...deps, wallet: undefined }, { merchantId: request.merchantId, signedHere: false });
   const batches = await planChainSweeps({
-    db,
+    store,
     client,
     chain,
     request,
@@ -55,12 +55,12 @@ export async function createUnsignedSweeps(
         expiresAt: new Date(now.getTime() + UNSIGNED_SWEEP_TTL_MS),
       };
       try {
-        recordSweep(db, { ...newSweepOf(batch, chain.chainId), unsigned }, options);
+        await store.write(recordSweep, { ...newSweepOf(batch, chain.chainId), unsigned }, options);
       } catch (error) {
         // A concurrent request planned the same addresses first: its sweep is listed below.
         if (!(error instanceof AddressAlreadySweepingError)) throw error;
       }
     }
   }
-  return listOpenSweeps(db, chain.chainId, { status: 'unsigned', merchantId: request.merchantId });
+  return store.read(listOpenSweeps, chain.chainId, { status: 'unsigned', merchantId: request.merchantId });
 }

@@ -14,7 +14,7 @@ import { forwarderAbi } from '../../contracts-abi/index.ts';
 import type { ChainConfig } from '../config/chains.ts';
 import { type SweepFlush, tokenLookup } from '../domain/sweep.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import { listOpenSweeps } from '../store/sweep-reads.ts';
 import type { OpenSweep } from '../store/sweep-rows.ts';
 import {
@@ -30,7 +30,7 @@ import { isInsufficientFunds, signSweep } from './submit-sweep.ts';
 export const DEFAULT_STUCK_AFTER_MS = 60_000;
 
 export type FollowDeps = {
-  db: Db;
+  store: Store;
   client: PublicClient;
   chain: ChainConfig;
   /** Absent: sweeps are followed and rebroadcast, never re-signed. */
@@ -107,11 +107,11 @@ export async function followSweep(deps: FollowDeps, sweep: OpenSweep): Promise<F
   if (receipt) {
     if (!(await isConfirmed(client, chain, receipt))) return 'mined';
     if (receipt.status !== 'success') {
-      failSweep(deps.db, sweep.id, `transaction ${receipt.transactionHash} reverted`, options);
+      await deps.store.write(failSweep, sweep.id, `transaction ${receipt.transactionHash} reverted`, options);
       return 'failed';
     }
-    confirmSweep(
-      deps.db,
+    await deps.store.write(
+      confirmSweep,
       sweep.id,
       {
         txHash: receipt.transactionHash,
@@ -130,8 +130,8 @@ export async function followSweep(deps: FollowDeps, sweep: OpenSweep): Promise<F
   if (used > sweep.nonce) {
     // Mined between the two reads? Then the next look confirms it.
     if (await findReceipt(client, sweep.txHashes)) return 'mined';
-    failSweep(
-      deps.db,
+    await deps.store.write(
+      failSweep,
       sweep.id,
       `nonce ${sweep.nonce} was used by another transaction of ${sweep.from}`,
       options,
@@ -177,7 +177,7 @@ async function findFlushTransaction(deps: FollowDeps, sweep: OpenSweep): Promise
   });
   const hash = logs[0]?.transactionHash ?? null;
   if (!hash && head - UNSIGNED_SCAN_OVERLAP_BLOCKS > fromBlock)
-    advanceSweepScan(deps.db, sweep.id, Number(head - UNSIGNED_SCAN_OVERLAP_BLOCKS));
+    await deps.store.write(advanceSweepScan, sweep.id, Number(head - UNSIGNED_SCAN_OVERLAP_BLOCKS));
   return hash;
 }
 
@@ -192,11 +192,21 @@ async function followUnsigned(deps: FollowDeps, sweep: OpenSweep): Promise<Follo
   const hash = await findFlushTransaction(deps, sweep);
   if (hash) {
     const tx = await deps.client.getTransaction({ hash });
-    markSweepSent(deps.db, sweep.id, { hash, from: getAddress(tx.from), nonce: tx.nonce }, options);
+    await deps.store.write(
+      markSweepSent,
+      sweep.id,
+      { hash, from: getAddress(tx.from), nonce: tx.nonce },
+      options,
+    );
     return 'pending';
   }
   if (sweep.expiresAt && options.now >= sweep.expiresAt) {
-    failSweep(deps.db, sweep.id, `no transaction was seen before ${sweep.expiresAt.toISOString()}`, options);
+    await deps.store.write(
+      failSweep,
+      sweep.id,
+      `no transaction was seen before ${sweep.expiresAt.toISOString()}`,
+      options,
+    );
     return 'failed';
   }
   return 'unsigned';
@@ -219,12 +229,17 @@ async function resend(deps: FollowDeps, sweep: OpenSweep): Promise<FollowOutcome
     { wallet, chain: deps.chain },
     { data, nonce: sweep.nonce, gas: sweep.gasLimit, maxFeePerGas, maxPriorityFeePerGas },
   );
-  replaceSweepTransaction(deps.db, sweep.id, { ...signed, maxFeePerGas, maxPriorityFeePerGas }, deps.now());
+  await deps.store.write(
+    replaceSweepTransaction,
+    sweep.id,
+    { ...signed, maxFeePerGas, maxPriorityFeePerGas },
+    deps.now(),
+  );
   try {
     await client.sendRawTransaction({ serializedTransaction: signed.raw });
   } catch (error) {
     if (isInsufficientFunds(error)) {
-      failSweep(deps.db, sweep.id, `gas wallet ${wallet.address} cannot pay the bumped fee`, {
+      await deps.store.write(failSweep, sweep.id, `gas wallet ${wallet.address} cannot pay the bumped fee`, {
         now: deps.now(),
         tokenOf,
       });
@@ -256,7 +271,7 @@ export async function followSweeps(
     rebroadcast: 0,
     unsigned: 0,
   };
-  for (const sweep of listOpenSweeps(deps.db, deps.chain.chainId, filter))
+  for (const sweep of await deps.store.read(listOpenSweeps, deps.chain.chainId, filter))
     counts[await followSweep(deps, sweep)] += 1;
   return counts;
 }

@@ -3,7 +3,7 @@ import { forwarderFactoryAbi } from '../../contracts-abi/index.ts';
 import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError, ValidationError } from '../domain/errors.ts';
 import { parseAmount } from '../domain/money.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import { listOutstandingAddresses } from '../store/sweep-candidates.ts';
 import type { NewSweep } from '../store/sweep-writes.ts';
 import { planSweeps, type SweepBatch, type SweepCandidate } from './plan-sweeps.ts';
@@ -36,15 +36,15 @@ export function minimumPerToken(chain: ChainConfig, min: string | undefined): (t
  * balances now (the node), batched under the block gas limit's share (plan-sweeps.ts).
  */
 export async function planChainSweeps(input: {
-  db: Db;
+  store: Store;
   client: PublicClient;
   chain: ChainConfig;
   request: SweepPlanRequest;
   maxBlockGasPercent?: number;
 }): Promise<SweepBatch[]> {
-  const { db, client, chain } = input;
+  const { store, client, chain } = input;
   const minimum = minimumPerToken(chain, input.request.min);
-  const outstanding = listOutstandingAddresses(db, {
+  const outstanding = await store.read(listOutstandingAddresses, {
     chainId: chain.chainId,
     merchantId: input.request.merchantId,
   });

@@ -3,7 +3,7 @@ import type { ChainConfig } from '../config/chains.ts';
 import { ChainUnavailableError, ReportedTransactionError, SweepNotUnsignedError } from '../domain/errors.ts';
 import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
 import { tokenLookup } from '../domain/sweep.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import type { OpenSweep } from '../store/sweep-rows.ts';
 import { markSweepSent } from '../store/sweep-writes.ts';
 
@@ -14,7 +14,7 @@ import { markSweepSent } from '../store/sweep-writes.ts';
  * again answers the sweep as it is.
  */
 export async function reportSweepTransaction(
-  deps: { db: Db; client: PublicClient; chain: ChainConfig; now: () => Date },
+  deps: { store: Store; client: PublicClient; chain: ChainConfig; now: () => Date },
   sweep: OpenSweep,
   hash: Hex,
 ): Promise<OpenSweep> {
@@ -37,8 +37,8 @@ export async function reportSweepTransaction(
       `Transaction ${hash} does not call the ForwarderFactory with this sweep's calldata.`,
     );
   const options = { now: deps.now(), tokenOf: tokenLookup(deps.chain) };
-  const sent = markSweepSent(
-    deps.db,
+  const sent = await deps.store.write(
+    markSweepSent,
     sweep.id,
     { hash: tx.hash, from: getAddress(tx.from), nonce: tx.nonce },
     options,

@@ -19,7 +19,7 @@ export async function runSweeps(
 ): Promise<{ batches: SweepBatch[]; submitted: OpenSweep[] }> {
   await followSweeps(deps);
   const batches = await planChainSweeps({
-    db: deps.db,
+    store: deps.store,
     client: deps.client,
     chain: deps.chain,
     request,
@@ -40,7 +40,7 @@ export async function settleSweeps(deps: FollowDeps, options: { timeoutMs: numbe
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     await followSweeps(deps);
-    const open = listOpenSweeps(deps.db, deps.chain.chainId);
+    const open = await deps.store.read(listOpenSweeps, deps.chain.chainId);
     if (open.length === 0) return;
     if (Date.now() >= deadline)
       throw new Error(

@@ -2,7 +2,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import type { Config } from '../config/env.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import { createSweepClient } from './create-sweep-client.ts';
 import { type FollowDeps, followSweeps } from './follow-sweeps.ts';
 import { runSweeps } from './run-sweeps.ts';
@@ -19,14 +19,14 @@ export const FOLLOW_INTERVAL_MS = 5_000;
  * (store/sweep-writes.ts recordSweep) before anything is broadcast.
  */
 export function startSweepPolicy(
-  deps: { db: Db; logger: Logger; clock: Clock; config: Pick<Config, 'chains' | 'sweeperPrivateKey'> },
+  deps: { store: Store; logger: Logger; clock: Clock; config: Pick<Config, 'chains' | 'sweeperPrivateKey'> },
   options: { onEvents?: () => void } = {},
 ): { stop(): Promise<void> } {
   const loops = deps.config.chains.map((chain) => {
     const key = deps.config.sweeperPrivateKey(chain.chainId);
     const policy = key ? chain.sweep : undefined;
     const follow: FollowDeps = {
-      db: deps.db,
+      store: deps.store,
       client: createSweepClient(chain, deps),
       chain,
       wallet: key ? privateKeyToAccount(key) : undefined,

@@ -11,7 +11,7 @@ import { ChainUnavailableError } from '../domain/errors.ts';
 import { FORWARDER_FACTORY_ADDRESS } from '../domain/forwarder-address.ts';
 import { tokenLookup } from '../domain/sweep.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import { listOpenSweeps } from '../store/sweep-reads.ts';
 import type { OpenSweep } from '../store/sweep-rows.ts';
 import { failSweep, recordSweep } from '../store/sweep-writes.ts';
@@ -20,7 +20,7 @@ import type { SweepBatch } from './plan-sweeps.ts';
 import { GasWalletUnfundedError } from './sweep-errors.ts';
 
 export type SweepDeps = {
-  db: Db;
+  store: Store;
   client: PublicClient;
   chain: ChainConfig;
   /** The operator's gas wallet: it signs and pays fees, and can send the money nowhere but the payout. */
@@ -56,8 +56,8 @@ export async function signSweep(
 }
 
 /** The next nonce: the node's pending count, or past our own sweeps in flight the node lost. */
-function nextNonce(db: Db, chainId: number, from: Address, pending: number): number {
-  const open = listOpenSweeps(db, chainId).filter((s) => s.from === from && s.nonce !== null);
+async function nextNonce(store: Store, chainId: number, from: Address, pending: number): Promise<number> {
+  const open = (await store.read(listOpenSweeps, chainId)).filter((s) => s.from === from && s.nonce !== null);
   return Math.max(pending, ...open.map((s) => (s.nonce as number) + 1));
 }
 
@@ -82,7 +82,7 @@ async function readWallet(deps: SweepDeps) {
  * records a failed sweep and throws GasWalletUnfundedError.
  */
 export async function submitSweep(deps: SweepDeps, batch: SweepBatch): Promise<OpenSweep> {
-  const { db, client, chain, wallet } = deps;
+  const { store, client, chain, wallet } = deps;
   const options = { now: deps.now(), tokenOf: tokenLookup(chain) };
   const data = sweepCalldata(batch);
   const from = wallet.address;
@@ -101,19 +101,19 @@ export async function submitSweep(deps: SweepDeps, batch: SweepBatch): Promise<O
   }
   if (gas === undefined) {
     const failure = unfunded(worstFee);
-    recordSweep(db, { ...input, failureReason: failure.message }, options);
+    await store.write(recordSweep, { ...input, failureReason: failure.message }, options);
     throw failure;
   }
-  const nonce = nextNonce(db, chain.chainId, from, pending);
+  const nonce = await nextNonce(store, chain.chainId, from, pending);
   const signed = await signSweep(deps, { data, nonce, gas, ...fees });
   const transaction = { from, nonce, gasLimit: gas, ...fees, hash: signed.hash, raw: signed.raw };
-  const sweep = recordSweep(db, { ...input, transaction }, options);
+  const sweep = await store.write(recordSweep, { ...input, transaction }, options);
   try {
     await client.sendRawTransaction({ serializedTransaction: signed.raw });
   } catch (error) {
     if (isInsufficientFunds(error)) {
       const failure = unfunded(gas * fees.maxFeePerGas);
-      failSweep(db, sweep.id, failure.message, options);
+      await store.write(failSweep, sweep.id, failure.message, options);
       throw failure;
     }
     // Anything else (a timeout, "already known"): the sweep stays submitted, followSweeps settles it.

@@ -18,10 +18,10 @@ async function call(path: string, key: string, init: { method?: string; body?: u
   return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
-beforeEach(() => {
-  ctx = createTestContext();
+beforeEach(async () => {
+  ctx = await createTestContext();
   app = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
-  firstKey = addMerchant(ctx).apiKey;
+  firstKey = (await addMerchant(ctx)).apiKey;
 });
 afterEach(() => ctx.close());
 
@@ -86,7 +86,7 @@ describe('API keys', () => {
   });
 
   it('answers another merchant’s key as not found and leaves it working', async () => {
-    const other = addMerchant(ctx, 'Other', 2).apiKey;
+    const other = (await addMerchant(ctx, 'Other', 2)).apiKey;
     const otherId = (await call('/v1/api-keys', other)).body.data[0].id;
     await call('/v1/api-keys', other, { body: {} });
     expect((await call(`/v1/api-keys/${otherId}`, firstKey, { method: 'DELETE' })).status).toBe(404);

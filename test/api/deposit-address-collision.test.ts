@@ -4,18 +4,20 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/runtime/create-api.ts';
 import { generateApiKey, hashApiKey } from '../../src/store/api-keys.ts';
-import { type Db, openDatabase } from '../../src/store/db.ts';
 import { initialSchema } from '../../src/store/migrations/001-initial.ts';
+import { pluck, query } from '../../src/store/sql.ts';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.ts';
 import { createTestContext, type TestContext, testXpub } from '../fixtures/context.ts';
 
 let ctx: TestContext;
-let db: Db;
-beforeEach(() => {
-  ctx = createTestContext();
+let store: SqliteStore | undefined;
+beforeEach(async () => {
+  ctx = await createTestContext();
 });
-afterEach(() => {
-  db?.close();
-  ctx.close();
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+  await ctx.close();
 });
 
 /**
@@ -57,15 +59,20 @@ describe('deposit address collisions', () => {
   it('migrates a shared key without failing, and answers the colliding invoice with 409 deposit_address_in_use', async () => {
     const path = join(ctx.dir, 'v1.db');
     const keys = versionOneWithSharedKey(path);
-    db = openDatabase(path);
+    const opened = openSqliteStore(path);
+    store = opened;
     expect(
-      db.prepare('SELECT id, xpub_key_hash IS NOT NULL AS hashed FROM merchants ORDER BY id').all(),
+      await opened.read(function* () {
+        return yield* query(
+          'SELECT id, xpub_key_hash IS NOT NULL AS hashed FROM merchants ORDER BY id',
+        ).all();
+      }),
     ).toEqual([
       { id: 'mch_1', hashed: 1 },
       { id: 'mch_2', hashed: 0 },
     ]);
     const app = createApi(
-      { ...ctx, db },
+      { ...ctx, store: opened },
       { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) },
     );
     const create = (apiKey: string) =>
@@ -80,7 +87,11 @@ describe('deposit address collisions', () => {
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(await refused.json()).toMatchObject({ status: 409, code: 'deposit_address_in_use' });
     // Nothing was spent: the second merchant's index 0 is still its next one.
-    expect(db.prepare("SELECT next_address_index FROM merchants WHERE id = 'mch_2'").pluck().get()).toBe(0);
+    expect(
+      await opened.read(function* () {
+        return yield* pluck("SELECT next_address_index FROM merchants WHERE id = 'mch_2'").get();
+      }),
+    ).toBe(0);
     expect(ctx.logs.join('')).not.toContain('unhandled error');
   });
 });

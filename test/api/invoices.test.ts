@@ -1,6 +1,7 @@
 import { mnemonicToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/runtime/create-api.ts';
+import { pluck, query } from '../../src/store/sql.ts';
 import { addMerchant, createTestContext, TEST_MNEMONIC, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;
@@ -27,10 +28,15 @@ function call(
 
 const validInvoice = { amount: '25.5', currency: 'USDC', chainId: 31337 };
 
-beforeEach(() => {
-  ctx = createTestContext();
+const countInvoices = () =>
+  ctx.store.read(function* () {
+    return yield* pluck<number>('SELECT count(*) FROM invoices').get();
+  });
+
+beforeEach(async () => {
+  ctx = await createTestContext();
   app = createApi(ctx, { checkWebhookUrl: allowAll });
-  apiKey = addMerchant(ctx).apiKey;
+  apiKey = (await addMerchant(ctx)).apiKey;
 });
 afterEach(() => ctx.close());
 
@@ -65,12 +71,13 @@ describe('POST /v1/invoices', () => {
     );
     expect(invoice.checkoutUrl).toBe(`http://localhost:3000/pay/${invoice.id}`);
     expect(new Date(invoice.expiresAt).getTime() - new Date(invoice.createdAt).getTime()).toBe(3600_000);
-    const event = ctx.db.prepare('SELECT type, payload FROM events WHERE invoice_id = ?').get(invoice.id) as {
-      type: string;
-      payload: string;
-    };
-    expect(event.type).toBe('invoice.created');
-    expect(JSON.parse(event.payload).data.invoice).toEqual(invoice);
+    const event = await ctx.store.read(function* () {
+      return yield* query<{ type: string; payload: string }>(
+        'SELECT type, payload FROM events WHERE invoice_id = ?',
+      ).get(invoice.id);
+    });
+    expect(event?.type).toBe('invoice.created');
+    expect(JSON.parse(event?.payload ?? '{}').data.invoice).toEqual(invoice);
   });
 
   it('stores a returnUrl and returns it; refuses http unless private URLs are allowed, naming the field', async () => {
@@ -144,7 +151,7 @@ describe('POST /v1/invoices', () => {
     const problem = await response.json();
     expect(problem).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(problem.errors.map((error: { field: string }) => error.field)).toContain(field);
-    expect(ctx.db.prepare('SELECT count(*) AS n FROM invoices').get()).toEqual({ n: 0 });
+    expect(await countInvoices()).toBe(0);
   });
 
   it('answers malformed JSON, a wrong content type and an oversized body with 4xx problems', async () => {
@@ -171,7 +178,7 @@ describe('Idempotency-Key', () => {
     expect(second.status).toBe(201);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await second.json()).toEqual(await first.json());
-    expect(ctx.db.prepare('SELECT count(*) AS n FROM invoices').get()).toEqual({ n: 1 });
+    expect(await countInvoices()).toBe(1);
   });
 
   it('refuses the same key with a different body with 422', async () => {
@@ -190,11 +197,11 @@ describe('Idempotency-Key', () => {
     const bodies = await Promise.all(responses.map((response) => response.json()));
     expect(new Set(responses.map((response) => response.status))).toEqual(new Set([201]));
     expect(new Set(bodies.map((body) => body.id)).size).toBe(1);
-    expect(ctx.db.prepare('SELECT count(*) AS n FROM invoices').get()).toEqual({ n: 1 });
+    expect(await countInvoices()).toBe(1);
   });
 
   it('keeps keys apart per merchant', async () => {
-    const other = addMerchant(ctx, 'Other', 2).apiKey;
+    const other = (await addMerchant(ctx, 'Other', 2)).apiKey;
     const headers = { 'idempotency-key': 'same' };
     const a = await (await call('/v1/invoices', { body: validInvoice, headers })).json();
     const b = await (await call('/v1/invoices', { body: validInvoice, headers, key: other })).json();
@@ -229,8 +236,10 @@ describe('reading and canceling', () => {
     const again = await call(`/v1/invoices/${id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect((await again.json()).code).toBe('invoice_not_cancelable');
-    const types = ctx.db.prepare('SELECT type FROM events WHERE invoice_id = ? ORDER BY seq').all(id);
-    expect(types).toEqual([{ type: 'invoice.created' }, { type: 'invoice.canceled' }]);
+    const types = await ctx.store.read(function* () {
+      return yield* pluck<string>('SELECT type FROM events WHERE invoice_id = ? ORDER BY seq').all(id);
+    });
+    expect(types).toEqual(['invoice.created', 'invoice.canceled']);
   });
 });
 
@@ -244,7 +253,7 @@ describe('auth and isolation', () => {
   });
 
   it("answers another merchant's invoice as not found", async () => {
-    const other = addMerchant(ctx, 'Other', 2).apiKey;
+    const other = (await addMerchant(ctx, 'Other', 2)).apiKey;
     const { id } = await (await call('/v1/invoices', { body: validInvoice })).json();
     expect((await call(`/v1/invoices/${id}`, { key: other })).status).toBe(404);
     expect((await call(`/v1/invoices/${id}/cancel`, { method: 'POST', key: other })).status).toBe(404);

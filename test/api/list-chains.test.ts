@@ -7,7 +7,7 @@ afterEach(() => ctx?.close());
 
 describe('GET /v1/chains', () => {
   it('gives each chain’s confirmations as the count or the block tag it was configured with', async () => {
-    ctx = createTestContext({
+    ctx = await createTestContext({
       chains: [TEST_CHAIN, { ...TEST_CHAIN, chainId: 1, name: 'Ethereum', confirmations: 'finalized' }],
     });
     const app = createApi(ctx, { checkWebhookUrl: async (url) => ({ ok: true as const, url }) });

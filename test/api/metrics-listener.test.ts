@@ -10,13 +10,13 @@ describe('METRICS_PORT', () => {
   let server: HttpServer | undefined;
   afterEach(async () => {
     await server?.close();
-    ctx?.close();
+    await ctx?.close();
   });
 
   it('is off by default: /metrics is on the public port, which listens on every interface', async () => {
     const result = loadConfig({ STABLEGATE_CONFIG: undefined }, { chains: [] });
     expect(result.ok && result.config).toMatchObject({ host: '0.0.0.0', metrics: null });
-    ctx = createTestContext();
+    ctx = await createTestContext();
     const response = await createApi(ctx).request('/metrics');
     expect(response.status).toBe(200);
   });
@@ -25,7 +25,7 @@ describe('METRICS_PORT', () => {
     const result = loadConfig({ METRICS_PORT: '0', HOST: '127.0.0.1' }, { chains: [] });
     if (!result.ok) throw new Error(result.errors.join('\n'));
     expect(result.config.metrics).toEqual({ port: 0, host: '127.0.0.1' });
-    ctx = createTestContext({ config: { metrics: result.config.metrics } });
+    ctx = await createTestContext({ config: { metrics: result.config.metrics } });
     ctx.metrics.httpRequestDuration.observe({ method: 'GET', route: '/x', status: '200' }, 0.01);
 
     const publicResponse = await createApi(ctx).request('/metrics');

@@ -4,8 +4,8 @@ import { createTestContext, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;
 
-beforeEach(() => {
-  ctx = createTestContext();
+beforeEach(async () => {
+  ctx = await createTestContext();
 });
 afterEach(() => ctx.close());
 

@@ -15,12 +15,12 @@ let ctx: TestContext | undefined;
 afterEach(() => ctx?.close());
 
 /** The app with some limits made small, a clock the test moves, and two merchants' keys. */
-function setup(limits: Partial<Limits>) {
+async function setup(limits: Partial<Limits>) {
   const clock = createManualClock();
-  ctx = createTestContext({ clock, config: { limits: { ...GENEROUS_LIMITS, ...limits } } });
+  ctx = await createTestContext({ clock, config: { limits: { ...GENEROUS_LIMITS, ...limits } } });
   const app = createApi(ctx, { checkWebhookUrl: allowAll });
-  const apiKey = addMerchant(ctx, 'Shop', 0).apiKey;
-  const otherKey = addMerchant(ctx, 'Other', 1).apiKey;
+  const apiKey = (await addMerchant(ctx, 'Shop', 0)).apiKey;
+  const otherKey = (await addMerchant(ctx, 'Other', 1)).apiKey;
   const call = (path: string, init: { method?: string; body?: unknown; key?: string } = {}) =>
     app.request(path, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
@@ -45,7 +45,7 @@ async function expectRateLimited(response: Response, retryAfterS: number) {
 
 describe('write rate limit per API key', () => {
   it('answers 429 with Retry-After past the burst, for every write method, and recovers with time', async () => {
-    const { clock, call, createInvoice, otherKey } = setup({ writes: { perMinute: 6, burst: 3 } });
+    const { clock, call, createInvoice, otherKey } = await setup({ writes: { perMinute: 6, burst: 3 } });
     expect((await createInvoice()).status).toBe(201);
     const endpoint = await (
       await call('/v1/webhook-endpoints', { body: { url: 'http://127.0.0.1:9/h' } })
@@ -66,7 +66,7 @@ describe('write rate limit per API key', () => {
   });
 
   it('spends no token on a request without a valid key', async () => {
-    const { createInvoice } = setup({ writes: { perMinute: 1, burst: 1 } });
+    const { createInvoice } = await setup({ writes: { perMinute: 1, burst: 1 } });
     for (let i = 0; i < 3; i++) expect((await createInvoice('sk_unknown')).status).toBe(401);
     expect((await createInvoice()).status).toBe(201);
   });
@@ -74,7 +74,7 @@ describe('write rate limit per API key', () => {
 
 describe('redelivery rate limit per API key', () => {
   it('limits POST /v1/events/:id/redeliver on its own bucket, leaving other writes alone', async () => {
-    const { clock, call, createInvoice } = setup({ redeliveries: { perMinute: 2, burst: 1 } });
+    const { clock, call, createInvoice } = await setup({ redeliveries: { perMinute: 2, burst: 1 } });
     const invoice = await (await createInvoice()).json();
     const events = await (await call(`/v1/events?invoiceId=${invoice.id}`)).json();
     const redeliver = () => call(`/v1/events/${events.data[0].id}/redeliver`, { method: 'POST' });
@@ -88,7 +88,7 @@ describe('redelivery rate limit per API key', () => {
 
 describe('webhook endpoints per merchant', () => {
   it('refuses an endpoint past the limit with 409 webhook_endpoint_limit, not counting deleted ones', async () => {
-    const { call, otherKey } = setup({ webhookEndpointsPerMerchant: 2 });
+    const { call, otherKey } = await setup({ webhookEndpointsPerMerchant: 2 });
     const create = (key?: string) =>
       call('/v1/webhook-endpoints', { body: { url: 'http://127.0.0.1:9/hook' }, ...(key ? { key } : {}) });
     const first = await (await create()).json();

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/runtime/create-api.ts';
 import { fanOutEvents, redeliverEvent } from '../../src/store/delivery-outbox.ts';
 import { listDeliveries } from '../../src/store/delivery-reads.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { createWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
 import { addMerchant, createManualClock, createTestContext, type TestContext } from '../fixtures/context.ts';
 
@@ -37,10 +38,10 @@ async function allPages(path: string, limit: number): Promise<string[]> {
   }
 }
 
-beforeEach(() => {
-  ctx = createTestContext({ clock });
+beforeEach(async () => {
+  ctx = await createTestContext({ clock });
   app = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
-  const added = addMerchant(ctx);
+  const added = await addMerchant(ctx);
   apiKey = added.apiKey;
   merchantId = added.merchant.id;
 });
@@ -80,27 +81,29 @@ describe('order within one millisecond', () => {
   });
 
   it('fans out and lists deliveries in event order, redeliveries after the first', async () => {
-    const endpoint = createWebhookEndpoint(ctx.db, {
+    const { endpoint } = await ctx.store.write(createWebhookEndpoint, {
       merchantId,
       url: 'http://127.0.0.1:9/hook',
       events: null,
       now: clock.now(),
       secrets: ctx.secrets,
-    }).endpoint;
+    });
     const invoices: string[] = [];
     for (let i = 0; i < 10; i++) invoices.push((await call('/v1/invoices', 'POST')).body.id);
-    fanOutEvents(ctx.db, clock.now(), 100);
-    const due = ctx.db
-      .prepare(
+    await ctx.store.write(fanOutEvents, clock.now(), 100);
+    const due = await ctx.store.read(function* () {
+      return yield* pluck<string>(
         `SELECT e.invoice_id FROM deliveries d JOIN events e ON e.id = d.event_id
          WHERE d.status = 'pending' ORDER BY d.next_attempt_at, d.seq`,
-      )
-      .pluck()
-      .all();
+      ).all();
+    });
     expect(due).toEqual(invoices);
-    const firstEvent = ctx.db.prepare('SELECT id FROM events ORDER BY seq LIMIT 1').pluck().get() as string;
-    const redelivered = redeliverEvent(ctx.db, merchantId, firstEvent, clock.now());
-    const listed = listDeliveries(ctx.db, merchantId, firstEvent);
+    const firstEvent = await ctx.store.read(function* () {
+      return yield* pluck<string>('SELECT id FROM events ORDER BY seq LIMIT 1').get();
+    });
+    if (!firstEvent) throw new Error('no event');
+    const redelivered = await ctx.store.write(redeliverEvent, merchantId, firstEvent, clock.now());
+    const listed = await ctx.store.read(listDeliveries, merchantId, firstEvent);
     expect(listed.map((delivery) => delivery.id).at(-1)).toBe(redelivered[0]?.id);
     expect(listed.every((delivery) => delivery.endpointId === endpoint.id)).toBe(true);
   });

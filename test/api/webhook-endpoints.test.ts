@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/runtime/create-api.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;
@@ -18,9 +19,9 @@ function request(
   });
 }
 
-beforeEach(() => {
-  ctx = createTestContext({ config: { allowPrivateWebhookUrls: false } });
-  apiKey = addMerchant(ctx).apiKey;
+beforeEach(async () => {
+  ctx = await createTestContext({ config: { allowPrivateWebhookUrls: false } });
+  apiKey = (await addMerchant(ctx)).apiKey;
 });
 afterEach(() => ctx.close());
 
@@ -40,10 +41,10 @@ describe('webhook endpoints', () => {
     });
     expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(() => new Webhook(endpoint.secret)).not.toThrow();
-    const stored = ctx.db
-      .prepare('SELECT secret FROM webhook_endpoints WHERE id = ?')
-      .pluck()
-      .get(endpoint.id) as string;
+    const stored = await ctx.store.read(function* () {
+      return yield* pluck<string>('SELECT secret FROM webhook_endpoints WHERE id = ?').get(endpoint.id);
+    });
+    if (stored === undefined) throw new Error('endpoint not stored');
     expect(stored).not.toContain(endpoint.secret.slice(6));
     expect(ctx.secrets.open(stored, endpoint.id)).toBe(endpoint.secret);
     const listed = await (await request(app, '/v1/webhook-endpoints')).json();
@@ -77,12 +78,15 @@ describe('webhook endpoints', () => {
     expect(response.status).toBe(400);
     const problem = await response.json();
     expect(problem.errors.map((error: { field: string }) => error.field)).toContain('url');
-    expect(ctx.db.prepare('SELECT count(*) AS n FROM webhook_endpoints').get()).toEqual({ n: 0 });
+    const count = await ctx.store.read(function* () {
+      return yield* pluck<number>('SELECT count(*) FROM webhook_endpoints').get();
+    });
+    expect(count).toBe(0);
   });
 
   it("answers another merchant's endpoint as not found and refuses unknown event types", async () => {
     const app = createApi({ ...ctx, config: { ...ctx.config, allowPrivateWebhookUrls: true } });
-    const other = addMerchant(ctx, 'Other', 2).apiKey;
+    const other = (await addMerchant(ctx, 'Other', 2)).apiKey;
     const { id } = await (
       await request(app, '/v1/webhook-endpoints', { body: { url: 'http://127.0.0.1:9/a' } })
     ).json();

@@ -9,6 +9,7 @@ import type { Confirmations, FinalityTag } from '../../src/domain/chain.ts';
 import { createChainWatcher } from '../../src/runtime/create-chain-watcher.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
+import { query } from '../../src/store/sql.ts';
 import { createTestClients, mine, reorg, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
 
@@ -59,11 +60,11 @@ async function sync(watcher: Watcher): Promise<void> {
   throw new Error('watcher did not reach the head in 500 steps');
 }
 
-function newInvoice() {
+async function newInvoice() {
   const token = inject('tokens').find((candidate) => candidate.symbol === 'USDC');
   if (!token) throw new Error('no USDC');
-  return createInvoice(
-    ctx.db,
+  const { invoice } = await ctx.store.write(
+    createInvoice,
     {
       merchantId,
       chainId: inject('chainId'),
@@ -72,7 +73,8 @@ function newInvoice() {
       expiresInSeconds: 3600,
     },
     { publicUrl: ctx.config.publicUrl, now: new Date() },
-  ).invoice;
+  );
+  return invoice;
 }
 
 /** Pays the invoice 10 USDC; the block it was mined in and its transaction. */
@@ -87,24 +89,26 @@ async function pay(invoice: { depositAddress: Address }): Promise<{ block: numbe
 }
 
 function transfersOf(invoiceId: string) {
-  return ctx.db
-    .prepare(
+  return ctx.store.read(function* () {
+    return yield* query<{ status: string; version: number; confirmations: number; block_number: number }>(
       'SELECT status, version, confirmations, block_number FROM transfers WHERE invoice_id = ? ORDER BY id',
-    )
-    .all(invoiceId) as { status: string; version: number; confirmations: number; block_number: number }[];
+    ).all(invoiceId);
+  });
 }
+
+const cursorOf = () => ctx.store.read(getCursor, inject('chainId'));
 
 async function tagBlock(tag: FinalityTag): Promise<number> {
   return Number((await createTestClients().publicClient.getBlock({ blockTag: tag })).number);
 }
 
-beforeEach(() => {
-  ctx = createTestContext({ chains: [chainConfig('finalized')] });
-  merchantId = addMerchant(ctx).merchant.id;
+beforeEach(async () => {
+  ctx = await createTestContext({ chains: [chainConfig('finalized')] });
+  merchantId = (await addMerchant(ctx)).merchant.id;
 });
 afterEach(async () => {
   await Promise.all(watchers.splice(0).map((watcher) => watcher.stop()));
-  ctx.close();
+  await ctx.close();
 });
 
 describe('confirmations by block tag', () => {
@@ -113,19 +117,19 @@ describe('confirmations by block tag', () => {
     async (tag) => {
       const watcher = newWatcher(tag);
       await sync(watcher);
-      const invoice = newInvoice();
+      const invoice = await newInvoice();
       const { block } = await pay(invoice);
       await sync(watcher);
-      expect(transfersOf(invoice.id)).toMatchObject([{ status: 'detected', confirmations: 1 }]);
+      expect(await transfersOf(invoice.id)).toMatchObject([{ status: 'detected', confirmations: 1 }]);
       await mine(LAG[tag] - 1);
       await sync(watcher);
       expect(await tagBlock(tag)).toBe(block - 1);
       // The count goes on for display; no count confirms it.
-      expect(transfersOf(invoice.id)).toMatchObject([{ status: 'detected', confirmations: LAG[tag] }]);
+      expect(await transfersOf(invoice.id)).toMatchObject([{ status: 'detected', confirmations: LAG[tag] }]);
       await mine(1);
       await sync(watcher);
       expect(await tagBlock(tag)).toBe(block);
-      expect(transfersOf(invoice.id)).toMatchObject([{ status: 'confirmed', version: 2 }]);
+      expect(await transfersOf(invoice.id)).toMatchObject([{ status: 'confirmed', version: 2 }]);
     },
   );
 
@@ -133,7 +137,7 @@ describe('confirmations by block tag', () => {
     const watcher = newWatcher('safe');
     await mine(REORG_MARGIN);
     await sync(watcher);
-    const invoice = newInvoice();
+    const invoice = await newInvoice();
     const { block, txHash } = await pay(invoice);
     await mine(5);
     await sync(watcher);
@@ -145,7 +149,7 @@ describe('confirmations by block tag', () => {
     // Blocks block-1 … block+5 replaced; the payment lands in the fifth new one, block + 4.
     await reorg(7, [[raw, 5]]);
     await sync(watcher);
-    expect(transfersOf(invoice.id)).toMatchObject([
+    expect(await transfersOf(invoice.id)).toMatchObject([
       { status: 'reverted', block_number: block },
       { status: 'detected', block_number: block + 4 },
     ]);
@@ -153,50 +157,50 @@ describe('confirmations by block tag', () => {
     await mine(30);
     await sync(watcher);
     expect(await tagBlock('safe')).toBe(block + 3);
-    expect(transfersOf(invoice.id)).toMatchObject([
+    expect(await transfersOf(invoice.id)).toMatchObject([
       { status: 'reverted', version: 2 },
       { status: 'detected', version: 1 },
     ]);
     await mine(1);
     await sync(watcher);
-    expect(transfersOf(invoice.id)).toMatchObject([
+    expect(await transfersOf(invoice.id)).toMatchObject([
       { status: 'reverted', version: 2 },
       { status: 'confirmed', version: 2, block_number: block + 4 },
     ]);
-    expect(getCursor(ctx.db, inject('chainId'))?.deepReorgAt).toBeNull();
+    expect((await cursorOf())?.deepReorgAt).toBeNull();
   });
 
   it('never confirms a transfer reorged out, even when the tag passed its height before the watcher looked', async () => {
     const watcher = newWatcher('safe');
     await mine(REORG_MARGIN);
     await sync(watcher);
-    const invoice = newInvoice();
+    const invoice = await newInvoice();
     await pay(invoice);
     await sync(watcher);
     await reorg(3);
     await mine(40);
     // A new address makes the next step commit its catch-up first, still on the old cursor.
-    newInvoice();
+    await newInvoice();
     await sync(watcher);
     // Detected, then reverted: version 2. Confirmed in between, it would be version 3.
-    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'reverted', version: 2 }]);
+    expect(await transfersOf(invoice.id)).toMatchObject([{ status: 'reverted', version: 2 }]);
     // Replaced while above the tag: an ordinary reorg, found late.
-    expect(getCursor(ctx.db, inject('chainId'))?.deepReorgAt).toBeNull();
+    expect((await cursorOf())?.deepReorgAt).toBeNull();
   });
 
   it('a reorg below the tag’s block reverts the payment and raises the deep-reorg alert', async () => {
     const watcher = newWatcher('safe');
     await mine(REORG_MARGIN);
     await sync(watcher);
-    const invoice = newInvoice();
+    const invoice = await newInvoice();
     const { block } = await pay(invoice);
     await mine(40);
     await sync(watcher);
-    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'confirmed' }]);
+    expect(await transfersOf(invoice.id)).toMatchObject([{ status: 'confirmed' }]);
     await reorg(45);
     await sync(watcher);
-    expect(transfersOf(invoice.id)).toMatchObject([{ status: 'reverted', version: 3 }]);
-    const cursor = getCursor(ctx.db, inject('chainId'));
+    expect(await transfersOf(invoice.id)).toMatchObject([{ status: 'reverted', version: 3 }]);
+    const cursor = await cursorOf();
     expect(cursor?.deepReorgDetail).toContain(`below block ${block + 8}, which the "safe" block had reached`);
     expect(ctx.logs.filter((line) => line.includes('"alert":"deep_reorg"'))).toHaveLength(1);
   });
@@ -252,7 +256,7 @@ describe('a node without the block tag', () => {
       `confirms by the "finalized" block, and its node gave none (${said})`,
     );
     // Nothing was scanned: a payment could be detected but never confirmed.
-    expect(getCursor(ctx.db, inject('chainId'))).toBeNull();
+    expect(await cursorOf()).toBeNull();
     // Running, the loop logs it as an error (not a retryable warning).
     watcher.start();
     await waitUntil(() => ctx.logs.some((line) => line.includes('finality_tag_unsupported')), {

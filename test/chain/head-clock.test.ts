@@ -32,14 +32,14 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(watchers.splice(0).map((watcher) => watcher.stop()));
-  for (const ctx of contexts.splice(0)) ctx.close();
+  for (const ctx of contexts.splice(0)) await ctx.close();
   await rpc(anvil.rpcUrl, 'evm_setIntervalMining', [1]);
 });
 
 const tokens = () => inject('tokens').map((token) => ({ ...token, address: token.address as Address }));
 
-function startWatcher(chain: ChainConfig, options: { clock?: TestContext['clock'] } = {}) {
-  const ctx = createTestContext({ chains: [chain], ...options });
+async function startWatcher(chain: ChainConfig, options: { clock?: TestContext['clock'] } = {}) {
+  const ctx = await createTestContext({ chains: [chain], ...options });
   contexts.push(ctx);
   const watcher = createChainWatcher(ctx, chain);
   watchers.push(watcher);
@@ -76,8 +76,8 @@ describe('the stale-head alarm', () => {
       staleAfterMs: 3000,
       tokens: tokens(),
     };
-    const ctx = startWatcher(chain);
-    const readiness = createReadiness({ db: ctx.db, clock: ctx.clock, config: ctx.config }, {});
+    const ctx = await startWatcher(chain);
+    const readiness = createReadiness({ store: ctx.store, clock: ctx.clock, config: ctx.config }, {});
     const chainCheck = async () => (await readiness()).checks[`chain:${chain.chainId}`];
     // The clock is learnt from the blocks (1 s), and the chain is ready while they come.
     await waitUntil(async () => (await gauge(ctx.metrics.chainBlockTime, chain.chainId)) === 1, {
@@ -123,8 +123,8 @@ describe('the stale-head alarm', () => {
       pollIntervalMs: 50,
       tokens: tokens(),
     };
-    const ctx = startWatcher(chain, { clock });
-    const readiness = createReadiness({ db: ctx.db, clock, config: ctx.config }, {});
+    const ctx = await startWatcher(chain, { clock });
+    const readiness = createReadiness({ store: ctx.store, clock, config: ctx.config }, {});
     await waitUntil(async () => (await readiness()).ok, { timeoutMs: 10_000 });
     // Ten idle minutes on the watcher's clock: ten block times of any clock it could have taken.
     clock.advance(10 * 60_000);
@@ -163,7 +163,7 @@ describe('polls placed by the block clock', () => {
         pollIntervalMs: 1000,
         tokens: tokens(),
       };
-      startWatcher(chain);
+      await startWatcher(chain);
       const started = Date.now();
       // Learning the phase takes a few blocks; then ten blocks are measured.
       await waitUntil(() => proxy.seen.size >= 8, { timeoutMs: 30_000 });

@@ -7,6 +7,7 @@ import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { createChainWatcher } from '../../src/runtime/create-chain-watcher.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
+import { query } from '../../src/store/sql.ts';
 import { startFaultProxy } from '../chaos/support/tcp-fault-proxy.ts';
 import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
@@ -27,7 +28,7 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const watcher of watchers.splice(0)) await watcher.stop();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  ctx?.close();
+  await ctx?.close();
   ctx = undefined;
 });
 
@@ -47,13 +48,14 @@ function chainWith(overrides: Partial<ChainConfig>): ChainConfig {
 
 /** A context and a started watcher on `chain`, level with the node before it returns. */
 async function watch(chain: ChainConfig): Promise<{ ctx: TestContext; watcher: Watcher }> {
-  ctx = createTestContext({ chains: [chain] });
-  merchantId = addMerchant(ctx).merchant.id;
-  const watcher = createChainWatcher(ctx, chain);
+  const context = await createTestContext({ chains: [chain] });
+  ctx = context;
+  merchantId = (await addMerchant(context)).merchant.id;
+  const watcher = createChainWatcher(context, chain);
   watchers.push(watcher);
   for (let i = 0; i < 100 && (await watcher.step()).kind !== 'synced'; i++);
   watcher.start();
-  return { ctx, watcher };
+  return { ctx: context, watcher };
 }
 
 const usdc = () =>
@@ -63,8 +65,8 @@ const payer = () => inject('payers')[0]?.address as Address;
 /** Pays a new invoice and answers how long the watcher took to record the transfer (ms). */
 async function payAndTime(context: TestContext, timeoutMs = 20_000): Promise<number> {
   const token = usdc();
-  const { invoice } = createInvoice(
-    context.db,
+  const { invoice } = await context.store.write(
+    createInvoice,
     {
       merchantId,
       chainId: inject('chainId'),
@@ -74,8 +76,10 @@ async function payAndTime(context: TestContext, timeoutMs = 20_000): Promise<num
     },
     { publicUrl: context.config.publicUrl, now: new Date() },
   );
-  const recorded = () =>
-    context.db.prepare('SELECT 1 FROM transfers WHERE invoice_id = ?').get(invoice.id) !== undefined;
+  const recorded = async () =>
+    (await context.store.read(function* () {
+      return yield* query('SELECT 1 FROM transfers WHERE invoice_id = ?').get(invoice.id);
+    })) !== undefined;
   const started = performance.now();
   await sendToken({ token: token.address, from: payer(), to: invoice.depositAddress, amount: 5_000_000n });
   await waitUntil(recorded, { timeoutMs });
@@ -121,7 +125,7 @@ describe('a chain with several providers', () => {
     lagging.setLag(10);
     const { ctx } = await watch(chainWith({ rpcUrls: [lagging.url, inject('rpcUrl')] }));
     const head = Number(await createTestClients().publicClient.getBlockNumber());
-    expect(getCursor(ctx.db, inject('chainId'))?.number).toBe(head);
+    expect((await ctx.store.read(getCursor, inject('chainId')))?.number).toBe(head);
 
     expect(await payAndTime(ctx)).toBeLessThan(SLACK_MS);
     const exposition = await metricText(ctx);
@@ -148,12 +152,12 @@ describe('a chain with several providers', () => {
       timeoutMs: 10_000,
     });
     // The second subscription connects asynchronously: mine until a block wakes the watcher once.
-    const cursor = () => getCursor(ctx.db, inject('chainId'))?.number ?? 0;
-    const before = cursor();
+    const cursor = async () => (await ctx.store.read(getCursor, inject('chainId')))?.number ?? 0;
+    const before = await cursor();
     await waitUntil(
       async () => {
         await mine(1);
-        return cursor() > before;
+        return (await cursor()) > before;
       },
       { timeoutMs: 20_000 },
     );

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import type { InvoiceRecord } from '../../src/domain/invoice.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { type CliProcess, killHard } from '../fixtures/cli-process.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
@@ -73,7 +74,7 @@ describe('crash anywhere', () => {
     const started = Date.now();
     const invoices: InvoiceRecord[] = [];
     for (let i = 0; i < INVOICES; i++) {
-      const invoice = deployment.createInvoice(1_000_000n + BigInt(i));
+      const invoice = await deployment.createInvoice(1_000_000n + BigInt(i));
       invoices.push(invoice);
       await sendToken({
         token: usdc(),
@@ -87,12 +88,14 @@ describe('crash anywhere', () => {
     await chaos;
     await Promise.all(ROLES.map((role) => running.get(role)?.waitForLine(READY[role], 60_000)));
 
-    const { audit: result } = await auditOncePaid(deployment.db, () => sink.received(), {
+    const { audit: result } = await auditOncePaid(deployment.store, () => sink.received(), {
       paidInvoiceIds: invoices.map((invoice) => invoice.id),
       timeoutMs: CONVERGE_TIMEOUT_MS,
     });
-    const statuses = invoiceStatuses(deployment.db);
-    const transfers = deployment.db.prepare('SELECT count(*) AS n FROM transfers').pluck().get() as number;
+    const statuses = await invoiceStatuses(deployment.store);
+    const transfers = await deployment.store.read(() =>
+      pluck<number>('SELECT count(*) AS n FROM transfers').get(),
+    );
     console.log(
       `[chaos] crash anywhere: ${total()} kills survived (watch ${kills.watch}, work ${kills['work-a'] + kills['work-b']}), ` +
         `${INVOICES} invoices, ${statuses.filter((row) => row.status === 'paid').length} paid, ${transfers} transfers, ` +

@@ -8,6 +8,7 @@ import { waitUntil } from '../../src/devnet/wait-until.ts';
 import type { InvoiceRecord } from '../../src/domain/invoice.ts';
 import { QUEUE_NAMES } from '../../src/queue/jobs.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
+import { pluck, query } from '../../src/store/sql.ts';
 import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import type { CliProcess } from '../fixtures/cli-process.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
@@ -84,7 +85,8 @@ describe('graceful shutdown of `stablegate serve`', () => {
     const server = harness.startCli('serve', ['serve'], { ...deployment.env, PORT: String(port) });
     await server.waitForLine(/API listening/, 60_000);
     const base = `http://127.0.0.1:${port}`;
-    const seeded = Array.from({ length: 20 }, () => deployment.createInvoice(5_000_000n).id);
+    const seeded: string[] = [];
+    for (let i = 0; i < 20; i++) seeded.push((await deployment.createInvoice(5_000_000n)).id);
 
     const load = startLoad({
       base,
@@ -152,7 +154,7 @@ describe('graceful shutdown of `stablegate serve`', () => {
     // Every 201 the clients saw is an invoice in the database, and nothing else is.
     const created =
       outcomes.filter((outcome) => outcome.status === 201).length + SLOW_UPLOADS + seeded.length;
-    const stored = deployment.db.prepare('SELECT count(*) FROM invoices').pluck().get() as number;
+    const stored = await deployment.store.read(() => pluck<number>('SELECT count(*) FROM invoices').get());
     expect(stored).toBe(created);
   });
 
@@ -177,9 +179,8 @@ describe('graceful shutdown of `stablegate serve`', () => {
     const usdc = inject('tokens').find((token) => token.symbol === 'USDC')?.address as Address;
     const payers = inject('payers').map((payer) => payer.address as Address);
     const count = scaled(60, 20);
-    const invoices: InvoiceRecord[] = Array.from({ length: count }, (_, i) =>
-      deployment.createInvoice(2_000_000n + BigInt(i)),
-    );
+    const invoices: InvoiceRecord[] = [];
+    for (let i = 0; i < count; i++) invoices.push(await deployment.createInvoice(2_000_000n + BigInt(i)));
     const receipts: TransactionReceipt[] = [];
     let paying = true;
     let parked = false;
@@ -230,16 +231,17 @@ describe('graceful shutdown of `stablegate serve`', () => {
     });
 
     // The cursor is a canonical block, and every payment mined at or below it is recorded, none above.
-    const cursor = getCursor(deployment.db, deployment.chain.chainId);
+    const cursor = await deployment.store.read(getCursor, deployment.chain.chainId);
     if (!cursor) throw new Error('no cursor saved');
     const { publicClient } = createTestClients();
     const cursorBlock = await publicClient.getBlock({ blockNumber: BigInt(cursor.number) });
     const recorded = new Map(
       (
-        deployment.db.prepare('SELECT tx_hash AS txHash, block_number AS block FROM transfers').all() as {
-          txHash: string;
-          block: number;
-        }[]
+        await deployment.store.read(() =>
+          query<{ txHash: string; block: number }>(
+            'SELECT tx_hash AS "txHash", block_number AS block FROM transfers',
+          ).all(),
+        )
       ).map((row) => [row.txHash.toLowerCase(), row.block]),
     );
     const scanned = receipts.filter((receipt) => Number(receipt.blockNumber) <= cursor.number);
@@ -263,7 +265,7 @@ describe('graceful shutdown of `stablegate serve`', () => {
     await payments;
     if (paymentError) throw paymentError;
     await mine(2);
-    const { audit: result, paidInFull: paid } = await auditOncePaid(deployment.db, () => sink.received(), {
+    const { audit: result, paidInFull: paid } = await auditOncePaid(deployment.store, () => sink.received(), {
       paidInvoiceIds: invoices.map((invoice) => invoice.id),
       timeoutMs: 120_000,
     });

@@ -5,6 +5,7 @@ import type { Address } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { pluck, query } from '../../src/store/sql.ts';
 import { sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
 import { auditDeliveries } from '../reliability/support/delivery-audit.ts';
@@ -149,24 +150,24 @@ describe('load held', () => {
     await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, {
       timeoutMs: 30_000,
     });
-    const seededId = deployment.createInvoice(1_000_000n).id;
+    const seededId = (await deployment.createInvoice(1_000_000n)).id;
 
     // Payments flow during the whole run: pending invoices the load created are paid, one by one.
     let paying = true;
     const paid = new Set<string>();
-    const unpaid = () =>
+    const unpaid = async () =>
       (
-        deployment.db
-          .prepare(
+        await deployment.store.read(() =>
+          query<{ id: string; address: Address; amount: string }>(
             "SELECT id, deposit_address AS address, amount FROM invoices WHERE status = 'pending' ORDER BY id DESC LIMIT 200",
-          )
-          .all() as { id: string; address: Address; amount: string }[]
+          ).all(),
+        )
       ).filter((invoice) => !paid.has(invoice.id));
     const payments = (async () => {
       for (let i = 0; paying; i++) {
-        const invoice = unpaid()[0];
+        const [invoice] = await unpaid();
         if (!invoice) {
-          await waitUntil(() => !paying || unpaid().length > 0, { timeoutMs: 120_000 });
+          await waitUntil(async () => !paying || (await unpaid()).length > 0, { timeoutMs: 120_000 });
           continue;
         }
         paid.add(invoice.id);
@@ -210,19 +211,13 @@ describe('load held', () => {
     const anonGrowth = (after.anon - before.anon) / before.rss;
     const percent = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
 
-    await waitUntil(
-      () =>
-        (deployment.db
-          .prepare(`SELECT count(*) FROM invoices WHERE status = 'paid'`)
-          .pluck()
-          .get() as number) === paid.size,
-      { timeoutMs: 120_000 },
-    ).catch(() => undefined);
-    const paidNow = deployment.db
-      .prepare(`SELECT count(*) FROM invoices WHERE status = 'paid'`)
-      .pluck()
-      .get() as number;
-    const audit = auditDeliveries(deployment.db, sink.received(), { paidInvoiceIds: [...paid] });
+    const paidCount = () =>
+      deployment.store.read(() => pluck<number>(`SELECT count(*) FROM invoices WHERE status = 'paid'`).get());
+    await waitUntil(async () => (await paidCount()) === paid.size, { timeoutMs: 120_000 }).catch(
+      () => undefined,
+    );
+    const paidNow = await paidCount();
+    const audit = await auditDeliveries(deployment.store, sink.received(), { paidInvoiceIds: [...paid] });
     console.log(
       `[chaos] load: warm-up ${summary(warmup)}; held ${DURATION_S} s: ${summary(result)}; ` +
         `serve RSS settled ${mib(before.rss)} → ${mib(after.rss)} MiB (${percent(growth)}), ` +

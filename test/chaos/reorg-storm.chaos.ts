@@ -4,6 +4,7 @@ import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { createApi } from '../../src/runtime/create-api.ts';
 import { createReadiness } from '../../src/runtime/readiness.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
+import { pluck, query } from '../../src/store/sql.ts';
 import { createTestClients, mine, reorg, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { auditDeliveries } from '../reliability/support/delivery-audit.ts';
 import { CHAOS_SCALE, type Pipeline, startPipeline } from './support/pipeline.ts';
@@ -29,7 +30,7 @@ async function watcherAtHead(current: Pipeline): Promise<void> {
   await waitUntil(
     async () => {
       const head = await publicClient.getBlock();
-      const cursor = getCursor(current.ctx.db, current.chain.chainId);
+      const cursor = await current.ctx.store.read(getCursor, current.chain.chainId);
       return cursor?.number === Number(head.number) && cursor.hash === head.hash;
     },
     { timeoutMs: 20_000 },
@@ -37,30 +38,30 @@ async function watcherAtHead(current: Pipeline): Promise<void> {
 }
 
 function eventCounts(current: Pipeline) {
-  return current.ctx.db
-    .prepare(
-      `SELECT i.id AS invoiceId,
+  return current.ctx.store.read(() =>
+    query<{
+      invoiceId: string;
+      detected: number;
+      reverted: number;
+      paid: number;
+      lastRevertedEvent: string | null;
+      paidEvent: string | null;
+      live: number;
+      revertedTransfers: number;
+      status: string;
+    }>(
+      `SELECT i.id AS "invoiceId",
          (SELECT count(*) FROM events e WHERE e.invoice_id = i.id AND e.type = 'invoice.payment_detected') AS detected,
          (SELECT count(*) FROM events e WHERE e.invoice_id = i.id AND e.type = 'invoice.payment_reverted') AS reverted,
          (SELECT count(*) FROM events e WHERE e.invoice_id = i.id AND e.type = 'invoice.paid') AS paid,
-         (SELECT max(e.id) FROM events e WHERE e.invoice_id = i.id AND e.type = 'invoice.payment_reverted') AS lastRevertedEvent,
-         (SELECT min(e.id) FROM events e WHERE e.invoice_id = i.id AND e.type = 'invoice.paid') AS paidEvent,
+         (SELECT max(e.id) FROM events e WHERE e.invoice_id = i.id AND e.type = 'invoice.payment_reverted') AS "lastRevertedEvent",
+         (SELECT min(e.id) FROM events e WHERE e.invoice_id = i.id AND e.type = 'invoice.paid') AS "paidEvent",
          (SELECT count(*) FROM transfers t WHERE t.invoice_id = i.id AND t.status != 'reverted') AS live,
-         (SELECT count(*) FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'reverted') AS revertedTransfers,
+         (SELECT count(*) FROM transfers t WHERE t.invoice_id = i.id AND t.status = 'reverted') AS "revertedTransfers",
          i.status
        FROM invoices i ORDER BY i.id`,
-    )
-    .all() as {
-    invoiceId: string;
-    detected: number;
-    reverted: number;
-    paid: number;
-    lastRevertedEvent: string | null;
-    paidEvent: string | null;
-    live: number;
-    revertedTransfers: number;
-    status: string;
-  }[];
+    ).all(),
+  );
 }
 
 /** The structured reorg lines the watcher logged: depth and how many confirmed transfers it reverted. */
@@ -83,7 +84,7 @@ describe('reorg storm', () => {
     let injected = 0;
     let payments = 0;
     while (Date.now() - started < STORM_MS) {
-      const invoice = current.createInvoice(2_000_000n);
+      const invoice = await current.createInvoice(2_000_000n);
       await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: invoice.amount });
       payments++;
       await mine(randomInt(0, 2));
@@ -97,22 +98,20 @@ describe('reorg storm', () => {
     }
     await mine(CONFIRMATIONS + 1);
     await watcherAtHead(current);
-    const settled = () =>
-      (
-        current.ctx.db
-          .prepare('SELECT count(*) AS n FROM transfers WHERE settled_version < version')
-          .get() as { n: number }
-      ).n === 0;
+    const settled = async () =>
+      (await current.ctx.store.read(() =>
+        pluck<number>('SELECT count(*) AS n FROM transfers WHERE settled_version < version').get(),
+      )) === 0;
     await waitUntil(
-      () => settled() && auditDeliveries(current.ctx.db, current.sink.received()).missing.length === 0,
-      {
-        timeoutMs: 60_000,
-      },
+      async () =>
+        (await settled()) &&
+        (await auditDeliveries(current.ctx.store, current.sink.received())).missing.length === 0,
+      { timeoutMs: 60_000 },
     );
 
-    const counts = eventCounts(current);
+    const counts = await eventCounts(current);
     const logs = reorgLogs(current);
-    const audit = auditDeliveries(current.ctx.db, current.sink.received());
+    const audit = await auditDeliveries(current.ctx.store, current.sink.received());
     const reverted = counts.reduce((sum, row) => sum + row.revertedTransfers, 0);
     const announced = counts.reduce((sum, row) => sum + row.reverted, 0);
     const paid = counts.filter((row) => row.paid > 0).length;
@@ -126,7 +125,7 @@ describe('reorg storm', () => {
     expect(logs.length).toBeGreaterThan(0);
     // No confirmed payment reverted: no rewind touched one, and no alert was raised.
     expect(logs.filter((log) => log.revertedConfirmed > 0 || log.alert)).toEqual([]);
-    expect(getCursor(current.ctx.db, current.chain.chainId)?.deepReorgAt).toBeNull();
+    expect((await current.ctx.store.read(getCursor, current.chain.chainId))?.deepReorgAt).toBeNull();
     for (const row of counts) {
       // Each announced detection is either still live or announced reverted, once.
       expect({ id: row.invoiceId, balance: row.detected - row.reverted }).toEqual({
@@ -158,7 +157,7 @@ describe('reorg storm', () => {
     const current = await startPipeline({ confirmations: CONFIRMATIONS });
     pipeline = current;
     await watcherAtHead(current);
-    const invoice = current.createInvoice(2_000_000n);
+    const invoice = await current.createInvoice(2_000_000n);
     await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: invoice.amount });
     await watcherAtHead(current);
     // Depth 2 < 4 confirmations: the payment's block and the watcher's start block are replaced.
@@ -171,7 +170,7 @@ describe('reorg storm', () => {
     );
     expect(logs.length).toBe(1);
     expect(logs.filter((log) => log.alert)).toEqual([]);
-    expect(getCursor(current.ctx.db, current.chain.chainId)?.deepReorgAt).toBeNull();
+    expect((await current.ctx.store.read(getCursor, current.chain.chainId))?.deepReorgAt).toBeNull();
   });
 
   it('logs a reorg deeper than the confirmation depth as an alert and reports it in /readyz (503 with the reason)', async () => {
@@ -180,19 +179,22 @@ describe('reorg storm', () => {
     pipeline = current;
     await mine(CONFIRMATIONS);
     await watcherAtHead(current);
-    const invoice = current.createInvoice(3_000_000n);
+    const invoice = await current.createInvoice(3_000_000n);
     await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: invoice.amount });
     await mine(CONFIRMATIONS);
     await waitUntil(
-      () =>
-        current.ctx.db.prepare('SELECT status FROM invoices WHERE id = ?').pluck().get(invoice.id) === 'paid',
+      async () =>
+        (await current.ctx.store.read(() =>
+          pluck<string>('SELECT status FROM invoices WHERE id = ?').get(invoice.id),
+        )) === 'paid',
       { timeoutMs: 20_000 },
     );
     // One block deeper than the payment: a confirmed payment is orphaned.
     await reorg(CONFIRMATIONS + 1);
-    await waitUntil(() => getCursor(current.ctx.db, current.chain.chainId)?.deepReorgAt !== null, {
-      timeoutMs: 20_000,
-    });
+    await waitUntil(
+      async () => (await current.ctx.store.read(getCursor, current.chain.chainId))?.deepReorgAt !== null,
+      { timeoutMs: 20_000 },
+    );
     const alerts = reorgLogs(current).filter((log) => log.alert === 'deep_reorg');
     const app = createApi(current.ctx, { readiness: createReadiness(current.ctx, {}) });
     const response = await app.request('/readyz');

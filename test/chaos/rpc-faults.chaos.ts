@@ -1,7 +1,9 @@
 import type { Address } from 'viem';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import type { InvoiceRecord } from '../../src/domain/invoice.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
+import { query } from '../../src/store/sql.ts';
 import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { auditDeliveries, invoiceStatuses } from '../reliability/support/delivery-audit.ts';
 import { type Pipeline, scaled, startPipeline } from './support/pipeline.ts';
@@ -47,9 +49,8 @@ describe('RPC faults between the watcher and its node', () => {
     pipeline = current;
     const payments = scaled(45, 9);
     const third = Math.ceil(payments / 3);
-    const invoices = Array.from({ length: payments }, (_, i) =>
-      current.createInvoice(1_000_000n + BigInt(i)),
-    );
+    const invoices: InvoiceRecord[] = [];
+    for (let i = 0; i < payments; i++) invoices.push(await current.createInvoice(1_000_000n + BigInt(i)));
     // When each payment was mined (automine: its receipt is back), to measure detection delays.
     const minedAt = new Map<string, { at: number; phase: Phase }>();
     const pay = async (from: number, to: number, phase: Phase) => {
@@ -82,17 +83,19 @@ describe('RPC faults between the watcher and its node', () => {
     await pay(2 * third, payments, 'faults after');
     await mine(2);
 
-    const everyInvoicePaid = () => invoiceStatuses(current.ctx.db).every((row) => row.status === 'paid');
+    const everyInvoicePaid = async () =>
+      (await invoiceStatuses(current.ctx.store)).every((row) => row.status === 'paid');
     await waitUntil(
-      () =>
-        everyInvoicePaid() && auditDeliveries(current.ctx.db, current.sink.received()).missing.length === 0,
+      async () =>
+        (await everyInvoicePaid()) &&
+        (await auditDeliveries(current.ctx.store, current.sink.received())).missing.length === 0,
       { timeoutMs: 300_000 },
-    ).catch((error: Error) => {
+    ).catch(async (error: Error) => {
       // Where the pipeline stopped: the watcher's cursor, what it recorded, and its last words.
-      const cursor = getCursor(current.ctx.db, current.chain.chainId);
-      const transfers = current.ctx.db
-        .prepare('SELECT status, count(*) AS n FROM transfers GROUP BY status')
-        .all();
+      const cursor = await current.ctx.store.read(getCursor, current.chain.chainId);
+      const transfers = await current.ctx.store.read(() =>
+        query('SELECT status, count(*) AS n FROM transfers GROUP BY status').all(),
+      );
       const last = current.ctx.logs.slice(-8).join('');
       throw new Error(
         `${error.message}: cursor ${cursor?.number} (head seen ${cursor?.headNumber}), transfers ${JSON.stringify(transfers)}, ` +
@@ -102,18 +105,22 @@ describe('RPC faults between the watcher and its node', () => {
     const elapsedS = Math.round((Date.now() - started) / 1000);
     proxy.setProfile(NO_FAULTS);
 
-    const audit = auditDeliveries(current.ctx.db, current.sink.received(), {
+    const audit = await auditDeliveries(current.ctx.store, current.sink.received(), {
       paidInvoiceIds: invoices.map((invoice) => invoice.id),
     });
     const faults = proxy.counts();
     const reorgs = await current.metric('stablegate_chain_reorgs_total');
-    const transfers = current.ctx.db
-      .prepare('SELECT count(*) AS n, count(DISTINCT tx_hash || log_index) AS distinctLogs FROM transfers')
-      .get() as { n: number; distinctLogs: number };
+    const transfers = await current.ctx.store.read(() =>
+      query<{ n: number; distinctLogs: number }>(
+        'SELECT count(*) AS n, count(DISTINCT tx_hash || log_index) AS "distinctLogs" FROM transfers',
+      ).get(),
+    );
     const reorgLogs = current.ctx.logs.filter((line) => /reorg/i.test(line));
-    const detections = current.ctx.db
-      .prepare('SELECT tx_hash AS txHash, detected_at AS detectedAt FROM transfers')
-      .all() as { txHash: string; detectedAt: string }[];
+    const detections = await current.ctx.store.read(() =>
+      query<{ txHash: string; detectedAt: string }>(
+        'SELECT tx_hash AS "txHash", detected_at AS "detectedAt" FROM transfers',
+      ).all(),
+    );
     const delays = new Map<Phase, number[]>();
     for (const { txHash, detectedAt } of detections) {
       const mined = minedAt.get(txHash.toLowerCase());
@@ -124,7 +131,7 @@ describe('RPC faults between the watcher and its node', () => {
       `[chaos] rpc faults (seed ${seed}): ${payments} payments in ${elapsedS} s through ${faults.connections} connections; ` +
         `faults injected: ${faults.dropped} dropped, ${faults.resetMidResponse} reset mid-response, ` +
         `${faults.delayedChunks} delayed chunks, ${faults.blackholed} blackholed (+${BLACKHOLE_MS / 1000} s blackhole); ` +
-        `${transfers.n} transfers recorded, ${reorgs} reorgs detected, ${audit.events} events, ${audit.missing.length} lost, ` +
+        `${transfers?.n} transfers recorded, ${reorgs} reorgs detected, ${audit.events} events, ${audit.missing.length} lost, ` +
         `${audit.duplicates} duplicate deliveries; detection delay after mining ${[...delays]
           .map(([phase, list]) => `${phase} ${summarize(list)}`)
           .join(', ')}`,

@@ -60,7 +60,7 @@ export function useCheckoutBrowser(options: { chain?: Partial<ChainConfig> } = {
       tokens: inject('tokens'),
       ...options.chain,
     };
-    const fixture = createCheckoutFixture({ chain, merchantName: 'Teahouse' });
+    const fixture = await createCheckoutFixture({ chain, merchantName: 'Teahouse' });
     state.fixture = fixture;
     state.server = await new Promise<ServerType>((resolve) => {
       const started = serve({ fetch: fixture.app.fetch, hostname: '127.0.0.1', port: 0 }, () =>
@@ -74,7 +74,7 @@ export function useCheckoutBrowser(options: { chain?: Partial<ChainConfig> } = {
   afterAll(async () => {
     await state.browser?.close();
     await new Promise<void>((resolve) => (state.server ? state.server.close(() => resolve()) : resolve()));
-    state.fixture?.ctx.close();
+    await state.fixture?.ctx.close();
   });
 
   beforeEach(() => {

@@ -13,7 +13,7 @@ const harness = useCheckoutBrowser();
 
 describe('the checkout page in Chromium', () => {
   it('renders the amount, network, addresses and QR code', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const page = await harness.openPage();
     const response = await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     expect(response?.status()).toBe(200);
@@ -56,7 +56,7 @@ describe('the checkout page in Chromium', () => {
   });
 
   it('speaks Simplified Chinese to zh-CN and Traditional Chinese to zh-TW, and switches on request', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const simplified = await harness.openPage('zh-CN');
     await simplified.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     expect(await simplified.getAttribute('html', 'lang')).toBe('zh-Hans');
@@ -75,7 +75,7 @@ describe('the checkout page in Chromium', () => {
   });
 
   it('follows the invoice live, without a reload, from waiting to detected to paid', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const page = await harness.openPage();
     let navigations = 0;
     page.on('framenavigated', (frame) => {
@@ -86,14 +86,22 @@ describe('the checkout page in Chromium', () => {
       (window as unknown as { marker: string }).marker = 'same document';
     });
 
-    harness.fixture.setTransfer(invoice.id, { amount: 25_500_000n, status: 'detected', confirmations: 1 });
-    harness.fixture.setInvoice(invoice.id, { status: 'processing', amount_detected: '25500000' });
+    await harness.fixture.setTransfer(invoice.id, {
+      amount: 25_500_000n,
+      status: 'detected',
+      confirmations: 1,
+    });
+    await harness.fixture.setInvoice(invoice.id, { status: 'processing', amount_detected: '25500000' });
     await waitForText(page, '#status', 'Payment detected: 1 of 2 confirmations.');
     await waitForText(page, '#payment-list', '25.5 USDC: 1 of 2 confirmations');
     expect(await page.locator('#pay').isHidden()).toBe(true);
 
-    harness.fixture.setTransfer(invoice.id, { amount: 25_500_000n, status: 'confirmed', confirmations: 2 });
-    harness.fixture.setInvoice(invoice.id, {
+    await harness.fixture.setTransfer(invoice.id, {
+      amount: 25_500_000n,
+      status: 'confirmed',
+      confirmations: 2,
+    });
+    await harness.fixture.setInvoice(invoice.id, {
       status: 'paid',
       amount_paid: '25500000',
       paid_at: new Date().toISOString(),
@@ -111,12 +119,16 @@ describe('the checkout page in Chromium', () => {
   });
 
   it('asks for the rest of an underpaid invoice with a fresh QR code', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const page = await harness.openPage();
     await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     expect(await page.getAttribute('#qr', 'src')).toMatch(/\?due=25\.5$/);
-    harness.fixture.setTransfer(invoice.id, { amount: 10_000_000n, status: 'confirmed', confirmations: 2 });
-    harness.fixture.setInvoice(invoice.id, {
+    await harness.fixture.setTransfer(invoice.id, {
+      amount: 10_000_000n,
+      status: 'confirmed',
+      confirmations: 2,
+    });
+    await harness.fixture.setInvoice(invoice.id, {
       status: 'expired',
       exception: 'underpaid',
       amount_paid: '10000000',
@@ -130,15 +142,19 @@ describe('the checkout page in Chromium', () => {
   });
 
   it('follows an expired invoice by polling once its stream ends, and shows a late payment', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const page = await harness.openPage();
     await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     const polled = page.waitForRequest((request) => request.url().endsWith(`/pay/${invoice.id}/status`));
-    harness.fixture.setInvoice(invoice.id, { status: 'expired' });
+    await harness.fixture.setInvoice(invoice.id, { status: 'expired' });
     await waitForText(page, '#status', 'This invoice has expired. Do not send a payment.');
     await polled;
-    harness.fixture.setTransfer(invoice.id, { amount: 25_500_000n, status: 'confirmed', confirmations: 2 });
-    harness.fixture.setInvoice(invoice.id, {
+    await harness.fixture.setTransfer(invoice.id, {
+      amount: 25_500_000n,
+      status: 'confirmed',
+      confirmations: 2,
+    });
+    await harness.fixture.setInvoice(invoice.id, {
       status: 'paid',
       exception: 'paid_late',
       amount_paid: '25500000',
@@ -151,16 +167,19 @@ describe('the checkout page in Chromium', () => {
   });
 
   it('shows the canceled state live', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const page = await harness.openPage('zh-TW');
     await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
-    harness.fixture.setInvoice(invoice.id, { status: 'canceled', canceled_at: new Date().toISOString() });
+    await harness.fixture.setInvoice(invoice.id, {
+      status: 'canceled',
+      canceled_at: new Date().toISOString(),
+    });
     await waitForText(page, '#status', '此帳單已取消，請勿付款。');
     expect(await page.locator('#pay').isHidden()).toBe(true);
   });
   it('stops asking for money when the countdown reaches zero', async () => {
     const page = await harness.openPage();
-    const { invoice } = harness.fixture.invoice({ expiresInSeconds: 4 });
+    const { invoice } = await harness.fixture.invoice({ expiresInSeconds: 4 });
     const response = await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     // Served while still open, so what follows is the page's own countdown at work, not the server.
     expect(await response?.text()).toContain('data-phase="awaiting_payment"');
@@ -170,7 +189,7 @@ describe('the checkout page in Chromium', () => {
   });
 
   it('falls back to polling the status JSON where there is no EventSource', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const page = await harness.openPage();
     await page.addInitScript(() => {
       Reflect.deleteProperty(window, 'EventSource');
@@ -178,7 +197,10 @@ describe('the checkout page in Chromium', () => {
     const polled = page.waitForRequest((request) => request.url().endsWith(`/pay/${invoice.id}/status`));
     await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     await polled;
-    harness.fixture.setInvoice(invoice.id, { status: 'canceled', canceled_at: new Date().toISOString() });
+    await harness.fixture.setInvoice(invoice.id, {
+      status: 'canceled',
+      canceled_at: new Date().toISOString(),
+    });
     await waitForText(page, '#status', 'This invoice was canceled.');
   });
 });
@@ -196,7 +218,7 @@ describe('Pay with browser wallet', () => {
   });
 
   it('switches the wallet to the chain, adding it on 4902, and sends the ERC-20 transfer', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const payer = inject('payers')[0];
     if (!payer) throw new Error('no payer provided');
     const page = await harness.openPage();
@@ -244,7 +266,7 @@ describe('Pay with browser wallet', () => {
   });
 
   it('says so when the payer rejects the transaction', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     const payer = inject('payers')[0];
     if (!payer) throw new Error('no payer provided');
     const page = await harness.openPage();
@@ -261,7 +283,7 @@ describe('Pay with browser wallet', () => {
   });
 
   it('says so when the wallet holds too little of the token', async () => {
-    const { invoice } = harness.fixture.invoice();
+    const { invoice } = await harness.fixture.invoice();
     // Anvil's account 9 has ETH but none of our stablecoins (payers are accounts 1 to 4).
     const [poor] = getAnvilAccounts({ count: 1, from: 9 });
     if (!poor) throw new Error('no account');

@@ -17,7 +17,7 @@ afterEach(async () => {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server = undefined;
-  fixture?.ctx.close();
+  await fixture?.ctx.close();
   fixture = undefined;
 });
 
@@ -26,7 +26,7 @@ afterEach(async () => {
  * the clock stands still, so buckets refill only when a test says so.
  */
 async function startCheckout(limits: Partial<Limits>, trustProxyHops = 0) {
-  const started = createCheckoutFixture({
+  const started = await createCheckoutFixture({
     config: { limits: { ...GENEROUS_LIMITS, ...limits }, trustProxyHops },
     clock: createManualClock(),
   });
@@ -53,7 +53,7 @@ async function expectRefused(response: Response, code: string, retryAfter: strin
 describe('rate limit per client address on /pay/*', () => {
   it('limits every payer route by the socket address, ignoring X-Forwarded-For when no proxy is trusted', async () => {
     const { fixture, get } = await startCheckout({ pay: { perMinute: 6, burst: 4 } });
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     expect((await get(`/pay/${invoice.id}`)).status).toBe(200);
     expect((await get(`/pay/${invoice.id}/status`)).status).toBe(200);
     expect((await get(`/pay/${invoice.id}/qr.svg`)).status).toBe(200);
@@ -72,7 +72,7 @@ describe('rate limit per client address on /pay/*', () => {
 
   it('behind a trusted proxy, limits by the right-most X-Forwarded-For entry', async () => {
     const { fixture, get } = await startCheckout({ pay: { perMinute: 6, burst: 2 } }, 1);
-    const status = `/pay/${fixture.invoice().invoice.id}/status`;
+    const status = `/pay/${(await fixture.invoice()).invoice.id}/status`;
     expect((await get(status, PAYER_A)).status).toBe(200);
     expect((await get(status, `${SPOOFED}, ${PAYER_A}`)).status).toBe(200);
     // What the client wrote left of the proxy's entry changes nothing.
@@ -87,7 +87,8 @@ describe('status streams per client address', () => {
       { streams: { total: 100, perInvoice: 100, perClient: 2 } },
       1,
     );
-    const ids = [1, 2, 3].map(() => fixture.invoice().invoice.id);
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n += 1) ids.push((await fixture.invoice()).invoice.id);
     const open = [await get(`/pay/${ids[0]}/events`, PAYER_A), await get(`/pay/${ids[1]}/events`, PAYER_A)];
     try {
       expect(open.map((response) => response.status)).toEqual([200, 200]);

@@ -17,9 +17,9 @@ const firstVisible = (page: Awaited<ReturnType<typeof harness.openPage>>) =>
     return first?.id ?? '';
   });
 
-function markPaid(id: string) {
-  harness.fixture.setTransfer(id, { amount: 25_500_000n, status: 'confirmed', confirmations: 2 });
-  harness.fixture.setInvoice(id, {
+async function markPaid(id: string) {
+  await harness.fixture.setTransfer(id, { amount: 25_500_000n, status: 'confirmed', confirmations: 2 });
+  await harness.fixture.setInvoice(id, {
     status: 'paid',
     amount_paid: '25500000',
     amount_detected: '25500000',
@@ -29,8 +29,8 @@ function markPaid(id: string) {
 
 describe('the checkout receipt in Chromium', () => {
   it('leads a paid invoice with a tick, the amount, the time, explorer links and the Back button', async () => {
-    const { invoice } = harness.fixture.invoice({ returnUrl: 'https://shop.example/orders/42' });
-    markPaid(invoice.id);
+    const { invoice } = await harness.fixture.invoice({ returnUrl: 'https://shop.example/orders/42' });
+    await markPaid(invoice.id);
     const page = await harness.openPage();
     await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     expect(await firstVisible(page)).toBe('receipt');
@@ -45,12 +45,12 @@ describe('the checkout receipt in Chromium', () => {
   });
 
   it('turns into the receipt live when the invoice is paid while open, in Chinese too', async () => {
-    const { invoice } = harness.fixture.invoice({ returnUrl: 'https://shop.example/orders/43' });
+    const { invoice } = await harness.fixture.invoice({ returnUrl: 'https://shop.example/orders/43' });
     const page = await harness.openPage('zh-CN');
     await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     expect(await page.locator('#receipt').isHidden()).toBe(true);
     expect(await textOf(page, '#testnet-badge')).toBe('测试网络：此处的付款不是真实资金');
-    markPaid(invoice.id);
+    await markPaid(invoice.id);
     await waitForText(page, '#receipt-title', '已付款 25.5 USDC');
     expect(await firstVisible(page)).toBe('receipt');
     await page.getByRole('link', { name: '返回 Teahouse' }).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -60,8 +60,8 @@ describe('the checkout receipt in Chromium', () => {
   });
 
   it('shows no Back button without a returnUrl', async () => {
-    const { invoice } = harness.fixture.invoice();
-    markPaid(invoice.id);
+    const { invoice } = await harness.fixture.invoice();
+    await markPaid(invoice.id);
     const page = await harness.openPage('zh-TW');
     await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     expect(await textOf(page, '#receipt-title')).toBe('已付款 25.5 USDC');
@@ -69,8 +69,8 @@ describe('the checkout receipt in Chromium', () => {
   });
 
   it('leads an expired invoice with "Expired", not an amount due', async () => {
-    const { invoice } = harness.fixture.invoice({ returnUrl: 'https://shop.example/orders/44' });
-    harness.fixture.setInvoice(invoice.id, { status: 'expired', expired_at: new Date().toISOString() });
+    const { invoice } = await harness.fixture.invoice({ returnUrl: 'https://shop.example/orders/44' });
+    await harness.fixture.setInvoice(invoice.id, { status: 'expired', expired_at: new Date().toISOString() });
     const page = await harness.openPage();
     await page.goto(`${harness.baseUrl}/pay/${invoice.id}`);
     expect(await firstVisible(page)).toBe('lead');

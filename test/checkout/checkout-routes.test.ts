@@ -6,8 +6,8 @@ import { type CheckoutFixture, createCheckoutFixture } from './checkout-fixture.
 
 let fixture: CheckoutFixture;
 
-beforeEach(() => {
-  fixture = createCheckoutFixture();
+beforeEach(async () => {
+  fixture = await createCheckoutFixture();
 });
 afterEach(() => fixture.ctx.close());
 
@@ -52,7 +52,7 @@ function openEventStream(response: Response) {
 
 describe('GET /pay/:id', () => {
   it('renders the page with the strict CSP and security headers', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     const response = await fixture.app.request(`/pay/${invoice.id}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
@@ -85,7 +85,7 @@ describe('GET /pay/:id', () => {
   });
 
   it('speaks the language the browser asks for, and the one the switcher picks', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     const page = async (query: string, acceptLanguage?: string) => {
       const headers: Record<string, string> = acceptLanguage ? { 'accept-language': acceptLanguage } : {};
       return (await fixture.app.request(`/pay/${invoice.id}${query}`, { headers })).text();
@@ -111,7 +111,7 @@ describe('GET /pay/:id', () => {
 
 describe('GET /pay/:id/status', () => {
   it('shows only what the payer needs', async () => {
-    const { invoice } = fixture.invoice({ returnUrl: 'https://shop.example/orders/1' });
+    const { invoice } = await fixture.invoice({ returnUrl: 'https://shop.example/orders/1' });
     const response = await fixture.app.request(`/pay/${invoice.id}/status`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -175,7 +175,7 @@ describe('GET /pay/:id/status', () => {
 
 describe('GET /pay/:id/events', () => {
   it('sends the status on connect and again when the invoice row changes', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     const response = await fixture.app.request(`/pay/${invoice.id}/events`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -185,7 +185,7 @@ describe('GET /pay/:id/events', () => {
       const first = await stream.next();
       expect(first?.event).toBe('status');
       expect(JSON.parse(first?.data ?? '{}')).toMatchObject({ status: 'pending', phase: 'awaiting_payment' });
-      fixture.setInvoice(invoice.id, { status: 'canceled' });
+      await fixture.setInvoice(invoice.id, { status: 'canceled' });
       const second = await stream.next();
       expect(JSON.parse(second?.data ?? '{}')).toMatchObject({ status: 'canceled', transaction: null });
       // Canceled is final: the server ends the stream.
@@ -196,8 +196,12 @@ describe('GET /pay/:id/events', () => {
   });
 
   it('ends the stream after one event when the invoice is already final', async () => {
-    const { invoice } = fixture.invoice();
-    fixture.setInvoice(invoice.id, { status: 'paid', amount_paid: '25500000', amount_detected: '25500000' });
+    const { invoice } = await fixture.invoice();
+    await fixture.setInvoice(invoice.id, {
+      status: 'paid',
+      amount_paid: '25500000',
+      amount_detected: '25500000',
+    });
     const stream = openEventStream(await fixture.app.request(`/pay/${invoice.id}/events`));
     const first = await stream.next();
     expect(JSON.parse(first?.data ?? '{}')).toMatchObject({
@@ -209,11 +213,11 @@ describe('GET /pay/:id/events', () => {
   });
 
   it('sends expired and ends the stream when the invoice expires, and at once when it already has', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     const stream = openEventStream(await fixture.app.request(`/pay/${invoice.id}/events`));
     try {
       expect(JSON.parse((await stream.next())?.data ?? '{}')).toMatchObject({ status: 'pending' });
-      fixture.setInvoice(invoice.id, { status: 'expired' });
+      await fixture.setInvoice(invoice.id, { status: 'expired' });
       expect(JSON.parse((await stream.next())?.data ?? '{}')).toMatchObject({ status: 'expired' });
       expect(await stream.next()).toBeNull();
     } finally {
@@ -230,7 +234,7 @@ describe('GET /pay/:id/events', () => {
   });
 
   it('holds no stream slot for HEAD requests', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     for (let i = 0; i <= MAX_STREAMS_PER_INVOICE; i++) {
       const head = await fixture.app.request(`/pay/${invoice.id}/events`, { method: 'HEAD' });
       expect(head.status).toBe(200);
@@ -244,7 +248,7 @@ describe('GET /pay/:id/events', () => {
   });
 
   it('refuses more than MAX_STREAMS_PER_INVOICE open streams with 429 and Retry-After, until one closes', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     const streams = [];
     try {
       for (let i = 0; i < MAX_STREAMS_PER_INVOICE; i++) {
@@ -259,7 +263,9 @@ describe('GET /pay/:id/events', () => {
       // HEAD opens no stream, so it neither counts nor is refused.
       expect((await fixture.app.request(`/pay/${invoice.id}/events`, { method: 'HEAD' })).status).toBe(200);
       // Another invoice's payer is not affected.
-      const other = openEventStream(await fixture.app.request(`/pay/${fixture.invoice().invoice.id}/events`));
+      const other = openEventStream(
+        await fixture.app.request(`/pay/${(await fixture.invoice()).invoice.id}/events`),
+      );
       expect((await other.next())?.event).toBe('status');
       streams.push(other);
       // Once a stream ends, its slot is free again.
@@ -280,7 +286,7 @@ describe('GET /pay/:id/events', () => {
 
 describe('GET /pay/:id/qr.svg and /pay/assets', () => {
   it('renders the QR code of the EIP-681 request as SVG', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     const response = await fixture.app.request(`/pay/${invoice.id}/qr.svg`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/svg+xml');
@@ -289,7 +295,7 @@ describe('GET /pay/:id/qr.svg and /pay/assets', () => {
 
   it('renders each (invoice, amount due) QR code once, and anew when the amount due changes', async () => {
     const renders = async () => (await fixture.ctx.metrics.checkoutQrRenders.get()).values[0]?.value ?? 0;
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     const qr = async () => {
       const response = await fixture.app.request(`/pay/${invoice.id}/qr.svg`);
       expect(response.status).toBe(200);
@@ -298,8 +304,8 @@ describe('GET /pay/:id/qr.svg and /pay/assets', () => {
     const first = await qr();
     expect(await qr()).toBe(first);
     expect(await renders()).toBe(1);
-    fixture.setTransfer(invoice.id, { amount: 10_000_000n, status: 'confirmed', confirmations: 3 });
-    fixture.setInvoice(invoice.id, { amount_paid: '10000000', amount_detected: '10000000' });
+    await fixture.setTransfer(invoice.id, { amount: 10_000_000n, status: 'confirmed', confirmations: 3 });
+    await fixture.setInvoice(invoice.id, { amount_paid: '10000000', amount_detected: '10000000' });
     expect(await (await fixture.app.request(`/pay/${invoice.id}/status`)).json()).toMatchObject({
       amountRemaining: '15.5',
     });
@@ -311,7 +317,7 @@ describe('GET /pay/:id/qr.svg and /pay/assets', () => {
   });
 
   it('serves the script and stylesheet with long cache headers for the versioned URL', async () => {
-    const { invoice } = fixture.invoice();
+    const { invoice } = await fixture.invoice();
     const html = await (await fixture.app.request(`/pay/${invoice.id}`)).text();
     for (const [path, type] of [
       [/src="(\/pay\/assets\/checkout\.js\?v=\w+)"/, 'text/javascript'],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '../../src/store/api-keys.ts';
-import { openDatabase } from '../../src/store/db.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { childEnv, runCli } from '../fixtures/cli-process.ts';
 import { testXpub } from '../fixtures/context.ts';
 
@@ -28,12 +28,12 @@ async function failing(args: string[]): Promise<{ code: unknown; stderr: string 
   throw new Error(`stablegate ${args.join(' ')} succeeded`);
 }
 
-const isActive = (apiKey: string) => {
-  const db = openDatabase(join(dir, 'stablegate.db'));
+const isActive = async (apiKey: string) => {
+  const store = openSqliteStore(join(dir, 'stablegate.db'));
   try {
-    return authenticateApiKey(db, apiKey) !== null;
+    return (await store.read(authenticateApiKey, apiKey)) !== null;
   } finally {
-    db.close();
+    await store.close();
   }
 };
 
@@ -46,7 +46,7 @@ describe('stablegate key', () => {
     const created = JSON.parse(await runCli(['key', 'create', ...m, '--name', 'ci', '--json'], env));
     expect(created).toMatchObject({ merchantId: merchant.merchantId, name: 'ci' });
     expect(created.apiKey).toMatch(/^sk_/);
-    expect(isActive(created.apiKey)).toBe(true);
+    expect(await isActive(created.apiKey)).toBe(true);
 
     const listed = await runCli(['key', 'list', ...m, '--json'], env);
     expect(JSON.parse(listed).data.map((key: { name: string | null }) => key.name)).toEqual([null, 'ci']);
@@ -55,13 +55,13 @@ describe('stablegate key', () => {
     const firstId = JSON.parse(listed).data[0].id;
 
     expect(await runCli(['key', 'revoke', firstId, ...m], env)).toContain(`API key ${firstId} revoked`);
-    expect(isActive(merchant.apiKey)).toBe(false);
+    expect(await isActive(merchant.apiKey)).toBe(false);
     const last = await failing(['key', 'revoke', created.id, ...m]);
     expect(last.code).toBe(1);
     expect(last.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^stablegate: .*last active API key/),
     ]);
-    expect(isActive(created.apiKey)).toBe(true);
+    expect(await isActive(created.apiKey)).toBe(true);
     const text = await runCli(['key', 'list', ...m], env);
     expect(text.trim().split('\n')).toEqual([
       expect.stringMatching(new RegExp(`^${created.id}  sk_.{4}…  .*  ci$`)),

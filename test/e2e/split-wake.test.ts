@@ -4,7 +4,8 @@ import { afterEach, describe, expect, inject, test } from 'vitest';
 import { getFreePort } from '../../src/devnet/free-port.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { startWorkers, type Workers } from '../../src/runtime/start-workers.ts';
-import type { Db } from '../../src/store/db.ts';
+import { query } from '../../src/store/sql.ts';
+import type { Store } from '../../src/store/store.ts';
 import { sendToken, withSnapshot } from '../fixtures/chain.ts';
 import type { CliProcess } from '../fixtures/cli-process.ts';
 import { createTestContext, type TestContext } from '../fixtures/context.ts';
@@ -37,9 +38,13 @@ async function startWork(
   deployment: { env: Record<string, string>; chain: TestContext['config']['chains'][number] },
   relayIntervalMs?: number,
 ): Promise<{ ctx: TestContext; workers: Workers }> {
-  const ctx = createTestContext({
+  const ctx = await createTestContext({
     chains: [deployment.chain],
-    config: { databasePath: deployment.env.DATABASE_PATH as string },
+    config: {
+      databasePath: deployment.env.DATABASE_PATH as string,
+      databaseUrl: deployment.env.DATABASE_URL,
+      secretKey: deployment.env.STABLEGATE_SECRET_KEY,
+    },
   });
   const workers = await startWorkers(ctx, {
     redisUrl: deployment.env.REDIS_URL as string,
@@ -70,13 +75,17 @@ async function startWatch(h: ProcessHarness, env: Record<string, string>, chainI
   return watch;
 }
 
-function timestamps(db: Db, invoiceId: string) {
-  const transfer = db.prepare('SELECT detected_at FROM transfers WHERE invoice_id = ?').get(invoiceId) as
-    | { detected_at: string }
-    | undefined;
-  const paid = db
-    .prepare("SELECT created_at FROM events WHERE invoice_id = ? AND type = 'invoice.paid'")
-    .get(invoiceId) as { created_at: string } | undefined;
+async function timestamps(store: Store, invoiceId: string) {
+  const { transfer, paid } = await store.read(function* () {
+    return {
+      transfer: yield* query<{ detected_at: string }>(
+        'SELECT detected_at FROM transfers WHERE invoice_id = ?',
+      ).get(invoiceId),
+      paid: yield* query<{ created_at: string }>(
+        "SELECT created_at FROM events WHERE invoice_id = ? AND type = 'invoice.paid'",
+      ).get(invoiceId),
+    };
+  });
   return {
     detectedAt: transfer && Date.parse(transfer.detected_at),
     paidAt: paid && Date.parse(paid.created_at),
@@ -92,7 +101,7 @@ describe('watch, serve and work as separate processes', () => {
     await startWork(deployment, LONG_POLL_MS);
     await subscribed(redis.url, 'settle');
     // The relay ticked once on start and now sleeps 10 s; the payment lands within that sleep.
-    const invoice = deployment.createInvoice(12_500_000n);
+    const invoice = await deployment.createInvoice(12_500_000n);
     await sendToken({
       token: usdc(),
       from: payer(),
@@ -100,12 +109,12 @@ describe('watch, serve and work as separate processes', () => {
       amount: 12_500_000n,
     });
 
-    await waitUntil(() => timestamps(deployment.db, invoice.id).paidAt !== undefined, {
+    await waitUntil(async () => (await timestamps(deployment.store, invoice.id)).paidAt !== undefined, {
       timeoutMs: LONG_POLL_MS - 1_000,
     }).catch((error: Error) => {
       throw new Error(`not settled before the relay's poll: ${error.message}\n${watch.output()}`);
     });
-    const { detectedAt, paidAt } = timestamps(deployment.db, invoice.id);
+    const { detectedAt, paidAt } = await timestamps(deployment.store, invoice.id);
     // From the watcher's commit (in its process) to invoice.paid (settled by this one).
     expect((paidAt as number) - (detectedAt as number)).toBeLessThan(WOKEN_WITHIN_MS);
     expect(logged(watch, PUBLISH_FAILED)).toBe(0);
@@ -150,7 +159,7 @@ describe('watch, serve and work as separate processes', () => {
     const { ctx } = await startWork(deployment);
 
     for (const amount of [3_000_000n, 4_000_000n]) {
-      const invoice = deployment.createInvoice(amount);
+      const invoice = await deployment.createInvoice(amount);
       await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress as Address, amount });
       await waitUntil(
         () =>

@@ -6,10 +6,12 @@ import { promisify } from 'node:util';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { writeDevnetFile } from '../../src/devnet/devnet-file.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { listSweeps } from '../../src/store/sweep-reads.ts';
 import { createTestClients, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { childEnv, runCliResult } from '../fixtures/cli-process.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';
+import { TEST_ENGINE } from '../fixtures/test-database.ts';
 
 withSnapshot();
 
@@ -38,27 +40,21 @@ afterEach(async () => {
   await gateway.stop();
 });
 
-describe('stablegate sweep --data-dir', () => {
+// The devnet's data dir names its SQLite file; a devnet never runs on PostgreSQL.
+describe.skipIf(TEST_ENGINE === 'postgres')('stablegate sweep --data-dir', () => {
   it('moves the devnet payments to the payout with a funded anvil account, then finds nothing', async () => {
-    const invoice = gateway.createInvoice('25.5');
+    const invoice = await gateway.createInvoice('25.5');
     await sendToken({
       token: invoice.token.address,
       from: inject('payers')[0]?.address as `0x${string}`,
       to: invoice.depositAddress,
       amount: invoice.amount,
     });
-    await gateway.waitFor(
-      () =>
-        (
-          gateway.ctx.db.prepare('SELECT status FROM invoices WHERE id = ?').get(invoice.id) as {
-            status: string;
-          }
-        ).status === 'paid',
-    );
+    await gateway.waitFor(async () => (await invoiceStatus(invoice.id)) === 'paid');
     const env = childEnv({}, ['SWEEPER_PRIVATE_KEY', 'STABLEGATE_CONFIG', 'DATABASE_PATH']);
     const dry = await runCliResult(['sweep', '--data-dir', dataDir, '--dry-run'], env);
     expect(dry.stdout).toContain(`swept 25.5 USDC from 1 deposit address(es) to ${payout}`);
-    expect(listSweeps(gateway.ctx.db, {})).toEqual([]);
+    expect(await gateway.ctx.store.read(listSweeps, {})).toEqual([]);
 
     const run = await runCliResult(['sweep', '--data-dir', dataDir], env);
     expect(run.stderr).toBe('');
@@ -72,7 +68,7 @@ describe('stablegate sweep --data-dir', () => {
   });
 
   it('--unsigned records sweeps for any wallet to send, and the sent one is followed to confirmed', async () => {
-    const invoice = gateway.createInvoice('7');
+    const invoice = await gateway.createInvoice('7');
     const payer = inject('payers')[0]?.address as `0x${string}`;
     await sendToken({
       token: invoice.token.address,
@@ -80,7 +76,7 @@ describe('stablegate sweep --data-dir', () => {
       to: invoice.depositAddress,
       amount: invoice.amount,
     });
-    await gateway.waitFor(() => listInvoiceStatus(invoice.id) === 'paid');
+    await gateway.waitFor(async () => (await invoiceStatus(invoice.id)) === 'paid');
     const env = childEnv({}, ['SWEEPER_PRIVATE_KEY', 'STABLEGATE_CONFIG', 'DATABASE_PATH']);
     const run = await runCliResult(['sweep', '--data-dir', dataDir, '--unsigned'], env);
     expect(run.code).toBe(0);
@@ -99,12 +95,14 @@ describe('stablegate sweep --data-dir', () => {
       gas: BigInt(sweep.transaction.gas),
     });
     // `work` (the gateway's workers) follows sweeps that no gas wallet of its own signed.
-    await gateway.waitFor(() => listSweeps(gateway.ctx.db, {})[0]?.status === 'confirmed', 30_000);
-    expect(listSweeps(gateway.ctx.db, {}).map((s) => s.id)).toEqual([sweep.id]);
+    await gateway.waitFor(
+      async () => (await gateway.ctx.store.read(listSweeps, {}))[0]?.status === 'confirmed',
+      30_000,
+    );
+    expect((await gateway.ctx.store.read(listSweeps, {})).map((s) => s.id)).toEqual([sweep.id]);
   });
 });
 
-function listInvoiceStatus(id: string): string {
-  return (gateway.ctx.db.prepare('SELECT status FROM invoices WHERE id = ?').get(id) as { status: string })
-    .status;
+function invoiceStatus(id: string): Promise<string | undefined> {
+  return gateway.ctx.store.read(() => pluck<string>('SELECT status FROM invoices WHERE id = ?').get(id));
 }

@@ -7,8 +7,10 @@ import { startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
 import { LEADER_LOCK_TTL_MS } from '../../src/runtime/leader-lock.ts';
 import { getCursor } from '../../src/store/chain-state.ts';
-import { type Db, openDatabase } from '../../src/store/db.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
+import { query } from '../../src/store/sql.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { sendToken, withSnapshot } from '../fixtures/chain.ts';
 import {
   type CliProcess,
@@ -66,10 +68,12 @@ function token(symbol: string) {
 }
 
 /** The transfers table: every (tx, log) recorded, with how many rows each has. */
-function recordedPayments(db: Db): Map<string, number> {
-  const rows = db
-    .prepare('SELECT tx_hash, log_index, COUNT(*) AS count FROM transfers GROUP BY tx_hash, log_index')
-    .all() as { tx_hash: string; log_index: number; count: number }[];
+async function recordedPayments(store: Store): Promise<Map<string, number>> {
+  const rows = await store.read(() =>
+    query<{ tx_hash: string; log_index: number; count: number }>(
+      'SELECT tx_hash, log_index, COUNT(*) AS count FROM transfers GROUP BY tx_hash, log_index',
+    ).all(),
+  );
   return new Map(rows.map((row) => [`${row.tx_hash.toLowerCase()}:${row.log_index}`, row.count]));
 }
 
@@ -90,10 +94,8 @@ describe('stablegate watch with a hot standby', () => {
     const { merchantId } = JSON.parse(
       await runCli(['merchant', 'create', '--name', 'Failover Shop', '--xpub', testXpub(3), '--json'], env),
     ) as { merchantId: string };
-    const db = openDatabase(databasePath);
-    cleanups.push(() => {
-      db.close();
-    });
+    const store = openSqliteStore(databasePath);
+    cleanups.push(() => store.close());
 
     const watchers = [0, 1].map(() => {
       const cli = spawnCli(['watch', '--chain', String(chainId)], env);
@@ -115,7 +117,7 @@ describe('stablegate watch with a hot standby', () => {
       );
     });
     const [active, standby] = logCount(a, ACQUIRED) === 1 ? [a, b] : [b, a];
-    await waitForProcess(active, () => getCursor(db, chainId) !== null, {
+    await waitForProcess(active, async () => (await store.read(getCursor, chainId)) !== null, {
       timeoutMs: RECORD_TIMEOUT_MS,
       what: 'the active watcher set no cursor',
     });
@@ -124,8 +126,8 @@ describe('stablegate watch with a hot standby', () => {
     const payments: Payment[] = [];
     async function invoiceAndPay(symbol: string, amounts: string[], payerIndex: number) {
       const tokenRef = token(symbol);
-      const { invoice } = createInvoice(
-        db,
+      const { invoice } = await store.write(
+        createInvoice,
         {
           merchantId,
           chainId,
@@ -150,14 +152,18 @@ describe('stablegate watch with a hot standby', () => {
       }
     }
     const expectRecordedOnce = async (what: string) => {
-      await waitUntil(() => payments.every((payment) => recordedPayments(db).has(key(payment))), {
-        timeoutMs: RECORD_TIMEOUT_MS,
-      }).catch((error: unknown) => {
+      await waitUntil(
+        async () => {
+          const recorded = await recordedPayments(store);
+          return payments.every((payment) => recorded.has(key(payment)));
+        },
+        { timeoutMs: RECORD_TIMEOUT_MS },
+      ).catch((error: unknown) => {
         throw new Error(`${what}: not every transfer was recorded\n${tail(standby.output())}`, {
           cause: error,
         });
       });
-      const recorded = recordedPayments(db);
+      const recorded = await recordedPayments(store);
       expect([...recorded.keys()].sort()).toEqual(payments.map(key).sort());
       expect([...recorded.values()].every((count) => count === 1)).toBe(true);
     };

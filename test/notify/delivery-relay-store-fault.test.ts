@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -8,6 +7,7 @@ import { createDeliveryRelay, type DeliveryRelay } from '../../src/notify/delive
 import { createProducerConnection } from '../../src/queue/connections.ts';
 import { type DeliverJob, QUEUE_NAMES } from '../../src/queue/jobs.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
+import { query } from '../../src/store/sql.ts';
 import { createWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
 
@@ -20,8 +20,8 @@ let relay: DeliveryRelay | undefined;
 let unhandled: unknown[];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
-beforeEach(() => {
-  ctx = createTestContext();
+beforeEach(async () => {
+  ctx = await createTestContext();
   producer = createProducerConnection(redisUrl);
   queue = new Queue<DeliverJob>(QUEUE_NAMES.deliver, {
     connection: producer,
@@ -38,13 +38,20 @@ afterEach(async () => {
   await queue.obliterate({ force: true });
   await queue.close();
   producer.disconnect();
-  ctx.close();
+  await ctx.close();
 });
+
+/** Renames a table through the store (DDL is transactional on both engines). */
+function renameTable(from: string, to: string): Promise<void> {
+  return ctx.store.write(function* () {
+    yield* query(`ALTER TABLE ${from} RENAME TO ${to}`).run();
+  });
+}
 
 describe('the delivery relay when its store read fails', () => {
   it('logs the failed fan-out, reads again once the table is back and offers the delivery job, the process alive', async () => {
-    const { merchant } = addMerchant(ctx);
-    createWebhookEndpoint(ctx.db, {
+    const { merchant } = await addMerchant(ctx);
+    await ctx.store.write(createWebhookEndpoint, {
       merchantId: merchant.id,
       url: 'http://127.0.0.1:9/hooks',
       events: null,
@@ -52,13 +59,14 @@ describe('the delivery relay when its store read fails', () => {
       secrets: ctx.secrets,
     });
     relay = createDeliveryRelay({ ...ctx, queue, intervalMs: 20 });
-    // A first tick with nothing to fan out: the relay's reads are now prepared, cached statements.
+    // A first tick with nothing to fan out: the relay's reads are now prepared (on SQLite, cached
+    // statements, which must fail on the schema change rather than read a table that is gone).
     expect(await relay.runOnce()).toMatchObject({ fannedOutEvents: 0, redisOk: true });
     const token = TEST_CHAIN.tokens[0];
     if (!token) throw new Error('no token');
     // Its invoice.created event waits in the outbox.
-    createInvoice(
-      ctx.db,
+    await ctx.store.write(
+      createInvoice,
       {
         merchantId: merchant.id,
         chainId: TEST_CHAIN.chainId,
@@ -69,17 +77,15 @@ describe('the delivery relay when its store read fails', () => {
       { publicUrl: ctx.config.publicUrl, now: ctx.clock.now() },
     );
 
-    // Another connection takes the events table away: the fan-out's read fails with "no such table".
-    const other = new Database(ctx.config.databasePath);
+    // The events table is taken away: the fan-out's read fails as a real database error does.
+    await renameTable('events', 'events_away');
     try {
-      other.exec('ALTER TABLE events RENAME TO events_away');
       relay.start();
       const failures = () => ctx.logs.filter((line) => line.includes('delivery relay tick failed'));
       await waitUntil(() => failures().length >= 2, { timeoutMs: 5_000 });
-      expect(failures().join('')).toContain('no such table: events');
-      other.exec('ALTER TABLE events_away RENAME TO events');
+      expect(failures().join('')).toMatch(/no such table: events|relation "events" does not exist/);
     } finally {
-      other.close();
+      await renameTable('events_away', 'events');
     }
     await waitUntil(async () => (await queue.getJobCounts('waiting', 'delayed')).waiting === 1, {
       timeoutMs: 5_000,

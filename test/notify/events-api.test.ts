@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../../src/runtime/create-api.ts';
 import { claimAttempt, recordAttempt } from '../../src/store/delivery-attempts.ts';
 import { fanOutEvents } from '../../src/store/delivery-outbox.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { addMerchant, createTestContext, type TestContext } from '../fixtures/context.ts';
 
 let ctx: TestContext;
@@ -31,11 +32,11 @@ async function createInvoice(key = apiKey) {
   return body as { id: string };
 }
 
-beforeEach(() => {
-  ctx = createTestContext();
+beforeEach(async () => {
+  ctx = await createTestContext();
   app = createApi(ctx, { checkWebhookUrl: allowAll });
-  apiKey = addMerchant(ctx, 'Shop', 0).apiKey;
-  otherKey = addMerchant(ctx, 'Other', 1).apiKey;
+  apiKey = (await addMerchant(ctx, 'Shop', 0)).apiKey;
+  otherKey = (await addMerchant(ctx, 'Other', 1)).apiKey;
 });
 afterEach(() => ctx.close());
 
@@ -113,7 +114,10 @@ describe('GET /v1/events/:id', () => {
     expect(redeliver.status).toBe(404);
     expect(redeliver.body.code).toBe('event_not_found');
     expect((await call('/v1/events')).body.data).toEqual([]);
-    expect(ctx.db.prepare('SELECT count(*) AS n FROM deliveries').get()).toEqual({ n: 0 });
+    const anyDelivery = await ctx.store.read(function* () {
+      return yield* pluck<number>('SELECT 1 FROM deliveries LIMIT 1').get();
+    });
+    expect(anyDelivery).toBeUndefined();
   });
 });
 
@@ -126,7 +130,7 @@ describe('event deliveries', () => {
     });
     const invoice = await createInvoice();
     const [event] = (await call(`/v1/events?invoiceId=${invoice.id}`)).body.data;
-    fanOutEvents(ctx.db, new Date(), 10);
+    await ctx.store.write(fanOutEvents, new Date(), 10);
 
     const before = await call(`/v1/events/${event.id}/deliveries`);
     expect(before.status).toBe(200);
@@ -145,14 +149,14 @@ describe('event deliveries', () => {
     ]);
 
     // One failed attempt, recorded as the notifier would.
-    const claim = claimAttempt(ctx.db, {
+    const claim = await ctx.store.write(claimAttempt, {
       deliveryId: before.body.data[0].id,
       scheduleVersion: 0,
       now: new Date(),
       leaseMs: 30_000,
     });
     if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
-    recordAttempt(ctx.db, {
+    await ctx.store.write(recordAttempt, {
       deliveryId: claim.target.deliveryId,
       scheduleVersion: claim.target.scheduleVersion,
       outcome: { kind: 'retry', status: 500, durationMs: 12, error: 'receiver answered status 500' },

@@ -20,6 +20,7 @@ import { claimAttempt } from '../../src/store/delivery-attempts.ts';
 import { fanOutEvents } from '../../src/store/delivery-outbox.ts';
 import { listDeliveries } from '../../src/store/delivery-reads.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
+import { pluck, query } from '../../src/store/sql.ts';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -49,8 +50,8 @@ function usdc(): TokenRef {
 
 beforeEach(async () => {
   // Attempt 1 now, then 1 s and 1 s later (±20% jitter): three attempts in about two seconds.
-  ctx = createTestContext({ config: { webhookRetryScheduleS: [0, 1, 1], logLevel: 'debug' } });
-  merchantId = addMerchant(ctx).merchant.id;
+  ctx = await createTestContext({ config: { webhookRetryScheduleS: [0, 1, 1], logLevel: 'debug' } });
+  merchantId = (await addMerchant(ctx)).merchant.id;
   receiver = await startWebhookReceiver();
   prefix = `test-${randomUUID()}`;
   producer = createProducerConnection(redisUrl);
@@ -68,7 +69,7 @@ afterEach(async () => {
   producer.disconnect();
   workerConnection.disconnect();
   await receiver.close();
-  ctx.close();
+  await ctx.close();
 });
 
 function startNotifier(options: { timeoutMs?: number; concurrency?: number } = {}): Notifier {
@@ -77,7 +78,7 @@ function startNotifier(options: { timeoutMs?: number; concurrency?: number } = {
 }
 
 function addEndpoint(path: string, events: EventType[] | null = null, now = new Date()) {
-  return createWebhookEndpoint(ctx.db, {
+  return ctx.store.write(createWebhookEndpoint, {
     merchantId,
     url: receiver.url(path),
     events,
@@ -87,21 +88,26 @@ function addEndpoint(path: string, events: EventType[] | null = null, now = new 
 }
 
 /** Creates an invoice, which writes its `invoice.created` event; returns the event id. */
-function createEvent(): string {
-  const { invoice } = createInvoice(
-    ctx.db,
+async function createEvent(): Promise<string> {
+  const { invoice } = await ctx.store.write(
+    createInvoice,
     { merchantId, chainId: TEST_CHAIN.chainId, token: usdc(), amount: 1_000_000n, expiresInSeconds: 3600 },
     { publicUrl: ctx.config.publicUrl, now: new Date() },
   );
-  const row = ctx.db
-    .prepare("SELECT id FROM events WHERE invoice_id = ? AND type = 'invoice.created'")
-    .get(invoice.id) as { id: string };
-  return row.id;
+  const id = await ctx.store.read(function* () {
+    return yield* pluck<string>(
+      "SELECT id FROM events WHERE invoice_id = ? AND type = 'invoice.created'",
+    ).get(invoice.id);
+  });
+  if (!id) throw new Error(`no invoice.created event for ${invoice.id}`);
+  return id;
 }
 
-const deliveriesOf = (eventId: string) => listDeliveries(ctx.db, merchantId, eventId);
+const deliveriesOf = (eventId: string) => ctx.store.read(listDeliveries, merchantId, eventId);
 const payloadOf = (eventId: string) =>
-  (ctx.db.prepare('SELECT payload FROM events WHERE id = ?').get(eventId) as { payload: string }).payload;
+  ctx.store.read(function* () {
+    return yield* pluck<string>('SELECT payload FROM events WHERE id = ?').get(eventId);
+  });
 
 /** Verifies as a merchant would, with the standardwebhooks package; throws on a bad signature. */
 function verify(secret: string, request: ReceivedWebhook): unknown {
@@ -110,9 +116,9 @@ function verify(secret: string, request: ReceivedWebhook): unknown {
 
 describe('webhook delivery', () => {
   it('fans an event out to two endpoints and both receive a verified webhook whose webhook-id is the event id', async () => {
-    const a = addEndpoint('/a');
-    const b = addEndpoint('/b');
-    const eventId = createEvent();
+    const a = await addEndpoint('/a');
+    const b = await addEndpoint('/b');
+    const eventId = await createEvent();
     startNotifier();
     relay.start();
 
@@ -125,14 +131,14 @@ describe('webhook delivery', () => {
       [toB, b.secret],
     ] as const) {
       expect(request.headers['webhook-id']).toBe(eventId);
-      expect(request.body).toBe(payloadOf(eventId));
+      expect(request.body).toBe(await payloadOf(eventId));
       expect(verify(secret, request)).toMatchObject({ id: eventId, type: 'invoice.created' });
     }
     // Each endpoint's secret signs only its own deliveries.
     expect(() => verify(b.secret, toA)).toThrow();
 
-    const deliveries = await eventually(() => {
-      const found = deliveriesOf(eventId);
+    const deliveries = await eventually(async () => {
+      const found = await deliveriesOf(eventId);
       return found.length === 2 && found.every((d) => d.status === 'succeeded') && found;
     });
     expect(deliveries.map((d) => d.endpointId).sort()).toEqual([a.endpoint.id, b.endpoint.id].sort());
@@ -151,43 +157,43 @@ describe('webhook delivery', () => {
   });
 
   it('delivers only to enabled endpoints whose event filter includes the type, registered before the event', async () => {
-    const all = addEndpoint('/all');
-    const createdOnly = addEndpoint('/created', ['invoice.created']);
-    addEndpoint('/paid', ['invoice.paid']);
-    const disabled = addEndpoint('/disabled');
-    ctx.db.prepare("UPDATE webhook_endpoints SET status = 'disabled' WHERE id = ?").run(disabled.endpoint.id);
-    const deleted = addEndpoint('/deleted');
-    deleteWebhookEndpoint(ctx.db, merchantId, deleted.endpoint.id, new Date());
-    const eventId = createEvent();
+    const all = await addEndpoint('/all');
+    const createdOnly = await addEndpoint('/created', ['invoice.created']);
+    await addEndpoint('/paid', ['invoice.paid']);
+    const disabled = await addEndpoint('/disabled');
+    await ctx.store.write(function* () {
+      yield* query("UPDATE webhook_endpoints SET status = 'disabled' WHERE id = ?").run(disabled.endpoint.id);
+    });
+    const deleted = await addEndpoint('/deleted');
+    await ctx.store.write(deleteWebhookEndpoint, merchantId, deleted.endpoint.id, new Date());
+    const eventId = await createEvent();
     // Registered after the event: it subscribes to what happens from now on.
-    addEndpoint('/late', null, new Date(Date.now() + 1000));
+    await addEndpoint('/late', null, new Date(Date.now() + 1000));
 
     const tick = await relay.runOnce();
     expect(tick).toMatchObject({ fannedOutEvents: 1, createdDeliveries: 2, enqueued: 2, redisOk: true });
-    expect(
-      deliveriesOf(eventId)
-        .map((d) => d.endpointId)
-        .sort(),
-    ).toEqual([all.endpoint.id, createdOnly.endpoint.id].sort());
+    expect((await deliveriesOf(eventId)).map((d) => d.endpointId).sort()).toEqual(
+      [all.endpoint.id, createdOnly.endpoint.id].sort(),
+    );
     // Fanned out once: another tick adds nothing.
     expect(await relay.runOnce()).toMatchObject({ fannedOutEvents: 0, createdDeliveries: 0, enqueued: 0 });
 
     startNotifier();
-    await eventually(() => deliveriesOf(eventId).every((d) => d.status === 'succeeded'));
+    await eventually(async () => (await deliveriesOf(eventId)).every((d) => d.status === 'succeeded'));
     expect(receiver.received().map((r) => r.path)).toEqual(expect.arrayContaining(['/all', '/created']));
     expect(receiver.received()).toHaveLength(2);
   });
 
   it('retries a failing receiver on the schedule: two 500s then 200 make three attempts with one webhook-id', async () => {
-    const { secret } = addEndpoint('/flaky');
+    const { secret } = await addEndpoint('/flaky');
     receiver.reply('/flaky', (_request, nth) => (nth < 2 ? { status: 500 } : { status: 200 }));
-    const eventId = createEvent();
+    const eventId = await createEvent();
     startNotifier();
     relay.start();
 
     const [delivery] = await eventually(
-      () => {
-        const found = deliveriesOf(eventId);
+      async () => {
+        const found = await deliveriesOf(eventId);
         return found[0]?.status === 'succeeded' && found;
       },
       { timeoutMs: 15_000 },
@@ -211,16 +217,17 @@ describe('webhook delivery', () => {
   });
 
   it('gives up when the schedule is used up', async () => {
-    addEndpoint('/down');
+    await addEndpoint('/down');
     receiver.reply('/down', () => ({ status: 503 }));
-    const eventId = createEvent();
+    const eventId = await createEvent();
     startNotifier();
     relay.start();
     const [delivery] = await eventually(
-      () => deliveriesOf(eventId)[0]?.status === 'failed' && deliveriesOf(eventId),
-      {
-        timeoutMs: 15_000,
+      async () => {
+        const found = await deliveriesOf(eventId);
+        return found[0]?.status === 'failed' && found;
       },
+      { timeoutMs: 15_000 },
     );
     expect(delivery?.attempts).toBe(3);
     expect(delivery?.nextAttemptAt).toBeNull();
@@ -228,40 +235,42 @@ describe('webhook delivery', () => {
   });
 
   it('times out a hanging receiver without delaying another endpoint', async () => {
-    addEndpoint('/hang');
-    addEndpoint('/fast');
+    await addEndpoint('/hang');
+    await addEndpoint('/fast');
     receiver.reply('/hang', () => 'hang');
-    const eventId = createEvent();
+    const eventId = await createEvent();
     startNotifier({ timeoutMs: 1_500 });
     relay.start();
 
-    const endpointOf = (path: string) =>
-      listWebhookEndpoints(ctx.db, merchantId).find((e) => e.url.endsWith(path));
-    const deliveryTo = (path: string) =>
-      deliveriesOf(eventId).find((d) => d.endpointId === endpointOf(path)?.id);
+    const endpoints = await ctx.store.read(listWebhookEndpoints, merchantId);
+    const endpointOf = (path: string) => endpoints.find((e) => e.url.endsWith(path));
+    const deliveryTo = async (path: string) =>
+      (await deliveriesOf(eventId)).find((d) => d.endpointId === endpointOf(path)?.id);
     await eventually(
-      () => deliveryTo('/fast')?.status === 'succeeded' && receiver.received('/hang').length === 1,
+      async () =>
+        (await deliveryTo('/fast'))?.status === 'succeeded' && receiver.received('/hang').length === 1,
     );
     // The fast endpoint is done while the hanging one is still waiting for its answer.
-    expect(deliveryTo('/hang')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await deliveryTo('/hang')).toMatchObject({ status: 'pending', attempts: 0 });
 
-    const hung = await eventually(() => deliveryTo('/hang')?.attemptsLog[0]);
+    const hung = await eventually(async () => (await deliveryTo('/hang'))?.attemptsLog[0]);
     expect(hung.responseStatus).toBeNull();
     expect(hung.error).toBe('timed out after 1500 ms');
     expect(hung.durationMs).toBeGreaterThanOrEqual(1_500);
-    expect(deliveryTo('/hang')?.status).toBe('pending');
+    expect((await deliveryTo('/hang'))?.status).toBe('pending');
   });
 
   it('records a redirect as a failed attempt and does not follow it', async () => {
-    addEndpoint('/moved');
+    await addEndpoint('/moved');
     receiver.reply('/moved', () => ({ status: 302, headers: { location: receiver.url('/elsewhere') } }));
-    const eventId = createEvent();
+    const eventId = await createEvent();
     startNotifier();
     relay.start();
 
-    const [delivery] = await eventually(
-      () => deliveriesOf(eventId)[0]?.attempts === 1 && deliveriesOf(eventId),
-    );
+    const [delivery] = await eventually(async () => {
+      const found = await deliveriesOf(eventId);
+      return found[0]?.attempts === 1 && found;
+    });
     expect(delivery?.attemptsLog[0]).toMatchObject({
       responseStatus: 302,
       error: expect.stringContaining('redirects are not followed'),
@@ -271,43 +280,46 @@ describe('webhook delivery', () => {
   });
 
   it('disables the endpoint when the receiver answers 410 Gone', async () => {
-    const gone = addEndpoint('/gone');
+    const gone = await addEndpoint('/gone');
     receiver.reply('/gone', () => ({ status: 410 }));
-    const eventId = createEvent();
+    const eventId = await createEvent();
     startNotifier();
     relay.start();
 
-    const [delivery] = await eventually(
-      () => deliveriesOf(eventId)[0]?.status === 'failed' && deliveriesOf(eventId),
-    );
+    const [delivery] = await eventually(async () => {
+      const found = await deliveriesOf(eventId);
+      return found[0]?.status === 'failed' && found;
+    });
     expect(delivery?.attempts).toBe(1);
     expect(delivery?.attemptsLog[0]?.responseStatus).toBe(410);
-    const endpoint = listWebhookEndpoints(ctx.db, merchantId).find((e) => e.id === gone.endpoint.id);
+    const endpoints = await ctx.store.read(listWebhookEndpoints, merchantId);
+    const endpoint = endpoints.find((e) => e.id === gone.endpoint.id);
     expect(endpoint?.status).toBe('disabled');
     expect(endpoint?.disabledReason).toContain('410');
 
     // Nothing more is sent to it: a later event makes no delivery for the disabled endpoint.
-    const later = createEvent();
-    await eventually(() => {
-      const row = ctx.db.prepare('SELECT fanned_out_at FROM events WHERE id = ?').get(later) as {
-        fanned_out_at: string | null;
-      };
-      return row.fanned_out_at !== null;
+    const later = await createEvent();
+    await eventually(async () => {
+      const fannedOutAt = await ctx.store.read(function* () {
+        return yield* pluck<string | null>('SELECT fanned_out_at FROM events WHERE id = ?').get(later);
+      });
+      return fannedOutAt !== null;
     });
-    expect(deliveriesOf(later)).toEqual([]);
+    expect(await deliveriesOf(later)).toEqual([]);
     expect(receiver.received('/gone')).toHaveLength(1);
   });
 
   it('honours Retry-After on 429: the next attempt is not before it', async () => {
-    addEndpoint('/busy');
+    await addEndpoint('/busy');
     receiver.reply('/busy', () => ({ status: 429, headers: { 'retry-after': '30' } }));
-    const eventId = createEvent();
+    const eventId = await createEvent();
     startNotifier();
     relay.start();
 
-    const [delivery] = await eventually(
-      () => deliveriesOf(eventId)[0]?.attempts === 1 && deliveriesOf(eventId),
-    );
+    const [delivery] = await eventually(async () => {
+      const found = await deliveriesOf(eventId);
+      return found[0]?.attempts === 1 && found;
+    });
     const attempt = delivery?.attemptsLog[0];
     expect(attempt?.responseStatus).toBe(429);
     expect(delivery?.status).toBe('pending');
@@ -317,20 +329,22 @@ describe('webhook delivery', () => {
   });
 
   it('records a secret that cannot sign as failed attempts, fails the jobs unrecoverably and never logs it', async () => {
-    const { endpoint } = addEndpoint('/bad-secret');
+    const { endpoint } = await addEndpoint('/bad-secret');
     const corrupt = 'whsec_!!not-base64!!-s3cr3t-value';
-    ctx.db
-      .prepare('UPDATE webhook_endpoints SET secret = ? WHERE id = ?')
-      .run(ctx.secrets.seal(corrupt, endpoint.id), endpoint.id);
-    const eventId = createEvent();
+    const sealed = ctx.secrets.seal(corrupt, endpoint.id);
+    await ctx.store.write(function* () {
+      yield* query('UPDATE webhook_endpoints SET secret = ? WHERE id = ?').run(sealed, endpoint.id);
+    });
+    const eventId = await createEvent();
     startNotifier();
     relay.start();
 
     const [delivery] = await eventually(
-      () => deliveriesOf(eventId)[0]?.status === 'failed' && deliveriesOf(eventId),
-      {
-        timeoutMs: 15_000,
+      async () => {
+        const found = await deliveriesOf(eventId);
+        return found[0]?.status === 'failed' && found;
       },
+      { timeoutMs: 15_000 },
     );
     expect(delivery?.attemptsLog.map((a) => [a.responseStatus, a.error])).toEqual(
       Array(3).fill([null, 'not sent: webhook secret is not whsec_ + base64']),
@@ -345,10 +359,10 @@ describe('webhook delivery', () => {
   });
 
   it('makes one attempt for 50 duplicate jobs of one delivery', async () => {
-    addEndpoint('/once');
-    const eventId = createEvent();
-    fanOutEvents(ctx.db, new Date(), 10);
-    const [delivery] = deliveriesOf(eventId);
+    await addEndpoint('/once');
+    const eventId = await createEvent();
+    await ctx.store.write(fanOutEvents, new Date(), 10);
+    const [delivery] = await deliveriesOf(eventId);
     if (!delivery) throw new Error('no delivery');
     const data: DeliverJob = { deliveryId: delivery.id, scheduleVersion: 0 };
     // 25 jobs the queue cannot deduplicate (other ids) and 25 adds of the relay's own id.
@@ -368,20 +382,21 @@ describe('webhook delivery', () => {
       active: 0,
     });
     expect(receiver.received('/once')).toHaveLength(1);
-    expect(deliveriesOf(eventId)[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
-    expect(deliveriesOf(eventId)[0]?.attemptsLog).toHaveLength(1);
+    const [after] = await deliveriesOf(eventId);
+    expect(after).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(after?.attemptsLog).toHaveLength(1);
   });
 
   it('offers an attempt whose worker died after claiming it again once its lease has ended', async () => {
     // Resweeping everything would take a minute; the overdue re-offer takes overdueAfterMs.
     relay = createDeliveryRelay({ ...ctx, queue, intervalMs: 50, overdueAfterMs: 300 });
-    addEndpoint('/orphan');
-    const eventId = createEvent();
+    await addEndpoint('/orphan');
+    const eventId = await createEvent();
     expect(await relay.runOnce()).toMatchObject({ enqueued: 1 });
-    const [delivery] = deliveriesOf(eventId);
+    const [delivery] = await deliveriesOf(eventId);
     if (!delivery) throw new Error('no delivery');
     // A worker claims version 0's attempt (moving it to version 1, leased) and dies before sending.
-    const claim = claimAttempt(ctx.db, {
+    const claim = await ctx.store.write(claimAttempt, {
       deliveryId: delivery.id,
       scheduleVersion: 0,
       now: new Date(),
@@ -390,14 +405,14 @@ describe('webhook delivery', () => {
     expect(claim.kind).toBe('claimed');
     startNotifier();
     relay.start();
-    await eventually(() => deliveriesOf(eventId)[0]?.status === 'succeeded');
+    await eventually(async () => (await deliveriesOf(eventId))[0]?.status === 'succeeded');
     expect(receiver.received('/orphan').map((r) => r.headers['webhook-id'])).toEqual([eventId]);
     expect(ctx.logs.join('')).not.toContain('offering pending deliveries to the queue again');
   });
 
-  it('re-enqueues pending deliveries from SQLite after Redis is emptied, and all arrive', async () => {
-    addEndpoint('/a');
-    const eventIds = [createEvent(), createEvent(), createEvent()];
+  it('re-enqueues pending deliveries from the store after Redis is emptied, and all arrive', async () => {
+    await addEndpoint('/a');
+    const eventIds = [await createEvent(), await createEvent(), await createEvent()];
     expect(await relay.runOnce()).toMatchObject({ createdDeliveries: 3, enqueued: 3, redisOk: true });
     expect((await queue.getJobCounts('waiting')).waiting).toBe(3);
 
@@ -408,7 +423,10 @@ describe('webhook delivery', () => {
 
     startNotifier();
     relay.start();
-    await eventually(() => eventIds.every((id) => deliveriesOf(id)[0]?.status === 'succeeded'));
+    await eventually(async () => {
+      for (const id of eventIds) if ((await deliveriesOf(id))[0]?.status !== 'succeeded') return false;
+      return true;
+    });
     expect(
       receiver
         .received('/a')
@@ -418,7 +436,7 @@ describe('webhook delivery', () => {
     expect(ctx.logs.join('')).toContain('offering pending deliveries to the queue again');
   });
 
-  it('keeps deliveries in SQLite while Redis is down, warns once, and delivers when it comes up', async () => {
+  it('keeps deliveries in the store while Redis is down, warns once, and delivers when it comes up', async () => {
     const port = await getFreePort();
     const url = `redis://127.0.0.1:${port}`;
     const downProducer = createProducerConnection(url);
@@ -429,14 +447,14 @@ describe('webhook delivery', () => {
       await downQueue.close();
       downProducer.disconnect();
     });
-    const { secret } = addEndpoint('/a');
-    const eventId = createEvent();
+    const { secret } = await addEndpoint('/a');
+    const eventId = await createEvent();
 
     for (let i = 0; i < 3; i++) {
       const tick = await downRelay.runOnce();
       expect(tick.redisOk).toBe(false);
     }
-    expect(deliveriesOf(eventId)).toMatchObject([{ status: 'pending', attempts: 0 }]);
+    expect(await deliveriesOf(eventId)).toMatchObject([{ status: 'pending', attempts: 0 }]);
     const warnings = ctx.logs.filter((line) => line.includes('redis unavailable'));
     expect(warnings).toHaveLength(1);
     expect(warnings.join('')).not.toContain(secret);
@@ -450,7 +468,9 @@ describe('webhook delivery', () => {
       upWorker.disconnect();
     });
     downRelay.start();
-    await eventually(() => deliveriesOf(eventId)[0]?.status === 'succeeded', { timeoutMs: 15_000 });
+    await eventually(async () => (await deliveriesOf(eventId))[0]?.status === 'succeeded', {
+      timeoutMs: 15_000,
+    });
     expect(receiver.received('/a')).toHaveLength(1);
     await eventually(() => ctx.logs.some((line) => line.includes('redis reachable again')));
   });

@@ -40,8 +40,8 @@ let apiKey: string;
 /** Starts the context with its clock `rollAgoMs` before the real now: the time of the roll. */
 async function start(rollAgoMs: number) {
   clock = createManualClock(new Date(Date.now() - rollAgoMs));
-  ctx = createTestContext({ clock });
-  apiKey = addMerchant(ctx).apiKey;
+  ctx = await createTestContext({ clock });
+  apiKey = (await addMerchant(ctx)).apiKey;
   receiver = await startWebhookReceiver();
   producer = createProducerConnection(redisUrl);
   workerConnection = createWorkerConnection(redisUrl);
@@ -58,7 +58,7 @@ afterEach(async () => {
   producer.disconnect();
   workerConnection.disconnect();
   await receiver.close();
-  ctx.close();
+  await ctx.close();
 });
 
 async function call(path: string, body?: unknown) {
@@ -137,7 +137,7 @@ describe('rolling a webhook secret', () => {
   it('answers another merchant’s endpoint as not found', async () => {
     await start(0);
     const { id } = await registerAndRoll(0);
-    const other = addMerchant(ctx, 'Other', 2).apiKey;
+    const other = (await addMerchant(ctx, 'Other', 2)).apiKey;
     const app = createApi(ctx, { checkWebhookUrl: async (url: string) => ({ ok: true as const, url }) });
     const response = await app.request(`/v1/webhook-endpoints/${id}/roll-secret`, {
       method: 'POST',

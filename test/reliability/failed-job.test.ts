@@ -12,6 +12,7 @@ import { startWorkers, type Workers } from '../../src/runtime/start-workers.ts';
 import { createSettlementRelay } from '../../src/settle/settlement-relay.ts';
 import { commitScan } from '../../src/store/chain-state.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { createWebhookEndpoint } from '../../src/store/webhook-endpoints.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
 import { startWebhookSink } from './support/process-harness.ts';
@@ -25,7 +26,7 @@ afterEach(async () => {
   await workers?.close();
   await sink?.close();
   await redis?.stop();
-  ctx?.close();
+  await ctx?.close();
   workers = undefined;
   sink = undefined;
   redis = undefined;
@@ -69,13 +70,13 @@ describe('a job that failed for good', () => {
   // kept, every re-add would be a no-op and the payment or webhook would never be handled.
   it("does not stop a settle job's transfer from being settled once a worker can", async () => {
     redis = await startRedisServer();
-    const current = createTestContext();
+    const current = await createTestContext();
     ctx = current;
-    const { merchant } = addMerchant(current);
+    const { merchant } = await addMerchant(current);
     const token = TEST_CHAIN.tokens[0];
     if (!token) throw new Error('no token');
-    const { invoice } = createInvoice(
-      current.db,
+    const { invoice } = await current.store.write(
+      createInvoice,
       {
         merchantId: merchant.id,
         chainId: TEST_CHAIN.chainId,
@@ -92,7 +93,7 @@ describe('a job that failed for good', () => {
       parentHash: hash(9),
       timestamp: Math.floor(Date.now() / 1000),
     };
-    commitScan(current.db, {
+    await current.store.write(commitScan, {
       chainId: TEST_CHAIN.chainId,
       transfers: [
         {
@@ -127,25 +128,25 @@ describe('a job that failed for good', () => {
     // A healthy worker starts: its relay offers the unsettled transfer again.
     workers = await startWorkers(current, { redisUrl: redis.url, prefix });
     const status = () =>
-      current.db.prepare('SELECT status FROM invoices WHERE id = ?').pluck().get(invoice.id);
-    const settled = await waitUntil(() => status() === 'paid', { timeoutMs: 10_000 }).then(
+      current.store.read(() => pluck<string>('SELECT status FROM invoices WHERE id = ?').get(invoice.id));
+    const settled = await waitUntil(async () => (await status()) === 'paid', { timeoutMs: 10_000 }).then(
       () => true,
       () => false,
     );
     console.log(
-      `[reliability] failed settle job: invoice ${String(status())} after a healthy worker started`,
+      `[reliability] failed settle job: invoice ${String(await status())} after a healthy worker started`,
     );
     expect(settled).toBe(true);
   });
 
   it("does not stop a deliver job's webhook from being sent once a worker can", async () => {
     redis = await startRedisServer();
-    const current = createTestContext();
+    const current = await createTestContext();
     ctx = current;
     const currentSink = await startWebhookSink();
     sink = currentSink;
-    const { merchant } = addMerchant(current);
-    createWebhookEndpoint(current.db, {
+    const { merchant } = await addMerchant(current);
+    await current.store.write(createWebhookEndpoint, {
       merchantId: merchant.id,
       url: currentSink.url(),
       events: null,
@@ -155,8 +156,8 @@ describe('a job that failed for good', () => {
     const token = TEST_CHAIN.tokens[0];
     if (!token) throw new Error('no token');
     // invoice.created is in the outbox; its delivery's first job fails for good.
-    createInvoice(
-      current.db,
+    await current.store.write(
+      createInvoice,
       {
         merchantId: merchant.id,
         chainId: TEST_CHAIN.chainId,

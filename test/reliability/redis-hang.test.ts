@@ -93,7 +93,7 @@ describe('Redis hung, then lost', () => {
     for (let i = 0; i < INVOICES_EACH_PHASE; i++) ids.push(await createAndPay());
     await mine(2);
 
-    const { audit: result, paidInFull: paid } = await auditOncePaid(deployment.db, () => sink.received(), {
+    const { audit: result, paidInFull: paid } = await auditOncePaid(deployment.store, () => sink.received(), {
       paidInvoiceIds: ids,
       timeoutMs: 60_000,
     });

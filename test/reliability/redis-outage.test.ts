@@ -3,6 +3,8 @@ import type { Address } from 'viem';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../src/devnet/start-redis-server.ts';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import type { InvoiceRecord } from '../../src/domain/invoice.ts';
+import { pluck, query } from '../../src/store/sql.ts';
 import { mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';
 import { auditDeliveries } from './support/delivery-audit.ts';
@@ -27,12 +29,12 @@ afterEach(async () => {
   redis = undefined;
 });
 
-function countTransfers(current: Gateway, status: string): number {
+async function countTransfers(current: Gateway, status: string): Promise<number> {
   return (
-    current.ctx.db.prepare('SELECT count(*) AS n FROM transfers WHERE status = ?').get(status) as {
-      n: number;
-    }
-  ).n;
+    (await current.ctx.store.read(() =>
+      pluck<number>('SELECT count(*) AS n FROM transfers WHERE status = ?').get(status),
+    )) ?? 0
+  );
 }
 
 describe('Redis outage', () => {
@@ -40,7 +42,8 @@ describe('Redis outage', () => {
     redis = await startRedisServer();
     const current = await startGateway({ redisUrl: redis.url, confirmations: 2 });
     gateway = current;
-    const invoices = Array.from({ length: INVOICES }, () => current.createInvoice('12.5'));
+    const invoices: InvoiceRecord[] = [];
+    for (let i = 0; i < INVOICES; i++) invoices.push(await current.createInvoice('12.5'));
 
     for (const invoice of invoices.slice(0, INVOICES / 2)) {
       await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: AMOUNT });
@@ -55,7 +58,8 @@ describe('Redis outage', () => {
     // Without Redis the watcher still records and confirms every payment in SQLite; the outage
     // lasts at least OUTAGE_MS, polled together with that condition.
     await waitUntil(
-      () => countTransfers(current, 'confirmed') === INVOICES && Date.now() - stoppedAt >= OUTAGE_MS,
+      async () =>
+        (await countTransfers(current, 'confirmed')) === INVOICES && Date.now() - stoppedAt >= OUTAGE_MS,
       {
         timeoutMs: OUTAGE_MS + 20_000,
       },
@@ -73,9 +77,9 @@ describe('Redis outage', () => {
       );
     await current.waitFor(() => paidSeen().size === paid.size, 30_000);
     const audit = () =>
-      auditDeliveries(current.ctx.db, current.receiver.received('/hook'), { paidInvoiceIds: [...paid] });
-    await current.waitFor(() => audit().missing.length === 0, 30_000).catch(() => undefined);
-    const result = audit();
+      auditDeliveries(current.ctx.store, current.receiver.received('/hook'), { paidInvoiceIds: [...paid] });
+    await current.waitFor(async () => (await audit()).missing.length === 0, 30_000).catch(() => undefined);
+    const result = await audit();
     console.log(
       `[reliability] redis outage: ${Math.round(outageMs / 1000)} s down, ${result.events} events, ` +
         `${result.delivered} delivered, ${result.missing.length} lost, ${result.duplicates} duplicates`,
@@ -84,9 +88,9 @@ describe('Redis outage', () => {
     expect(result.forged).toEqual([]);
     expect(result.paidEventsNotOne).toEqual([]);
     expect(result.paidWebhooksNotOne).toEqual([]);
-    const statuses = current.ctx.db
-      .prepare('SELECT status, count(*) AS n FROM invoices GROUP BY status')
-      .all();
+    const statuses = await current.ctx.store.read(() =>
+      query('SELECT status, count(*) AS n FROM invoices GROUP BY status').all(),
+    );
     expect(statuses).toEqual([{ status: 'paid', n: INVOICES }]);
   });
 
@@ -105,7 +109,7 @@ describe('Redis outage', () => {
     }
     await redis.stop();
     redis = await startRedisServer({ port: redis.port });
-    const invoice = current.createInvoice('1', { expiresInSeconds: 30 });
+    const invoice = await current.createInvoice('1', { expiresInSeconds: 30 });
     current.clock.advance(60_000);
     await mine(1);
     // The sweep runs every EXPIRY_SWEEP_INTERVAL_MS (5 s) on a BullMQ job scheduler; a fresh Redis has none.

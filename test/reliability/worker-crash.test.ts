@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../../src/devnet/wait-until.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { killHard } from '../fixtures/cli-process.ts';
 import { devnetChain } from '../fixtures/gateway.ts';
 import { auditDeliveries } from './support/delivery-audit.ts';
@@ -14,10 +15,12 @@ const EVENTS = 3;
 
 const harness = withProcessHarness();
 
-function pendingDeliveries(db: Deployment['db']): number {
+async function pendingDeliveries(store: Deployment['store']): Promise<number> {
   return (
-    db.prepare("SELECT count(*) AS n FROM deliveries WHERE status != 'succeeded'").get() as { n: number }
-  ).n;
+    (await store.read(() =>
+      pluck<number>("SELECT count(*) AS n FROM deliveries WHERE status != 'succeeded'").get(),
+    )) ?? 0
+  );
 }
 
 describe('`stablegate work` killed with SIGKILL mid-delivery', () => {
@@ -27,7 +30,7 @@ describe('`stablegate work` killed with SIGKILL mid-delivery', () => {
       // Holds the first request of every event open, as a slow merchant would; later ones are answered.
       sinkBehaviour: (_id, nth) => (nth === 0 ? 'hang' : { delayMs: 0 }),
     });
-    for (let i = 0; i < EVENTS; i++) deployment.createInvoice(1_000_000n);
+    for (let i = 0; i < EVENTS; i++) await deployment.createInvoice(1_000_000n);
 
     const first = harness.startCli('work#1', ['work'], deployment.env);
     await waitUntil(() => sink.hanging() === EVENTS, { timeoutMs: 30_000 });
@@ -39,12 +42,13 @@ describe('`stablegate work` killed with SIGKILL mid-delivery', () => {
       { ...deployment.env, CLOCK_OFFSET_MS: String(PAST_THE_LEASE_MS) },
       { script: WORK_WITH_CLOCK },
     );
-    await waitUntil(() => sink.acknowledgedIds().size === EVENTS && pendingDeliveries(deployment.db) === 0, {
-      timeoutMs: 30_000,
-    });
+    await waitUntil(
+      async () => sink.acknowledgedIds().size === EVENTS && (await pendingDeliveries(deployment.store)) === 0,
+      { timeoutMs: 30_000 },
+    );
 
     const received = sink.received();
-    const audit = auditDeliveries(deployment.db, received);
+    const audit = await auditDeliveries(deployment.store, received);
     console.log(
       `[reliability] work SIGKILL mid-delivery: 1 kill, ${audit.events} events, ${audit.delivered} delivered, ` +
         `${audit.missing.length} lost, ${audit.duplicates} duplicates (same webhook-id)`,

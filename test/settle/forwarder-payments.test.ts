@@ -25,12 +25,12 @@ describe('forwarder deposit addresses', () => {
   it('gives invoice i the forwarder of (payout, salt(merchant, i)) and takes it to paid with the same events', async () => {
     const started = await startGateway({ confirmations: 2, payout: PAYOUT });
     gateway = started;
-    const first = started.createInvoice('25.5');
-    const second = started.createInvoice('1');
+    const first = await started.createInvoice('25.5');
+    const second = await started.createInvoice('1');
     const { merchantId } = started;
     expect(first.depositAddress).toBe(forwarderAddress(PAYOUT, forwarderSalt(merchantId, 0)));
     expect(second.depositAddress).toBe(forwarderAddress(PAYOUT, forwarderSalt(merchantId, 1)));
-    expect(loadInvoice(started.ctx.db, first.id)?.invoice).toMatchObject({
+    expect((await started.ctx.store.read(loadInvoice, first.id))?.invoice).toMatchObject({
       depositMode: 'forwarder',
       forwarder: { payout: PAYOUT, salt: forwarderSalt(merchantId, 0) },
     });

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Confirmations } from '../../src/domain/chain.ts';
+import { pluck, query } from '../../src/store/sql.ts';
 import { createTestClients, mine, sendToken, withSnapshot } from '../fixtures/chain.ts';
 import { type Gateway, startGateway } from '../fixtures/gateway.ts';
 
@@ -29,21 +30,24 @@ function timeline(running: Gateway, invoiceId: string): string[] {
     .map((event) => `${event.type}:${event.data.invoice.status}`);
 }
 
+/** The block the watcher has followed the chain to (0 before its first scan). */
+async function cursorBlock(running: Gateway): Promise<number> {
+  const block = await running.ctx.store.read(function* () {
+    return yield* pluck<number>('SELECT block_number FROM chain_cursors').get();
+  });
+  return block ?? 0;
+}
+
 /** Resolves once the watcher has followed the chain to the node's head. */
 async function watcherAtHead(running: Gateway): Promise<void> {
   const head = Number(await createTestClients().publicClient.getBlockNumber());
-  await running.waitFor(() => {
-    const cursor = running.ctx.db.prepare('SELECT block_number FROM chain_cursors').get() as
-      | { block_number: number }
-      | undefined;
-    return (cursor?.block_number ?? 0) >= head;
-  });
+  await running.waitFor(async () => (await cursorBlock(running)) >= head);
 }
 
 async function payExactly(confirmations: Confirmations) {
   const running = await startGateway({ confirmations });
   gateway = running;
-  const invoice = running.createInvoice('7.25');
+  const invoice = await running.createInvoice('7.25');
   await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: 7_250_000n });
   return { running, invoice };
 }
@@ -56,12 +60,10 @@ describe('the order of invoice events', () => {
     );
     // Let the chain move on: nothing else may fire for a paid invoice.
     await mine(2);
-    await running.waitFor(async () => {
-      const cursor = running.ctx.db.prepare('SELECT block_number FROM chain_cursors').get() as
-        | { block_number: number }
-        | undefined;
-      return (cursor?.block_number ?? 0) >= Number(await createTestClients().publicClient.getBlockNumber());
-    });
+    await running.waitFor(
+      async () =>
+        (await cursorBlock(running)) >= Number(await createTestClients().publicClient.getBlockNumber()),
+    );
     expect(timeline(running, invoice.id)).toEqual([
       'invoice.created:pending',
       'invoice.payment_detected:paid',
@@ -93,35 +95,37 @@ describe('the order of invoice events', () => {
       await mine(lag - 1);
       await watcherAtHead(running);
       const state = () =>
-        running.ctx.db
-          .prepare(
+        running.ctx.store.read(function* () {
+          return yield* query(
             'SELECT i.status, t.status AS transfer FROM invoices i JOIN transfers t ON t.invoice_id = i.id WHERE i.id = ?',
-          )
-          .get(invoice.id);
-      expect(state()).toEqual({ status: 'processing', transfer: 'detected' });
+          ).get(invoice.id);
+        });
+      expect(await state()).toEqual({ status: 'processing', transfer: 'detected' });
       await mine(1);
       await running.waitFor(() => timeline(running, invoice.id).length === 4);
       // The tag moves on past the payment: nothing more fires.
       await mine(lag);
       await watcherAtHead(running);
-      expect(state()).toEqual({ status: 'paid', transfer: 'confirmed' });
+      expect(await state()).toEqual({ status: 'paid', transfer: 'confirmed' });
       expect(timeline(running, invoice.id)).toEqual([
         'invoice.created:pending',
         'invoice.payment_detected:processing',
         'invoice.processing:processing',
         'invoice.paid:paid',
       ]);
-      const paidEvents = running.ctx.db
-        .prepare("SELECT count(*) AS n FROM events WHERE invoice_id = ? AND type = 'invoice.paid'")
-        .get(invoice.id);
-      expect(paidEvents).toEqual({ n: 1 });
+      const paidEvents = await running.ctx.store.read(function* () {
+        return yield* pluck<number>(
+          "SELECT count(*) FROM events WHERE invoice_id = ? AND type = 'invoice.paid'",
+        ).get(invoice.id);
+      });
+      expect(paidEvents).toBe(1);
     },
   );
 
   it('with 3 confirmations, a partial payment is detected while pending and fires no processing', async () => {
     const running = await startGateway({ confirmations: 3 });
     gateway = running;
-    const invoice = running.createInvoice('10');
+    const invoice = await running.createInvoice('10');
     await sendToken({ token: usdc(), from: payer(), to: invoice.depositAddress, amount: 4_000_000n });
     await mine(3);
     await running.waitFor(() => timeline(running, invoice.id).length === 2);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Hash } from 'viem';
@@ -10,6 +9,7 @@ import { QUEUE_NAMES, type SettleJob } from '../../src/queue/jobs.ts';
 import { createSettlementRelay, type SettlementRelay } from '../../src/settle/settlement-relay.ts';
 import { commitScan } from '../../src/store/chain-state.ts';
 import { createInvoice } from '../../src/store/invoices.ts';
+import { query } from '../../src/store/sql.ts';
 import { addMerchant, createTestContext, TEST_CHAIN, type TestContext } from '../fixtures/context.ts';
 
 const redisUrl = inject('redisUrl');
@@ -22,8 +22,8 @@ let relay: SettlementRelay | undefined;
 let unhandled: unknown[];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
-beforeEach(() => {
-  ctx = createTestContext();
+beforeEach(async () => {
+  ctx = await createTestContext();
   producer = createProducerConnection(redisUrl);
   queue = new Queue<SettleJob>(QUEUE_NAMES.settle, { connection: producer, prefix: `fault-${randomUUID()}` });
   relay = undefined;
@@ -37,16 +37,16 @@ afterEach(async () => {
   await queue.obliterate({ force: true });
   await queue.close();
   producer.disconnect();
-  ctx.close();
+  await ctx.close();
 });
 
 /** Records a confirmed payment of an invoice, as the watcher does; returns the change to settle. */
-function recordPayment(): { transferId: number; version: number } {
-  const { merchant } = addMerchant(ctx);
+async function recordPayment(): Promise<{ transferId: number; version: number }> {
+  const { merchant } = await addMerchant(ctx);
   const token = TEST_CHAIN.tokens[0];
   if (!token) throw new Error('no token');
-  const { invoice } = createInvoice(
-    ctx.db,
+  const { invoice } = await ctx.store.write(
+    createInvoice,
     {
       merchantId: merchant.id,
       chainId: TEST_CHAIN.chainId,
@@ -57,7 +57,7 @@ function recordPayment(): { transferId: number; version: number } {
     { publicUrl: ctx.config.publicUrl, now: ctx.clock.now() },
   );
   const block = { number: 10, hash: hash(10), parentHash: hash(9), timestamp: Math.floor(Date.now() / 1000) };
-  commitScan(ctx.db, {
+  await ctx.store.write(commitScan, {
     chainId: TEST_CHAIN.chainId,
     transfers: [
       {
@@ -81,32 +81,40 @@ function recordPayment(): { transferId: number; version: number } {
     windowSize: 64,
     now: ctx.clock.now(),
   });
-  return ctx.db
-    .prepare('SELECT id AS transferId, version FROM transfers WHERE invoice_id = ?')
-    .get(invoice.id) as { transferId: number; version: number };
+  const transfer = await ctx.store.read(function* () {
+    return yield* query<{ id: number; version: number }>(
+      'SELECT id, version FROM transfers WHERE invoice_id = ?',
+    ).get(invoice.id);
+  });
+  if (!transfer) throw new Error('the payment was not recorded');
+  return { transferId: transfer.id, version: transfer.version };
+}
+
+/** Renames a table through the store (DDL is transactional on both engines). */
+function renameTable(from: string, to: string): Promise<void> {
+  return ctx.store.write(function* () {
+    yield* query(`ALTER TABLE ${from} RENAME TO ${to}`).run();
+  });
 }
 
 describe('the settlement relay when its store read fails', () => {
   it('logs the failed read, reads again once the table is back and offers the settle job, the process alive', async () => {
     relay = createSettlementRelay({ ...ctx, queue, intervalMs: 20 });
-    // A first tick with nothing to settle: the relay's read is now a prepared, cached statement.
+    // A first tick with nothing to settle: the relay's read is now prepared (on SQLite, a cached
+    // statement, which re-prepares on the schema change below and fails).
     expect(await relay.runOnce()).toMatchObject({ enqueued: 0, redisOk: true });
-    const change = recordPayment();
+    const change = await recordPayment();
 
-    // Another connection to the same file takes the table away: the cached statement re-prepares
-    // on the schema change and fails with "no such table", a real SQLite error on the relay's read.
-    const other = new Database(ctx.config.databasePath);
+    // The table is taken away: the relay's read fails with a real database error.
+    await renameTable('transfers', 'transfers_away');
     try {
-      other.exec('ALTER TABLE transfers RENAME TO transfers_away');
       relay.start();
       const failures = () => ctx.logs.filter((line) => line.includes('settlement relay tick failed'));
       await waitUntil(() => failures().length >= 2, { timeoutMs: 5_000 });
-      expect(failures().join('')).toContain('no such table: transfers');
+      expect(failures().join('')).toMatch(/no such table: transfers|relation "transfers" does not exist/);
       expect(await queue.getJobCounts('waiting')).toMatchObject({ waiting: 0 });
-
-      other.exec('ALTER TABLE transfers_away RENAME TO transfers');
     } finally {
-      other.close();
+      await renameTable('transfers_away', 'transfers');
     }
     await waitUntil(async () => (await queue.getJobCounts('waiting')).waiting === 1, { timeoutMs: 5_000 });
     const [job] = await queue.getJobs(['waiting']);

@@ -3,10 +3,12 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ChainConfig } from '../../src/config/chains.ts';
 import { getAnvilAccounts } from '../../src/devnet/anvil-accounts.ts';
+import type { InvoiceRecord } from '../../src/domain/invoice.ts';
 import { createApi } from '../../src/runtime/create-api.ts';
 import { createApiKey } from '../../src/store/api-keys.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { createMerchant } from '../../src/store/merchants.ts';
+import { pluck } from '../../src/store/sql.ts';
 import { listSweeps } from '../../src/store/sweep-reads.ts';
 import { createSweepClient } from '../../src/sweep/create-sweep-client.ts';
 import { UNSIGNED_SWEEP_TTL_MS } from '../../src/sweep/create-unsigned-sweeps.ts';
@@ -35,7 +37,7 @@ let apiKey: string;
 function sweepDeps(overrides: Partial<ChainConfig> = {}): FollowDeps {
   const chain = { ...(gateway.ctx.config.chains[0] as ChainConfig), ...overrides };
   return {
-    db: gateway.ctx.db,
+    store: gateway.ctx.store,
     client: createSweepClient(chain, gateway.ctx),
     chain,
     wallet: privateKeyToAccount(gasWallet.privateKey),
@@ -43,6 +45,8 @@ function sweepDeps(overrides: Partial<ChainConfig> = {}): FollowDeps {
     now: () => gateway.clock.now(),
   };
 }
+
+const storedSweeps = (filter: { chainId?: number } = {}) => gateway.ctx.store.read(listSweeps, filter);
 
 async function balanceOf(owner: Address): Promise<bigint> {
   return createTestClients().publicClient.readContract({
@@ -53,23 +57,28 @@ async function balanceOf(owner: Address): Promise<bigint> {
   });
 }
 
-const paidCount = () =>
-  (gateway.ctx.db.prepare("SELECT count(*) AS n FROM invoices WHERE status = 'paid'").get() as { n: number })
-    .n;
+/** The rows `sql` counts (`SELECT count(*) …`); a bigint on PostgreSQL, so taken as a number either way. */
+const countRows = (sql: string) =>
+  gateway.ctx.store.read(function* () {
+    return Number(yield* pluck<number | string>(sql).get());
+  });
+
+const paidCount = () => countRows("SELECT count(*) FROM invoices WHERE status = 'paid'");
 
 /** `count` invoices of 1.000001 × (i + 1) USDC, each paid exactly; resolves once all are paid. */
 async function paidInvoices(count: number) {
-  const invoices = Array.from({ length: count }, (_, i) => gateway.createInvoice(`${i + 1}.000001`));
+  const invoices: InvoiceRecord[] = [];
+  for (let i = 0; i < count; i++) invoices.push(await gateway.createInvoice(`${i + 1}.000001`));
   const lanes = payers();
   await Promise.all(
     lanes.map(async (from, lane) => {
       for (let i = lane; i < count; i += lanes.length) {
-        const invoice = invoices[i] as (typeof invoices)[number];
+        const invoice = invoices[i] as InvoiceRecord;
         await sendToken({ token: usdc(), from, to: invoice.depositAddress, amount: invoice.amount });
       }
     }),
   );
-  await gateway.waitFor(() => paidCount() === count, 90_000);
+  await gateway.waitFor(async () => (await paidCount()) === count, 90_000);
   return invoices;
 }
 
@@ -86,11 +95,11 @@ async function api(path: string, init: { method?: string; body?: unknown; key?: 
 beforeEach(async () => {
   payout = privateKeyToAccount(generatePrivateKey()).address;
   gateway = await startGateway({ confirmations: 1, payout });
-  apiKey = createApiKey(gateway.ctx.db, {
+  ({ secret: apiKey } = await gateway.ctx.store.write(createApiKey, {
     merchantId: gateway.merchantId,
     name: null,
     now: new Date(),
-  }).secret;
+  }));
 });
 afterEach(async () => {
   const { testClient } = createTestClients();
@@ -110,7 +119,7 @@ describe('sweeps', () => {
 
     expect(await balanceOf(payout)).toBe(total);
     for (const invoice of invoices.slice(0, 5)) expect(await balanceOf(invoice.depositAddress)).toBe(0n);
-    const sweeps = listSweeps(gateway.ctx.db, { chainId: deps.chain.chainId });
+    const sweeps = await storedSweeps({ chainId: deps.chain.chainId });
     expect(sweeps.map((s) => s.status)).toEqual(batches.map(() => 'confirmed'));
     expect(sweeps.flatMap((s) => s.depositAddresses)).toHaveLength(200);
     // The planner's estimates are upper bounds of what the chain charges.
@@ -138,7 +147,7 @@ describe('sweeps', () => {
 
     // A second sweep finds nothing to do, and records nothing.
     expect((await runSweeps(deps)).batches).toEqual([]);
-    expect(listSweeps(gateway.ctx.db, {})).toHaveLength(batches.length);
+    expect(await storedSweeps()).toHaveLength(batches.length);
     await gateway.waitFor(
       () => gateway.webhooks().filter((e) => e.type === 'sweep.confirmed').length === batches.length,
     );
@@ -152,12 +161,7 @@ describe('sweeps', () => {
     await settleSweeps(deps, { timeoutMs: 10_000 });
     await sendToken({ token: usdc(), from: payers()[0] as Address, to: invoice.depositAddress, amount: 7n });
     await gateway.waitFor(
-      () =>
-        (
-          gateway.ctx.db.prepare("SELECT count(*) AS n FROM transfers WHERE status = 'confirmed'").get() as {
-            n: number;
-          }
-        ).n === 2,
+      async () => (await countRows("SELECT count(*) FROM transfers WHERE status = 'confirmed'")) === 2,
     );
     const { batches } = await runSweeps(deps);
     expect(batches).toHaveLength(1);
@@ -173,7 +177,7 @@ describe('sweeps', () => {
     expect(newest?.totals).toEqual([expect.objectContaining({ amount: '0.000007' })]);
     const one = await api(`/v1/sweeps/${newest?.id}`);
     expect(one.body).toMatchObject({ id: newest?.id, status: 'confirmed', object: 'sweep' });
-    const other = createMerchant(gateway.ctx.db, { name: 'Other', payout }).apiKey;
+    const other = (await gateway.ctx.store.write(createMerchant, { name: 'Other', payout })).apiKey;
     expect((await api(`/v1/sweeps/${newest?.id}`, { key: other })).status).toBe(404);
   });
 
@@ -188,7 +192,7 @@ describe('sweeps', () => {
     expect(await followSweeps(deps)).toMatchObject({ rebroadcast: 1 });
     await mine(1);
     await settleSweeps(deps, { timeoutMs: 10_000 });
-    const [after] = listSweeps(gateway.ctx.db, {});
+    const [after] = await storedSweeps();
     expect(after?.status).toBe('confirmed');
     expect(after?.nonce).toBe(sweep.nonce);
     expect(after?.txHashes).toHaveLength(2);
@@ -208,7 +212,7 @@ describe('sweeps', () => {
     await mine(1);
     await settleSweeps(deps, { timeoutMs: 10_000 });
     expect(await balanceOf(payout)).toBe(3_000_002n);
-    const sweeps = listSweeps(gateway.ctx.db, {});
+    const sweeps = await storedSweeps();
     expect(sweeps.map((s) => s.status)).toEqual(['confirmed']);
     expect(sweeps[0]?.flushes.reduce((sum, f) => sum + f.amount, 0n)).toBe(3_000_002n);
   });
@@ -222,7 +226,7 @@ describe('sweeps', () => {
     expect(await followSweeps(deps)).toMatchObject({ mined: 1, confirmed: 0 });
     await mine(1);
     expect(await followSweeps(deps)).toMatchObject({ confirmed: 1 });
-    const [sweep] = listSweeps(gateway.ctx.db, {});
+    const [sweep] = await storedSweeps();
     expect(sweep?.status).toBe('confirmed');
     expect(sweep?.flushes.reduce((sum, f) => sum + f.amount, 0n)).toBe(3_000_002n);
   });
@@ -237,9 +241,11 @@ describe('sweeps', () => {
     expect((error as Error).message).toMatch(
       new RegExp(`gas wallet ${gasWallet.address} has 0 ETH on chain`),
     );
-    const [failed] = listSweeps(gateway.ctx.db, {});
+    const [failed] = await storedSweeps();
     expect(failed?.status).toBe('failed');
-    const types = listEvents(gateway.ctx.db, gateway.merchantId, { limit: 100 }).data.map((e) => e.type);
+    const types = (await gateway.ctx.store.read(listEvents, gateway.merchantId, { limit: 100 })).data.map(
+      (e) => e.type,
+    );
     expect(types).toContain('sweep.failed');
     expect(types).not.toContain('sweep.submitted');
 
@@ -290,12 +296,12 @@ describe('unsigned sweeps, sent from the merchant’s own wallet', () => {
     await send(sweep.transaction);
     await settleSweeps(walletless(), { timeoutMs: 10_000 });
     expect(await balanceOf(payout)).toBe(total);
-    const [after] = listSweeps(gateway.ctx.db, {});
+    const [after] = await storedSweeps();
     expect(after).toMatchObject({ id: sweep.id, status: 'confirmed', from: payers()[2] });
     const got = await api(`/v1/sweeps/${sweep.id}`);
     expect(got.body).toMatchObject({ transaction: null, totals: [{ amount: formatUsdc(total) }] });
-    const types = listEvents(gateway.ctx.db, gateway.merchantId, { limit: 100 })
-      .data.map((event) => event.type)
+    const types = (await gateway.ctx.store.read(listEvents, gateway.merchantId, { limit: 100 })).data
+      .map((event) => event.type)
       .filter((type) => type.startsWith('sweep.'));
     expect(types).toEqual(['sweep.confirmed', 'sweep.submitted']);
     const balances = await api('/v1/balances');
@@ -340,7 +346,7 @@ describe('unsigned sweeps, sent from the merchant’s own wallet', () => {
     const reported = await report(hash);
     expect(reported.body).toMatchObject({ status: 'submitted', txHash: hash, from: payers()[2] });
     expect((await report(hash)).status).toBe(200);
-    const stranger = createMerchant(gateway.ctx.db, { name: 'Other', payout }).apiKey;
+    const stranger = (await gateway.ctx.store.write(createMerchant, { name: 'Other', payout })).apiKey;
     expect((await report(hash, stranger)).status).toBe(404);
     await mine(1);
     await settleSweeps(walletless(), { timeoutMs: 10_000 });
@@ -356,7 +362,7 @@ describe('unsigned sweeps, sent from the merchant’s own wallet', () => {
     if (!first?.transaction) throw new Error('no transaction');
     gateway.clock.advance(UNSIGNED_SWEEP_TTL_MS);
     expect(await followSweeps(walletless())).toMatchObject({ failed: 1 });
-    const [expired] = listSweeps(gateway.ctx.db, {});
+    const [expired] = await storedSweeps();
     expect(expired?.status).toBe('failed');
     expect(expired?.failureReason).toMatch(/^no transaction was seen before /);
 
@@ -368,7 +374,7 @@ describe('unsigned sweeps, sent from the merchant’s own wallet', () => {
     await send(first.transaction);
     await settleSweeps(walletless(), { timeoutMs: 10_000 });
     expect(await balanceOf(payout)).toBe(total);
-    expect(listSweeps(gateway.ctx.db, {}).map((s) => [s.id, s.status])).toEqual([
+    expect((await storedSweeps()).map((s) => [s.id, s.status])).toEqual([
       [first.id, 'failed'],
       [second?.id, 'confirmed'],
     ]);
@@ -389,13 +395,13 @@ describe('unsigned sweeps, sent from the merchant’s own wallet', () => {
     await mine(500);
     expect(await followSweeps(walletless())).toMatchObject({ unsigned: 1 });
     const head = await createTestClients().publicClient.getBlockNumber();
-    const [waiting] = listSweeps(gateway.ctx.db, {});
+    const [waiting] = await storedSweeps();
     // The next search starts just below the head searched, not at the planning block.
     expect(BigInt(waiting?.fromBlock ?? 0)).toBe(head - UNSIGNED_SCAN_OVERLAP_BLOCKS);
     await send(sweep.transaction);
     await settleSweeps(walletless(), { timeoutMs: 10_000 });
     expect(await balanceOf(payout)).toBe(invoice?.amount);
-    expect(listSweeps(gateway.ctx.db, {}).map((s) => [s.id, s.status])).toEqual([[sweep.id, 'confirmed']]);
+    expect((await storedSweeps()).map((s) => [s.id, s.status])).toEqual([[sweep.id, 'confirmed']]);
   });
 
   it('name bad fields', async () => {
@@ -420,10 +426,7 @@ describe('the sweep policy of work', () => {
     };
     const policy = startSweepPolicy(ctx);
     try {
-      await gateway.waitFor(
-        () => listSweeps(gateway.ctx.db, {}).some((s) => s.status === 'confirmed'),
-        20_000,
-      );
+      await gateway.waitFor(async () => (await storedSweeps()).some((s) => s.status === 'confirmed'), 20_000);
     } finally {
       await policy.stop();
     }

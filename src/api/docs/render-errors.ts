@@ -46,6 +46,8 @@ const MEANINGS: Record<ErrorCode, string> = {
   too_many_streams:
     'Too many live status streams are open; poll the status JSON or retry after `Retry-After`.',
   database_busy: 'The database is momentarily busy; nothing was written. Retry after `Retry-After` seconds.',
+  database_unavailable:
+    'The database server cannot be reached (PostgreSQL restarting or unreachable); a write may or may not have committed, so retry with the same `Idempotency-Key` after `Retry-After` seconds.',
   storage_full: 'The server is out of storage; nothing was written. Retry later.',
   chain_unavailable:
     "The chain's node did not answer a read the request needs (e.g. balances to plan a sweep); nothing was written. Retry later.",
@@ -64,6 +66,8 @@ const MEANINGS: Record<ErrorCode, string> = {
     'Not sent by the API: a webhook id is empty or contains a `.`, so the delivery is not signed.',
   foreign_key_violation:
     'Not sent by the API: a schema migration would leave a row pointing at nothing; it is rolled back and `stablegate migrate` stops.',
+  database_copy_failed:
+    'Not sent by the API: `stablegate db copy` found the target not empty, at another schema version, or different after the copy; the target is left empty.',
 };
 
 /** One row per code of the exhaustive table, sorted by status then code, each with its anchor. */

@@ -19,16 +19,17 @@ const route = createRoute({
 
 export function registerCancelInvoice(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'> &
+  deps: Pick<ApiDeps, 'store' | 'clock'> &
     Pick<ApiOptions, 'onEvents'> & { config: Pick<ApiConfig, 'publicUrl'> },
 ): void {
   app.openapi(route, async (c) => {
     const merchantId = c.get('merchant').id;
     const { id } = c.req.valid('param');
     const now = deps.clock.now();
-    const found = await deps.writes.run(() =>
-      cancelInvoice(deps.db, merchantId, id, { publicUrl: deps.config.publicUrl, now }),
-    );
+    const found = await deps.store.write(cancelInvoice, merchantId, id, {
+      publicUrl: deps.config.publicUrl,
+      now,
+    });
     deps.onEvents?.();
     return c.json(toInvoiceResource(found.invoice, found.transfers, deps.config), 200);
   });

@@ -26,14 +26,12 @@ const route = createRoute({
   },
 });
 
-export function registerCreateApiKey(app: ApiApp, deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'>): void {
+export function registerCreateApiKey(app: ApiApp, deps: Pick<ApiDeps, 'store' | 'clock'>): void {
   app.openapi(route, async (c) => {
     const { name } = c.req.valid('json');
     const merchantId = c.get('merchant').id;
     const now = deps.clock.now();
-    const created = await deps.writes.run(() =>
-      createApiKey(deps.db, { merchantId, name: name ?? null, now }),
-    );
+    const created = await deps.store.write(createApiKey, { merchantId, name: name ?? null, now });
     return c.json({ ...toApiKeyResource(created.apiKey), key: created.secret }, 201);
   });
 }

@@ -5,8 +5,9 @@ import { ValidationError } from '../../domain/errors.ts';
 import { type InvoiceResource, toInvoiceResource } from '../../domain/invoice.ts';
 import { parseAmount } from '../../domain/money.ts';
 import { parseReturnUrl } from '../../domain/return-url.ts';
-import { runIdempotent } from '../../store/idempotency.ts';
-import { createInvoice } from '../../store/invoices.ts';
+import { runIdempotent, type StoredResponse } from '../../store/idempotency.ts';
+import { createInvoice, type NewInvoice } from '../../store/invoices.ts';
+import type { Sql } from '../../store/sql.ts';
 import type { ApiConfig, ApiDeps, ApiOptions } from '../api-deps.ts';
 import type { ApiApp } from '../api-env.ts';
 import { CreateInvoiceSchema, errorResponses, InvoiceSchema, idempotentConflict } from '../schemas.ts';
@@ -41,7 +42,7 @@ const route = createRoute({
 
 export function registerCreateInvoice(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'> &
+  deps: Pick<ApiDeps, 'store' | 'clock'> &
     Pick<ApiOptions, 'onEvents'> & {
       config: Pick<ApiConfig, 'chains' | 'publicUrl' | 'allowPrivateWebhookUrls'>;
     },
@@ -74,45 +75,37 @@ export function registerCreateInvoice(
     }
 
     const now = deps.clock.now();
-    const create = () => {
-      const created = createInvoice(
-        deps.db,
-        {
-          merchantId: merchant.id,
-          chainId: chain.chainId,
-          token,
-          amount: amount.value,
-          expiresInSeconds: body.expiresInSeconds ?? DEFAULT_EXPIRES_IN_S,
-          orderId: body.orderId,
-          description: body.description,
-          metadata: body.metadata,
-          returnUrl: returnUrl?.url,
-        },
-        { publicUrl: deps.config.publicUrl, now },
-      );
+    const input: NewInvoice = {
+      merchantId: merchant.id,
+      chainId: chain.chainId,
+      token,
+      amount: amount.value,
+      expiresInSeconds: body.expiresInSeconds ?? DEFAULT_EXPIRES_IN_S,
+      orderId: body.orderId,
+      description: body.description,
+      metadata: body.metadata,
+      returnUrl: returnUrl?.url,
+    };
+    const options = { publicUrl: deps.config.publicUrl, now };
+    // The invoice and its response are made in the step, so a stored idempotent response and the
+    // invoice it shows commit together.
+    function* create(): Sql<StoredResponse> {
+      const created = yield* createInvoice(input, options);
       return {
         status: 201,
         body: JSON.stringify(toInvoiceResource(created.invoice, created.transfers, deps.config)),
       };
-    };
+    }
     const key = c.req.valid('header')['idempotency-key'];
+    // The validated body, canonically re-serialized: whitespace or key order do not make it "different".
     const requestHash = key && createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    // Grouped with the other writes of this moment into one commit (store/group-commit.ts).
-    const response = await deps.writes.run(() =>
-      key && requestHash
-        ? runIdempotent(
-            deps.db,
-            {
-              merchantId: merchant.id,
-              key,
-              // The validated body, canonically re-serialized: whitespace or key order do not make it "different".
-              requestHash,
-              now,
-            },
-            create,
-          )
-        : { ...create(), replayed: false },
-    );
+    // One write, grouped with the other writes of this moment into one commit on SQLite.
+    const response = await deps.store.write(function* () {
+      if (key && requestHash) {
+        return yield* runIdempotent({ merchantId: merchant.id, key, requestHash, now }, create);
+      }
+      return { ...(yield* create()), replayed: false };
+    });
     // A replay sends the stored response: the same invoice, even if it has moved on since. The
     // stored JSON goes out as it is, byte for byte, not parsed and serialised again; it is the
     // InvoiceResource made above, which the route's type cannot see through a string.

@@ -160,32 +160,33 @@ const redeliverRoute = createRoute({
 
 export function registerEvents(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db' | 'clock'> & Pick<ApiOptions, 'onEvents'>,
+  deps: Pick<ApiDeps, 'store' | 'clock'> & Pick<ApiOptions, 'onEvents'>,
 ): void {
-  const findEvent = (merchantId: string, id: string): EventRecord => {
-    const event = getEvent(deps.db, merchantId, id);
+  const findEvent = async (merchantId: string, id: string): Promise<EventRecord> => {
+    const event = await deps.store.read(getEvent, merchantId, id);
     if (!event) throw new NotFoundError('event_not_found', `No event ${id}.`);
     return event;
   };
 
-  app.openapi(listRoute, (c) => {
-    const page = listEvents(deps.db, c.get('merchant').id, c.req.valid('query'));
+  app.openapi(listRoute, async (c) => {
+    const page = await deps.store.read(listEvents, c.get('merchant').id, c.req.valid('query'));
     return c.json({ data: page.data.map(toEventResource), hasMore: page.hasMore }, 200);
   });
 
-  app.openapi(getRoute, (c) =>
-    c.json(toEventResource(findEvent(c.get('merchant').id, c.req.valid('param').id)), 200),
+  app.openapi(getRoute, async (c) =>
+    c.json(toEventResource(await findEvent(c.get('merchant').id, c.req.valid('param').id)), 200),
   );
 
-  app.openapi(deliveriesRoute, (c) => {
+  app.openapi(deliveriesRoute, async (c) => {
     const merchantId = c.get('merchant').id;
-    const event = findEvent(merchantId, c.req.valid('param').id);
-    return c.json({ data: listDeliveries(deps.db, merchantId, event.id).map(toDeliveryResource) }, 200);
+    const event = await findEvent(merchantId, c.req.valid('param').id);
+    const deliveries = await deps.store.read(listDeliveries, merchantId, event.id);
+    return c.json({ data: deliveries.map(toDeliveryResource) }, 200);
   });
 
-  app.openapi(redeliverRoute, (c) => {
-    const deliveries = redeliverEvent(
-      deps.db,
+  app.openapi(redeliverRoute, async (c) => {
+    const deliveries = await deps.store.write(
+      redeliverEvent,
       c.get('merchant').id,
       c.req.valid('param').id,
       deps.clock.now(),

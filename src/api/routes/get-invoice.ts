@@ -19,10 +19,10 @@ const route = createRoute({
 
 export function registerGetInvoice(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'publicUrl'> },
+  deps: Pick<ApiDeps, 'store'> & { config: Pick<ApiConfig, 'publicUrl'> },
 ): void {
-  app.openapi(route, (c) => {
-    const found = getInvoice(deps.db, c.get('merchant').id, c.req.valid('param').id);
+  app.openapi(route, async (c) => {
+    const found = await deps.store.read(getInvoice, c.get('merchant').id, c.req.valid('param').id);
     return c.json(toInvoiceResource(found.invoice, found.transfers, deps.config), 200);
   });
 }

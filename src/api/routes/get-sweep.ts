@@ -21,12 +21,12 @@ const route = createRoute({
 
 export function registerGetSweep(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'chains'> },
+  deps: Pick<ApiDeps, 'store'> & { config: Pick<ApiConfig, 'chains'> },
 ): void {
-  app.openapi(route, (c) => {
+  app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     // Another merchant's sweep is answered as not found, like any other object.
-    const sweep = getSweep(deps.db, c.get('merchant').id, id);
+    const sweep = await deps.store.read(getSweep, c.get('merchant').id, id);
     if (!sweep) throw new NotFoundError('sweep_not_found', `No sweep ${id}.`);
     return c.json(sweepResourceFor(deps, sweep), 200);
   });

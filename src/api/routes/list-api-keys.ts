@@ -19,8 +19,9 @@ const route = createRoute({
   },
 });
 
-export function registerListApiKeys(app: ApiApp, deps: Pick<ApiDeps, 'db'>): void {
-  app.openapi(route, (c) =>
-    c.json({ data: listApiKeys(deps.db, c.get('merchant').id).map(toApiKeyResource) }, 200),
-  );
+export function registerListApiKeys(app: ApiApp, deps: Pick<ApiDeps, 'store'>): void {
+  app.openapi(route, async (c) => {
+    const keys = await deps.store.read(listApiKeys, c.get('merchant').id);
+    return c.json({ data: keys.map(toApiKeyResource) }, 200);
+  });
 }

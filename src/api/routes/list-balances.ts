@@ -27,10 +27,10 @@ const route = createRoute({
 
 export function registerListBalances(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'chains'> },
+  deps: Pick<ApiDeps, 'store'> & { config: Pick<ApiConfig, 'chains'> },
 ): void {
-  app.openapi(route, (c) => {
-    const rows = readMerchantBalances(deps.db, c.get('merchant').id);
+  app.openapi(route, async (c) => {
+    const rows = await deps.store.read(readMerchantBalances, c.get('merchant').id);
     const data = rows.flatMap((row) => {
       const chain = deps.config.chains.find((candidate) => candidate.chainId === row.chainId);
       if (!chain) return [];

@@ -29,11 +29,11 @@ const route = createRoute({
 
 export function registerListInvoices(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'publicUrl'> },
+  deps: Pick<ApiDeps, 'store'> & { config: Pick<ApiConfig, 'publicUrl'> },
 ): void {
-  app.openapi(route, (c) => {
+  app.openapi(route, async (c) => {
     const query = c.req.valid('query');
-    const page = listInvoices(deps.db, c.get('merchant').id, query);
+    const page = await deps.store.read(listInvoices, c.get('merchant').id, query);
     return c.json(
       {
         data: page.data.map((found) => toInvoiceResource(found.invoice, found.transfers, deps.config)),

@@ -48,10 +48,10 @@ export function sweepResourceFor(
 
 export function registerListSweeps(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db'> & { config: Pick<ApiConfig, 'chains'> },
+  deps: Pick<ApiDeps, 'store'> & { config: Pick<ApiConfig, 'chains'> },
 ): void {
-  app.openapi(route, (c) => {
-    const page = listMerchantSweeps(deps.db, c.get('merchant').id, c.req.valid('query'));
+  app.openapi(route, async (c) => {
+    const page = await deps.store.read(listMerchantSweeps, c.get('merchant').id, c.req.valid('query'));
     return c.json(
       { data: page.data.map((sweep) => sweepResourceFor(deps, sweep)), hasMore: page.hasMore },
       200,

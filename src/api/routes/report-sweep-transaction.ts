@@ -30,14 +30,14 @@ const route = createRoute({
 
 export function registerReportSweepTransaction(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db'> &
+  deps: Pick<ApiDeps, 'store'> &
     Pick<ApiOptions, 'onEvents'> & { config: Pick<ApiConfig, 'chains'>; sweeps: SweepService },
 ): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const { txHash } = c.req.valid('json');
     // Another merchant's sweep is answered as not found, like any other object.
-    const sweep = getSweep(deps.db, c.get('merchant').id, id);
+    const sweep = await deps.store.read(getSweep, c.get('merchant').id, id);
     if (!sweep) throw new NotFoundError('sweep_not_found', `No sweep ${id}.`);
     const chain = deps.config.chains.find((candidate) => candidate.chainId === sweep.chainId);
     if (!chain) throw new ChainUnavailableError(sweep.chainId, new Error('chain no longer configured'));

@@ -20,12 +20,12 @@ const route = createRoute({
   },
 });
 
-export function registerRevokeApiKey(app: ApiApp, deps: Pick<ApiDeps, 'db' | 'writes' | 'clock'>): void {
+export function registerRevokeApiKey(app: ApiApp, deps: Pick<ApiDeps, 'store' | 'clock'>): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const merchantId = c.get('merchant').id;
     const now = deps.clock.now();
-    await deps.writes.run(() => revokeApiKey(deps.db, { merchantId, id, now }));
+    await deps.store.write(revokeApiKey, { merchantId, id, now });
     return c.json({ id, revoked: true as const }, 200);
   });
 }

@@ -32,15 +32,13 @@ const route = createRoute({
 
 export function registerRollWebhookSecret(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db' | 'writes' | 'clock' | 'secrets'>,
+  deps: Pick<ApiDeps, 'store' | 'clock' | 'secrets'>,
 ): void {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const merchantId = c.get('merchant').id;
     const now = deps.clock.now();
-    const rolled = await deps.writes.run(() =>
-      rollWebhookSecret(deps.db, { merchantId, id, now, secrets: deps.secrets }),
-    );
+    const rolled = await deps.store.write(rollWebhookSecret, { merchantId, id, now, secrets: deps.secrets });
     return c.json(
       { id, secret: rolled.secret, previousSecretExpiresAt: rolled.previousSecretExpiresAt.toISOString() },
       200,

@@ -82,7 +82,7 @@ const deleteEndpointRoute = createRoute({
 
 export function registerWebhookEndpoints(
   app: ApiApp,
-  deps: Pick<ApiDeps, 'db' | 'clock' | 'secrets'> & { config: Pick<ApiConfig, 'limits'> },
+  deps: Pick<ApiDeps, 'store' | 'clock' | 'secrets'> & { config: Pick<ApiConfig, 'limits'> },
   checkUrl: WebhookUrlCheck,
 ): void {
   app.openapi(createEndpointRoute, async (c) => {
@@ -93,7 +93,7 @@ export function registerWebhookEndpoints(
         errors: [{ field: 'url', message: checked.reason }],
       });
     }
-    const { endpoint, secret } = createWebhookEndpoint(deps.db, {
+    const { endpoint, secret } = await deps.store.write(createWebhookEndpoint, {
       merchantId: c.get('merchant').id,
       url: checked.url,
       events: body.events ?? null,
@@ -104,13 +104,14 @@ export function registerWebhookEndpoints(
     return c.json({ ...toResource(endpoint), secret }, 201);
   });
 
-  app.openapi(listEndpointsRoute, (c) =>
-    c.json({ data: listWebhookEndpoints(deps.db, c.get('merchant').id).map(toResource) }, 200),
-  );
+  app.openapi(listEndpointsRoute, async (c) => {
+    const endpoints = await deps.store.read(listWebhookEndpoints, c.get('merchant').id);
+    return c.json({ data: endpoints.map(toResource) }, 200);
+  });
 
-  app.openapi(deleteEndpointRoute, (c) => {
+  app.openapi(deleteEndpointRoute, async (c) => {
     const { id } = c.req.valid('param');
-    deleteWebhookEndpoint(deps.db, c.get('merchant').id, id, deps.clock.now());
+    await deps.store.write(deleteWebhookEndpoint, c.get('merchant').id, id, deps.clock.now());
     return c.json({ id, deleted: true as const }, 200);
   });
 }

@@ -26,6 +26,7 @@ import { createContext } from '../../runtime/create-context.ts';
 import { type ShutdownPlan, shutdown } from '../../runtime/shutdown.ts';
 import { type Gateway, startGateway } from '../../runtime/start-gateway.ts';
 import { createMerchant, findMerchantByApiKey, getMerchant } from '../../store/merchants.ts';
+import type { Sql } from '../../store/sql.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfigOrExit } from '../load-config.ts';
 import {
@@ -138,12 +139,12 @@ export async function devCommand(args: string[]): Promise<number> {
       env: devConfigEnv({ port, databasePath: join(dataDir, 'stablegate.db'), redisUrl }),
       chains,
     });
-    ctx = createContext(config, { name: 'stablegate-dev' });
+    ctx = await createContext(config, { name: 'stablegate-dev' });
     let apiKey = previous?.apiKey;
     let merchantId = previous?.merchantId;
-    if (!apiKey || !merchantId || !findMerchantByApiKey(ctx.db, apiKey) || !getMerchant(ctx.db, merchantId)) {
+    if (!apiKey || !merchantId || !(await ctx.store.read(isDevMerchant, apiKey, merchantId))) {
       // Forwarder mode: what invoices receive can be swept to the payout (stablegate sweep).
-      const created = createMerchant(ctx.db, { name: 'Demo Shop', payout: payoutAddress });
+      const created = await ctx.store.write(createMerchant, { name: 'Demo Shop', payout: payoutAddress });
       apiKey = created.apiKey;
       merchantId = created.merchant.id;
     }
@@ -221,5 +222,10 @@ function chainConfig(
  * workers, the database last. Anvil is stopped after all of it: the watchers read from it until then.
  */
 function devOwned(redis: RedisServer | null, ctx: AppContext | undefined): ShutdownPlan {
-  return { redis: [() => redis?.stop()], database: [() => ctx?.db.close()] };
+  return { redis: [() => redis?.stop()], database: [() => ctx?.store.close()] };
+}
+
+/** Whether devnet.json's key still opens its merchant in this database (a reset database has neither). */
+function* isDevMerchant(apiKey: string, merchantId: string): Sql<boolean> {
+  return (yield* findMerchantByApiKey(apiKey)) !== null && (yield* getMerchant(merchantId)) !== null;
 }

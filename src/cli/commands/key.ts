@@ -1,9 +1,10 @@
-import { databasePathFromEnv } from '../../config/env.ts';
 import { BaseError } from '../../domain/errors.ts';
 import { type ApiKey, createApiKey, listApiKeys, revokeApiKey } from '../../store/api-keys.ts';
-import { type Db, openDatabase } from '../../store/db.ts';
 import { getMerchant } from '../../store/merchants.ts';
+import { openStore } from '../../store/open-store.ts';
+import type { Store } from '../../store/store.ts';
 import { CliError } from '../cli-error.ts';
+import { loadDatabaseLocationOrExit } from '../load-config.ts';
 import { parseCommandArgs, runSubcommand, UsageExit } from '../parse-command-args.ts';
 
 export const KEY_USAGE = `Usage: stablegate key <subcommand>
@@ -50,21 +51,22 @@ const toJson = (key: ApiKey) => ({
   createdAt: key.createdAt.toISOString(),
 });
 
-/** Opens the database of DATABASE_PATH for a merchant that must exist, and closes it after `run`. */
-function withMerchant(
+/** Opens the store of DATABASE_PATH for a merchant that must exist, and closes it after `run`. */
+async function withMerchant(
   usage: string,
   merchant: string | undefined,
-  run: (db: Db, merchantId: string) => void,
-) {
+  run: (store: Store, merchantId: string) => Promise<void>,
+): Promise<number> {
   const merchantId = merchant?.trim();
   if (!merchantId) throw new UsageExit(usage, '--merchant: required');
-  const db = openDatabase(databasePathFromEnv());
+  const store = await openStore(loadDatabaseLocationOrExit());
   try {
-    if (!getMerchant(db, merchantId)) throw new CliError(`--merchant: no merchant ${merchantId}`);
-    run(db, merchantId);
+    if (!(await store.read(getMerchant, merchantId)))
+      throw new CliError(`--merchant: no merchant ${merchantId}`);
+    await run(store, merchantId);
     return 0;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -82,16 +84,16 @@ export function keyCommand(args: string[]): Promise<number> {
           json: { type: 'boolean', default: false },
         },
       });
-      return withMerchant(KEY_CREATE_USAGE, values.merchant, (db, merchantId) =>
-        create(db, merchantId, values.name?.trim() || null, values.json),
+      return withMerchant(KEY_CREATE_USAGE, values.merchant, (store, merchantId) =>
+        create(store, merchantId, values.name?.trim() || null, values.json),
       );
     },
     list: async (rest) => {
       const { values } = parseCommandArgs(KEY_LIST_USAGE, rest, {
         options: { merchant: { type: 'string' }, json: { type: 'boolean', default: false } },
       });
-      return withMerchant(KEY_LIST_USAGE, values.merchant, (db, merchantId) =>
-        list(db, merchantId, values.json),
+      return withMerchant(KEY_LIST_USAGE, values.merchant, (store, merchantId) =>
+        list(store, merchantId, values.json),
       );
     },
     revoke: async (rest) => {
@@ -102,15 +104,15 @@ export function keyCommand(args: string[]): Promise<number> {
       const [keyId, ...extra] = positionals;
       if (!keyId) throw new UsageExit(KEY_REVOKE_USAGE, '<keyId>: required');
       if (extra.length > 0) throw new UsageExit(KEY_REVOKE_USAGE, `unexpected argument "${extra[0]}"`);
-      return withMerchant(KEY_REVOKE_USAGE, values.merchant, (db, merchantId) =>
-        revoke(db, merchantId, keyId),
+      return withMerchant(KEY_REVOKE_USAGE, values.merchant, (store, merchantId) =>
+        revoke(store, merchantId, keyId),
       );
     },
   });
 }
 
-function create(db: Db, merchantId: string, name: string | null, json: boolean): void {
-  const { apiKey, secret } = createApiKey(db, { merchantId, name, now: new Date() });
+async function create(store: Store, merchantId: string, name: string | null, json: boolean): Promise<void> {
+  const { apiKey, secret } = await store.write(createApiKey, { merchantId, name, now: new Date() });
   if (json) {
     console.log(JSON.stringify({ ...toJson(apiKey), merchantId, apiKey: secret }));
     return;
@@ -119,8 +121,8 @@ function create(db: Db, merchantId: string, name: string | null, json: boolean):
   console.log(`API key (shown once, store it now): ${secret}`);
 }
 
-function list(db: Db, merchantId: string, json: boolean): void {
-  const keys = listApiKeys(db, merchantId);
+async function list(store: Store, merchantId: string, json: boolean): Promise<void> {
+  const keys = await store.read(listApiKeys, merchantId);
   if (json) {
     console.log(JSON.stringify({ data: keys.map(toJson) }));
     return;
@@ -130,9 +132,9 @@ function list(db: Db, merchantId: string, json: boolean): void {
   }
 }
 
-function revoke(db: Db, merchantId: string, keyId: string): void {
+async function revoke(store: Store, merchantId: string, keyId: string): Promise<void> {
   try {
-    revokeApiKey(db, { merchantId, id: keyId, now: new Date() });
+    await store.write(revokeApiKey, { merchantId, id: keyId, now: new Date() });
   } catch (error) {
     // Not found, or the merchant's last active key: a one-line answer, not a stack.
     if (error instanceof BaseError) throw new CliError(error.message);

@@ -1,11 +1,11 @@
 import { getAddress, isAddress, zeroAddress } from 'viem';
-import { databasePathFromEnv } from '../../config/env.ts';
 import { deriveDepositAddress } from '../../domain/deposit-address.ts';
 import { forwarderAddress, forwarderSalt } from '../../domain/forwarder-address.ts';
 import { checkXpub } from '../../domain/xpub.ts';
-import { openDatabase } from '../../store/db.ts';
 import { createMerchant, type MerchantDeposits, XpubInUseError } from '../../store/merchants.ts';
+import { openStore } from '../../store/open-store.ts';
 import { CliError } from '../cli-error.ts';
+import { loadDatabaseLocationOrExit } from '../load-config.ts';
 import { parseCommandArgs, runSubcommand, UsageExit } from '../parse-command-args.ts';
 import { readStdin } from '../read-stdin.ts';
 
@@ -88,9 +88,9 @@ async function createCommand(args: string[]): Promise<number> {
   const name = values.name?.trim();
   if (!name) throw new UsageExit(MERCHANT_CREATE_USAGE, '--name: required');
   const deposits = await readDeposits(values);
-  const db = openDatabase(databasePathFromEnv());
+  const store = await openStore(loadDatabaseLocationOrExit());
   try {
-    const { merchant, apiKey } = createMerchant(db, { name, ...deposits });
+    const { merchant, apiKey } = await store.write(createMerchant, { name, ...deposits });
     const depositMode = 'xpub' in deposits ? 'xpub' : 'forwarder';
     const depositAddress0 =
       'xpub' in deposits
@@ -112,7 +112,7 @@ async function createCommand(args: string[]): Promise<number> {
     if (error instanceof XpubInUseError) throw new CliError(`--xpub: ${error.message}`);
     throw error;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -4,8 +4,8 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { devnetChains, readDevnetFile } from '../../devnet/devnet-file.ts';
 import { amountDue } from '../../domain/invoice.ts';
 import { formatAmount, parseAmount } from '../../domain/money.ts';
-import { openDatabase } from '../../store/db.ts';
 import { loadInvoice } from '../../store/invoices.ts';
+import { openSqliteStore } from '../../store/sqlite-store.ts';
 import { CliError } from '../cli-error.ts';
 import { parseCommandArgs, parseIntegerFlag, UsageExit } from '../parse-command-args.ts';
 
@@ -59,9 +59,8 @@ export async function payCommand(args: string[]): Promise<number> {
     throw new CliError(`no devnet in ${dataDir}: start one with "npx stablegate dev" (or pass --data-dir)`);
   // The first chain stands for the devnet: when it is down, so is the rest (one dev process).
   await assertDevnetReachable(devnet.rpcUrl);
-  const db = openDatabase(devnet.databasePath);
-  const found = loadInvoice(db, invoiceId);
-  db.close();
+  const store = openSqliteStore(devnet.databasePath);
+  const found = await store.read(loadInvoice, invoiceId).finally(() => store.close());
   if (!found) throw new CliError(`invoice ${invoiceId} not found in ${devnet.databasePath}`);
   const { invoice } = found;
   const chains = devnetChains(devnet);

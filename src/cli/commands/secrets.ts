@@ -1,5 +1,5 @@
 import { loadSecretBox } from '../../runtime/secret-key.ts';
-import { openDatabase } from '../../store/db.ts';
+import { openStore } from '../../store/open-store.ts';
 import { resealSecrets } from '../../store/reseal-secrets.ts';
 import { SecretBoxError } from '../../store/secret-box.ts';
 import { CliError } from '../cli-error.ts';
@@ -30,9 +30,9 @@ export function secretsCommand(args: string[]): Promise<number> {
       // The chains file plays no part here: a rotation must not depend on it being valid.
       const config = loadConfigOrExit({ chains: [] });
       const secrets = loadSecretBox(config);
-      const db = openDatabase(config.databasePath);
+      const store = await openStore(config);
       try {
-        const { endpoints } = resealSecrets(db, secrets);
+        const { endpoints } = await store.write(resealSecrets, secrets);
         console.log(`resealed the secrets of ${endpoints} webhook endpoint(s) with the current key`);
         return 0;
       } catch (error) {
@@ -42,7 +42,7 @@ export function secretsCommand(args: string[]): Promise<number> {
           );
         throw error;
       } finally {
-        db.close();
+        await store.close();
       }
     },
   });

@@ -18,7 +18,7 @@ The HTTP API and checkout pages, for production. No flags: configured by the env
 export async function serveCommand(args: string[]): Promise<number> {
   parseCommandArgs(SERVE_USAGE, args, {});
   const config = loadConfigOrExit();
-  const ctx = createContext(config, { name: 'stablegate-api' });
+  const ctx = await createContext(config, { name: 'stablegate-api' });
   const readiness = createReadiness(ctx, { redisUrl: config.redisUrl });
   // Events the API commits (invoice.created, …) wake the delivery relay of `stablegate work`.
   const wakes = config.redisUrl
@@ -38,7 +38,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   await shutdown({
     http: [() => server.close(), () => metricsServer?.close()],
     redis: [() => readiness.close(), () => wakes?.close()],
-    database: [() => ctx.db.close()],
+    database: [() => ctx.store.close()],
   });
   ctx.logger.info('API stopped');
   return 0;

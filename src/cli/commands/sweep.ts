@@ -2,13 +2,14 @@ import { resolve } from 'node:path';
 import { type Address, erc20Abi, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { type ChainConfig, RPC_DEFAULTS } from '../../config/chains.ts';
+import type { DatabaseLocation } from '../../config/env.ts';
 import { ANVIL_DEFAULT_MNEMONIC, getAnvilAccounts } from '../../devnet/anvil-accounts.ts';
 import { devnetChains, readDevnetFile } from '../../devnet/devnet-file.ts';
 import { BaseError } from '../../domain/errors.ts';
 import { formatAmount } from '../../domain/money.ts';
 import { tokenLookup, toSweepResource } from '../../domain/sweep.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { openDatabase } from '../../store/db.ts';
+import { openStore } from '../../store/open-store.ts';
 import { listSweeps } from '../../store/sweep-reads.ts';
 import { createSweepClient } from '../../sweep/create-sweep-client.ts';
 import { createUnsignedSweeps } from '../../sweep/create-unsigned-sweeps.ts';
@@ -42,7 +43,7 @@ const CONFIRM_TIMEOUT_MS = 120_000;
 const DEFAULT_DEVNET_DIR = './data';
 
 type Target = {
-  databasePath: string;
+  database: DatabaseLocation;
   chains: ChainConfig[];
   keyOf: (chainId: number) => `0x${string}` | undefined;
 };
@@ -69,7 +70,11 @@ function devnetTarget(dataDir: string): Target {
     }),
   );
   // The gas wallet is the same anvil account on every devnet chain.
-  return { databasePath: devnet.databasePath, chains, keyOf: () => wallet?.privateKey };
+  return {
+    database: { databasePath: devnet.databasePath, databaseUrl: undefined },
+    chains,
+    keyOf: () => wallet?.privateKey,
+  };
 }
 
 /**
@@ -85,7 +90,11 @@ function envTarget(): Target {
     if (error instanceof CliError && readDevnetFile(devnetDir)) return devnetTarget(devnetDir);
     throw error;
   }
-  return { databasePath: config.databasePath, chains: config.chains, keyOf: config.sweeperPrivateKey };
+  return {
+    database: { databasePath: config.databasePath, databaseUrl: config.databaseUrl },
+    chains: config.chains,
+    keyOf: config.sweeperPrivateKey,
+  };
 }
 
 /** `stablegate sweep`: one pass per chain, waiting for its sweeps to be confirmed. */
@@ -107,7 +116,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const target = values['data-dir'] ? devnetTarget(resolve(values['data-dir'])) : envTarget();
   const chains = target.chains.filter((chain) => chainId === undefined || chain.chainId === chainId);
   if (chains.length === 0) throw new CliError(`--chain: no configured chain ${chainId}`);
-  const db = openDatabase(target.databasePath);
+  const store = await openStore(target.database);
   const logger = createLogger({ level: 'warn', name: 'stablegate-sweep' });
   try {
     let exit = 0;
@@ -119,7 +128,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
           `chain ${chain.chainId}: no gas wallet (set SWEEPER_PRIVATE_KEY_${chain.chainId} or SWEEPER_PRIVATE_KEY), or pass --unsigned`,
         );
       const deps: FollowDeps = {
-        db,
+        store,
         client: createSweepClient(chain, { logger }),
         chain,
         wallet: key && !values.unsigned ? privateKeyToAccount(key) : undefined,
@@ -138,7 +147,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     }
     return exit;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -188,7 +197,8 @@ async function sweepChain(
   }
   await settleSweeps(deps, { timeoutMs: CONFIRM_TIMEOUT_MS });
   const ids = new Set(result.submitted.map((sweep) => sweep.id));
-  const done = listSweeps(deps.db, { chainId: chain.chainId }).filter((sweep) => ids.has(sweep.id));
+  const swept = await deps.store.read(listSweeps, { chainId: chain.chainId });
+  const done = swept.filter((sweep) => ids.has(sweep.id));
   for (const sweep of done) {
     const amounts = new Map<Address, bigint>();
     for (const flush of sweep.flushes)

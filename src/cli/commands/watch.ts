@@ -40,7 +40,7 @@ export async function watchCommand(args: string[]): Promise<number> {
   }
   if (!config.redisUrl)
     throw new CliError('REDIS_URL: required, for the lock that keeps one active watcher per chain');
-  const ctx = createContext(config, { name: 'stablegate-watcher' });
+  const ctx = await createContext(config, { name: 'stablegate-watcher' });
   const redis = createWorkerConnection(config.redisUrl);
   // Without a listener ioredis prints each reconnect failure; what matters, losing the lock, is logged.
   redis.on('error', (error) => ctx.logger.debug({ err: error }, 'redis connection error'));
@@ -86,7 +86,7 @@ export async function watchCommand(args: string[]): Promise<number> {
       },
       () => wakes.close(),
     ],
-    database: [() => ctx.db.close()],
+    database: [() => ctx.store.close()],
   });
   return 0;
 }

@@ -17,7 +17,7 @@ export async function workCommand(args: string[]): Promise<number> {
   parseCommandArgs(WORK_USAGE, args, {});
   const config = loadConfigOrExit();
   if (!config.redisUrl) throw new CliError('REDIS_URL: required by the queues');
-  const ctx = createContext(config, { name: 'stablegate-worker' });
+  const ctx = await createContext(config, { name: 'stablegate-worker' });
   // The watchers and the API run in other processes: their commits wake these relays through Redis.
   const workers = await startWorkers(ctx, { redisUrl: config.redisUrl, wakeUps: true });
   const metricsServer = config.metrics ? await startMetricsServer(ctx.metrics, config.metrics) : null;
@@ -26,7 +26,7 @@ export async function workCommand(args: string[]): Promise<number> {
   await shutdown({
     http: [() => metricsServer?.close()],
     workers: [() => workers.close()],
-    database: [() => ctx.db.close()],
+    database: [() => ctx.store.close()],
   });
   ctx.logger.info('workers stopped');
   return 0;

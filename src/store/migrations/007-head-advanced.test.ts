@@ -5,6 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import { getCursor, markSynced } from '../chain-state.ts';
 import { openDatabase } from '../db.ts';
 import { runMigrations } from '../migrate.ts';
+import { createSqliteStore } from '../sqlite-store.ts';
 import { migrations } from './index.ts';
 
 let dir: string | undefined;
@@ -12,7 +13,7 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-it('keeps every cursor, with no stale-head limit until its watcher writes one', () => {
+it('keeps every cursor, with no stale-head limit until its watcher writes one', async () => {
   dir = mkdtempSync(join(tmpdir(), 'stablegate-007-'));
   const db = openDatabase(join(dir, 'db.sqlite'), { migrate: false });
   runMigrations(db, 6);
@@ -21,7 +22,8 @@ it('keeps every cursor, with no stale-head limit until its watcher writes one', 
       VALUES (1, 100, '0xab', 1700000000, 101, '2026-01-01T00:00:00.000Z', 7, '2026-01-01T00:00:00.000Z');
   `);
   expect(runMigrations(db)).toEqual({ from: 6, to: migrations.length });
-  expect(getCursor(db, 1)).toMatchObject({
+  const store = createSqliteStore(db);
+  expect(await store.read(getCursor, 1)).toMatchObject({
     number: 100,
     headNumber: 101,
     indexedRowId: 7,
@@ -31,7 +33,7 @@ it('keeps every cursor, with no stale-head limit until its watcher writes one', 
   // The watcher's next write: the head has not moved since the cursor was saved, but with no time
   // known for its last advance, the clock starts now.
   const now = new Date('2026-01-01T00:05:00.000Z');
-  markSynced(db, 1, 101, now, 12_000);
-  expect(getCursor(db, 1)).toMatchObject({ headAdvancedAt: now, staleAfterMs: 12_000 });
-  db.close();
+  await store.write(markSynced, 1, 101, now, 12_000);
+  expect(await store.read(getCursor, 1)).toMatchObject({ headAdvancedAt: now, staleAfterMs: 12_000 });
+  await store.close();
 });

@@ -30,7 +30,7 @@ export type Pipeline = {
   workers: Workers;
   redis: RedisServer;
   sink: WebhookReceiver;
-  createInvoice(amount: bigint): InvoiceRecord;
+  createInvoice(amount: bigint): Promise<InvoiceRecord>;
   /** Current value of a counter or gauge of the context's registry, summed over labels. */
   metric(name: string): Promise<number>;
   stop(): Promise<void>;
@@ -47,11 +47,11 @@ export async function startPipeline(options: { rpcUrl?: string; confirmations: n
     pollIntervalMs: 100,
     tokens: inject('tokens').map((token) => ({ ...token, address: token.address as Address })),
   };
-  const ctx = createTestContext({ chains: [chain] });
-  const { merchant } = addMerchant(ctx);
+  const ctx = await createTestContext({ chains: [chain] });
+  const { merchant } = await addMerchant(ctx);
   const redis = await startRedisServer();
   const sink = await startWebhookSink();
-  const { secret } = createWebhookEndpoint(ctx.db, {
+  const { secret } = await ctx.store.write(createWebhookEndpoint, {
     merchantId: merchant.id,
     url: sink.url(),
     events: null,
@@ -76,12 +76,13 @@ export async function startPipeline(options: { rpcUrl?: string; confirmations: n
     workers,
     redis,
     sink,
-    createInvoice(amount) {
-      return createInvoice(
-        ctx.db,
+    async createInvoice(amount) {
+      const { invoice } = await ctx.store.write(
+        createInvoice,
         { merchantId: merchant.id, chainId: chain.chainId, token, amount, expiresInSeconds: 3600 },
         { publicUrl: ctx.config.publicUrl, now: new Date() },
-      ).invoice;
+      );
+      return invoice;
     },
     async metric(name) {
       const metric = ctx.metrics.registry.getSingleMetric(name);
@@ -93,7 +94,7 @@ export async function startPipeline(options: { rpcUrl?: string; confirmations: n
       await pipeline.stop();
       await sink.close();
       await redis.stop();
-      ctx.close();
+      await ctx.close();
     },
   };
 }

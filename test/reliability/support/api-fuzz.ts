@@ -21,7 +21,7 @@ export type FuzzReport = {
 };
 
 export async function runApiFuzz(options: { requests: number; seed?: number }): Promise<FuzzReport> {
-  const target = createFuzzTarget();
+  const target = await createFuzzTarget();
   const seed = options.seed ?? Date.now() % 2 ** 31;
   const byStatus: Record<string, number> = {};
   const violations: string[] = [];
@@ -58,7 +58,7 @@ export async function runApiFuzz(options: { requests: number; seed?: number }): 
     }
     return { requests: sent, byStatus, violations, leaks, seed };
   } finally {
-    target.ctx.close();
+    await target.ctx.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ReceivedWebhook } from '../../../harness/webhook-receiver.ts';
 import { waitUntil } from '../../../src/devnet/wait-until.ts';
-import type { Db } from '../../../src/store/db.ts';
+import { query } from '../../../src/store/sql.ts';
+import type { Store } from '../../../src/store/store.ts';
 
 export type DeliveryAudit = {
   /** Events in the outbox (SQLite), all types. */
@@ -24,17 +25,16 @@ export type DeliveryAudit = {
  * duplicates must be byte-identical with the same webhook-id (Standard Webhooks' idempotency key),
  * and each paid invoice has one `invoice.paid`, ever.
  */
-export function auditDeliveries(
-  db: Db,
+export async function auditDeliveries(
+  store: Store,
   received: ReceivedWebhook[],
   options: { paidInvoiceIds?: readonly string[]; requireSignature?: boolean } = {},
-): DeliveryAudit {
-  const events = db.prepare('SELECT id, type, invoice_id, payload FROM events ORDER BY id').all() as {
-    id: string;
-    type: string;
-    invoice_id: string;
-    payload: string;
-  }[];
+): Promise<DeliveryAudit> {
+  const events = await store.read(() =>
+    query<{ id: string; type: string; invoice_id: string; payload: string }>(
+      'SELECT id, type, invoice_id, payload FROM events ORDER BY id',
+    ).all(),
+  );
   const payloadById = new Map(events.map((event) => [event.id, event.payload]));
   const receivedIds = new Set<string>();
   const forged: string[] = [];
@@ -75,11 +75,13 @@ export function auditDeliveries(
 
 /** Invoice rows as the audit needs them. */
 export function invoiceStatuses(
-  db: Db,
-): { id: string; status: string; amount: string; amountPaid: string }[] {
-  return db
-    .prepare('SELECT id, status, amount, amount_paid AS amountPaid FROM invoices ORDER BY id')
-    .all() as { id: string; status: string; amount: string; amountPaid: string }[];
+  store: Store,
+): Promise<{ id: string; status: string; amount: string; amountPaid: string }[]> {
+  return store.read(() =>
+    query<{ id: string; status: string; amount: string; amountPaid: string }>(
+      'SELECT id, status, amount, amount_paid AS "amountPaid" FROM invoices ORDER BY id',
+    ).all(),
+  );
 }
 
 /**
@@ -88,22 +90,23 @@ export function invoiceStatuses(
  * what is missing. `paidInFull` are the invoices paid exactly their amount.
  */
 export async function auditOncePaid(
-  db: Db,
+  store: Store,
   received: () => ReceivedWebhook[],
   options: { paidInvoiceIds: readonly string[]; timeoutMs: number },
-): Promise<{ audit: DeliveryAudit; paidInFull: ReturnType<typeof invoiceStatuses> }> {
-  const audit = () => auditDeliveries(db, received(), { paidInvoiceIds: options.paidInvoiceIds });
-  const settled = () => {
-    const statuses = invoiceStatuses(db);
+): Promise<{ audit: DeliveryAudit; paidInFull: Awaited<ReturnType<typeof invoiceStatuses>> }> {
+  const audit = () => auditDeliveries(store, received(), { paidInvoiceIds: options.paidInvoiceIds });
+  const settled = async () => {
+    const statuses = await invoiceStatuses(store);
     return (
       statuses.length >= options.paidInvoiceIds.length &&
       statuses.every((row) => row.status === 'paid') &&
-      audit().missing.length === 0
+      (await audit()).missing.length === 0
     );
   };
   await waitUntil(settled, { timeoutMs: options.timeoutMs }).catch(() => undefined);
+  const statuses = await invoiceStatuses(store);
   return {
-    audit: audit(),
-    paidInFull: invoiceStatuses(db).filter((row) => row.status === 'paid' && row.amountPaid === row.amount),
+    audit: await audit(),
+    paidInFull: statuses.filter((row) => row.status === 'paid' && row.amountPaid === row.amount),
   };
 }

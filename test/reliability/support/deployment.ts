@@ -4,22 +4,23 @@ import { join } from 'node:path';
 import type { ChainConfig } from '../../../src/config/chains.ts';
 import type { InvoiceRecord } from '../../../src/domain/invoice.ts';
 import { loadSecretBox } from '../../../src/runtime/secret-key.ts';
-import { type Db, openDatabase } from '../../../src/store/db.ts';
 import { createInvoice } from '../../../src/store/invoices.ts';
 import { createMerchant } from '../../../src/store/merchants.ts';
+import type { Store } from '../../../src/store/store.ts';
 import { createWebhookEndpoint } from '../../../src/store/webhook-endpoints.ts';
 import { testXpub } from '../../fixtures/context.ts';
+import { openTestDatabase } from '../../fixtures/test-database.ts';
 
 /**
  * What `stablegate migrate` + `merchant create` + a registered endpoint leave behind, for tests that
  * run the CLI processes (`serve`, `watch`, `work`) as an operator would: a data dir with the SQLite
- * file and the chains file, the environment those processes read, and the test's own connection.
+ * file and the chains file, the environment those processes read, and the test's own store.
  */
 export type Deployment = {
   dir: string;
   env: Record<string, string>;
-  /** The test's connection to the same file (WAL: readers and one writer at a time, like the processes). */
-  db: Db;
+  /** The test's store on the same file (WAL: readers and one writer at a time, like the processes). */
+  store: Store;
   chain: ChainConfig;
   merchantId: string;
   apiKey: string;
@@ -27,37 +28,43 @@ export type Deployment = {
   /** The `whsec_` secret of the endpoint at `webhookUrl`, if one was registered. */
   secret: string | null;
   publicUrl: string;
-  createInvoice(amount: bigint, options?: { symbol?: string; expiresInSeconds?: number }): InvoiceRecord;
-  close(): void;
+  createInvoice(
+    amount: bigint,
+    options?: { symbol?: string; expiresInSeconds?: number },
+  ): Promise<InvoiceRecord>;
+  close(): Promise<void>;
 };
 
-export function createDeployment(options: {
+export async function createDeployment(options: {
   chain: ChainConfig;
   redisUrl: string;
   webhookUrl?: string;
   env?: Record<string, string>;
-}): Deployment {
+}): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'stablegate-reliability-'));
-  const databasePath = join(dir, 'stablegate.db');
+  const database = await openTestDatabase(dir);
+  const { store } = database;
   const configPath = join(dir, 'chains.json');
   writeFileSync(configPath, JSON.stringify({ chains: [options.chain] }, null, 2));
-  const db = openDatabase(databasePath);
   const xpub = testXpub(1);
-  const { merchant, apiKey } = createMerchant(db, { name: 'Reliability shop', xpub });
-  // The processes seal and open endpoint secrets with the key file beside the database.
-  const secrets = loadSecretBox({ databasePath });
+  const { merchant, apiKey } = await store.write(createMerchant, { name: 'Reliability shop', xpub });
+  // The processes seal and open endpoint secrets with the same key: the file beside the SQLite
+  // database, or STABLEGATE_SECRET_KEY on PostgreSQL.
+  const secrets = loadSecretBox(database);
   const secret = options.webhookUrl
-    ? createWebhookEndpoint(db, {
-        merchantId: merchant.id,
-        url: options.webhookUrl,
-        events: null,
-        now: new Date(),
-        secrets,
-      }).secret
+    ? (
+        await store.write(createWebhookEndpoint, {
+          merchantId: merchant.id,
+          url: options.webhookUrl,
+          events: null,
+          now: new Date(),
+          secrets,
+        })
+      ).secret
     : null;
   const publicUrl = 'http://localhost:3000';
   const env: Record<string, string> = {
-    DATABASE_PATH: databasePath,
+    ...database.env,
     REDIS_URL: options.redisUrl,
     STABLEGATE_CONFIG: configPath,
     PUBLIC_URL: publicUrl,
@@ -76,19 +83,19 @@ export function createDeployment(options: {
   return {
     dir,
     env,
-    db,
+    store,
     chain: options.chain,
     merchantId: merchant.id,
     apiKey,
     xpub,
     secret,
     publicUrl,
-    createInvoice(amount, invoiceOptions = {}) {
+    async createInvoice(amount, invoiceOptions = {}) {
       const symbol = invoiceOptions.symbol ?? 'USDC';
       const token = options.chain.tokens.find((candidate) => candidate.symbol === symbol);
       if (!token) throw new Error(`no token ${symbol}`);
-      return createInvoice(
-        db,
+      const { invoice } = await store.write(
+        createInvoice,
         {
           merchantId: merchant.id,
           chainId: options.chain.chainId,
@@ -97,10 +104,11 @@ export function createDeployment(options: {
           expiresInSeconds: invoiceOptions.expiresInSeconds ?? 3600,
         },
         { publicUrl, now: new Date() },
-      ).invoice;
+      );
+      return invoice;
     },
-    close() {
-      db.close();
+    async close() {
+      await database.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

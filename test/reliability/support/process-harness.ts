@@ -70,8 +70,7 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
   afterEach(async () => {
     await Promise.all(processes.splice(0).map((process) => process.stop(options.stopGraceMs ?? 10_000)));
     // Each is stopped even if another fails to; the first failure is reported after.
-    const results = await Promise.allSettled([sink?.close(), redis?.stop()]);
-    deployment?.close();
+    const results = await Promise.allSettled([sink?.close(), redis?.stop(), deployment?.close()]);
     redis = undefined;
     sink = undefined;
     deployment = undefined;
@@ -91,7 +90,11 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
       redis = startedRedis;
       const startedSink = await startWebhookSink(sinkBehaviour);
       sink = startedSink;
-      const created = createDeployment({ chain, redisUrl: startedRedis.url, webhookUrl: startedSink.url() });
+      const created = await createDeployment({
+        chain,
+        redisUrl: startedRedis.url,
+        webhookUrl: startedSink.url(),
+      });
       deployment = created;
       startedSink.setSecret(created.secret as string);
       return { redis: startedRedis, sink: startedSink, deployment: created };
@@ -100,7 +103,7 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
       once();
       const startedRedis = await startRedisServer();
       redis = startedRedis;
-      const created = createDeployment({ chain, redisUrl: startedRedis.url });
+      const created = await createDeployment({ chain, redisUrl: startedRedis.url });
       deployment = created;
       return { redis: startedRedis, deployment: created };
     },
