@@ -35,11 +35,12 @@ export function* getCursor(chainId: number): Sql<Cursor | null> {
 }
 
 /**
- * The head moved when the node reports a higher one than the cursor row holds (SQLite evaluates
- * every SET expression against the row before the update).
+ * The head moved when the node reports a higher one than the cursor row holds (both engines
+ * evaluate every SET expression against the row before the update). The columns are qualified:
+ * in an upsert's DO UPDATE, PostgreSQL finds a bare name ambiguous (the row, or `excluded`).
  */
 const HEAD_ADVANCED_AT_SQL =
-  'CASE WHEN head_advanced_at IS NULL OR @head > head_number THEN @now ELSE head_advanced_at END';
+  'CASE WHEN chain_cursors.head_advanced_at IS NULL OR @head > chain_cursors.head_number THEN @now ELSE chain_cursors.head_advanced_at END';
 
 /** Stored blocks of the window, newest first, for walking back to a common ancestor. */
 export function* getWindowBlocks(chainId: number): Sql<BlockRef[]> {
@@ -102,14 +103,15 @@ export function* getInvoiceWatchStart(
   return row ?? null;
 }
 
+// The row's columns qualified in DO UPDATE, as in HEAD_ADVANCED_AT_SQL.
 const upsertTransferSql = `
   INSERT INTO transfers (chain_id, invoice_id, token_address, tx_hash, log_index, block_number, block_hash, block_timestamp,
     from_address, to_address, amount, status, confirmations, detected_at, updated_at)
   VALUES (@chainId, @invoiceId, @tokenAddress, @txHash, @logIndex, @blockNumber, @blockHash, @blockTimestamp,
     @from, @to, @amount, 'detected', 0, @now, @now)
   ON CONFLICT (chain_id, block_hash, log_index) DO UPDATE SET
-    status = 'detected', version = version + 1, updated_at = excluded.updated_at
-  WHERE status = 'reverted'`;
+    status = 'detected', version = transfers.version + 1, updated_at = excluded.updated_at
+  WHERE transfers.status = 'reverted'`;
 
 export type ScanCommit = {
   chainId: number;
@@ -167,7 +169,7 @@ export function* commitScan(batch: ScanCommit): Sql<{ changed: number }> {
        head_advanced_at, stale_after_ms)
      VALUES (@chainId, @number, @hash, @timestamp, @head, @synced, @indexedRowId, @now, @now, @staleAfterMs)
      ON CONFLICT (chain_id) DO UPDATE SET block_number = @number, block_hash = @hash, block_timestamp = @timestamp,
-       head_number = @head, synced_at = coalesce(@synced, synced_at), indexed_rowid = @indexedRowId, updated_at = @now,
+       head_number = @head, synced_at = coalesce(@synced, chain_cursors.synced_at), indexed_rowid = @indexedRowId, updated_at = @now,
        head_advanced_at = ${HEAD_ADVANCED_AT_SQL}, stale_after_ms = @staleAfterMs`,
   ).run({
     chainId: batch.chainId,
