@@ -52,15 +52,18 @@ const ATTEMPT_TARGET_SQL = `SELECT d.id, d.schedule_version, d.attempts, e.id AS
 
 /**
  * The delivery, event and endpoint for one attempt; null when the job is stale or a duplicate.
- * With `claim`, PostgreSQL locks the delivery row or, when another process holds it (a duplicate
- * job claiming the same version), skips it: that job is stale whichever way the other ends.
+ * With `claim`, PostgreSQL locks the delivery row, waiting for a transaction that holds it: a
+ * duplicate job claiming the same version then finds the version moved on (READ COMMITTED checks
+ * the row again once the lock is free) and is stale. Not SKIP LOCKED: the holder may as well be
+ * the relay marking the row enqueued, and a job that skipped it would be taken for stale and the
+ * attempt never made (its completed job id makes every re-offer a no-op).
  */
 export function* loadDeliveryForAttempt(
   job: { deliveryId: string; scheduleVersion: number },
   options: { claim?: boolean } = {},
 ): Sql<AttemptTarget | null> {
   const sql = options.claim
-    ? { sqlite: ATTEMPT_TARGET_SQL, postgres: `${ATTEMPT_TARGET_SQL} FOR UPDATE OF d SKIP LOCKED` }
+    ? { sqlite: ATTEMPT_TARGET_SQL, postgres: `${ATTEMPT_TARGET_SQL} FOR UPDATE OF d` }
     : ATTEMPT_TARGET_SQL;
   const row = yield* query<AttemptTargetRow>(sql).get(job.deliveryId, job.scheduleVersion);
   if (!row) return null;
