@@ -35,6 +35,16 @@ const CONNECT_TIMEOUT_S = 5;
 const IDLE_TIMEOUT_S = 60;
 /** `close` waits this long for the queries in flight, then cuts them. */
 const CLOSE_TIMEOUT_S = 5;
+/**
+ * The longest wait before connecting again after a failed attempt. The driver's own backoff grows
+ * to 20 s while the server stays down (postgres/src/index.js `backoff`), and a query waits for
+ * that attempt: an API call would hang that long before its 503, and a server that is back would
+ * be found up to 20 s late. Refused connections cost little; the driver's jitter is kept.
+ */
+const RECONNECT_MAX_DELAY_S = 1;
+/** The driver's curve (3^n / 100 s, with jitter), capped at RECONNECT_MAX_DELAY_S. */
+const reconnectDelayS = (retries: number) =>
+  (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, RECONNECT_MAX_DELAY_S);
 
 /**
  * The driver's `unsafe` sends a query without parameters by the simple protocol, unprepared
@@ -64,6 +74,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
     idle_timeout: IDLE_TIMEOUT_S,
     connect_timeout: CONNECT_TIMEOUT_S,
+    backoff: reconnectDelayS,
     // The server's NOTICEs (`IF NOT EXISTS … skipping`) would go to console.log by default.
     onnotice: () => {},
     // No array columns: the type catalogue the driver would read on each new connection is not needed.

@@ -9,7 +9,7 @@ import { createMerchant } from '../../../src/store/merchants.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { createWebhookEndpoint } from '../../../src/store/webhook-endpoints.ts';
 import { testXpub } from '../../fixtures/context.ts';
-import { openTestDatabase } from '../../fixtures/test-database.ts';
+import { openTestDatabase, type TestDatabaseOptions } from '../../fixtures/test-database.ts';
 
 /**
  * What `stablegate migrate` + `merchant create` + a registered endpoint leave behind, for tests that
@@ -21,6 +21,8 @@ export type Deployment = {
   env: Record<string, string>;
   /** The test's store on the same file (WAL: readers and one writer at a time, like the processes). */
   store: Store;
+  /** DATABASE_URL on PostgreSQL (undefined on SQLite). */
+  databaseUrl: string | undefined;
   chain: ChainConfig;
   merchantId: string;
   apiKey: string;
@@ -40,9 +42,10 @@ export async function createDeployment(options: {
   redisUrl: string;
   webhookUrl?: string;
   env?: Record<string, string>;
+  database?: TestDatabaseOptions;
 }): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'stablegate-reliability-'));
-  const database = await openTestDatabase(dir);
+  const database = await openTestDatabase(dir, options.database);
   const { store } = database;
   const configPath = join(dir, 'chains.json');
   writeFileSync(configPath, JSON.stringify({ chains: [options.chain] }, null, 2));
@@ -84,6 +87,7 @@ export async function createDeployment(options: {
     dir,
     env,
     store,
+    databaseUrl: database.databaseUrl,
     chain: options.chain,
     merchantId: merchant.id,
     apiKey,

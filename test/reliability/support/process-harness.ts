@@ -3,6 +3,7 @@ import { type Reply, startWebhookReceiver, type WebhookReceiver } from '../../..
 import type { ChainConfig } from '../../../src/config/chains.ts';
 import { type RedisServer, startRedisServer } from '../../../src/devnet/start-redis-server.ts';
 import { type CliProcess, isolatedEnv, spawnCli } from '../../fixtures/cli-process.ts';
+import type { TestDatabaseOptions } from '../../fixtures/test-database.ts';
 import { createDeployment, type Deployment } from './deployment.ts';
 
 type Deployed = { redis: RedisServer; deployment: Deployment };
@@ -38,6 +39,8 @@ export type ProcessHarness = {
   deploy(options: {
     chain: ChainConfig;
     sinkBehaviour?: SinkBehaviour;
+    /** The suite's engine unless given (test-database.ts). */
+    database?: TestDatabaseOptions;
   }): Promise<Deployed & { sink: WebhookReceiver }>;
   /** A redis-server and a deployment with no webhook endpoint registered. */
   deployWithoutWebhooks(options: { chain: ChainConfig }): Promise<Deployed>;
@@ -84,7 +87,7 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
   };
 
   return {
-    async deploy({ chain, sinkBehaviour }) {
+    async deploy({ chain, sinkBehaviour, database }) {
       once();
       const startedRedis = await startRedisServer();
       redis = startedRedis;
@@ -94,6 +97,7 @@ export function withProcessHarness(options: { stopGraceMs?: number } = {}): Proc
         chain,
         redisUrl: startedRedis.url,
         webhookUrl: startedSink.url(),
+        ...(database ? { database } : {}),
       });
       deployment = created;
       startedSink.setSecret(created.secret as string);
