@@ -14,10 +14,11 @@ import { addresses } from './scenarios/addresses.ts';
 import { api } from './scenarios/api.ts';
 import { backfill } from './scenarios/backfill.ts';
 import { detection } from './scenarios/detection.ts';
+import { engines } from './scenarios/engines.ts';
 import { sweepGas } from './scenarios/sweep-gas.ts';
 import { webhooks } from './scenarios/webhooks.ts';
 
-const SCENARIOS: Scenario[] = [detection, backfill, api, webhooks, addresses, sweepGas];
+const SCENARIOS: Scenario[] = [detection, backfill, api, webhooks, addresses, sweepGas, engines];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

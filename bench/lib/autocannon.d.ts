@@ -1,5 +1,12 @@
-// autocannon ships no types; the bench uses its promise API only (result shape typed at the call site).
+// autocannon ships no types; the bench uses its promise API (result shape typed at the call site)
+// and the instance's 'response' event (autocannon/lib/run.js), whose times merge across instances.
 declare module 'autocannon' {
-  const autocannon: (options: Record<string, unknown>) => Promise<unknown>;
+  type Instance = Promise<unknown> & {
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void,
+    ): Instance;
+  };
+  const autocannon: (options: Record<string, unknown>) => Instance;
   export default autocannon;
 }

@@ -31,15 +31,18 @@ export async function addMerchant(
   return { merchantId: merchant.id, apiKey, xpub };
 }
 
-/** A webhook endpoint; its secret is sealed with the key every process of this database finds. */
+/**
+ * A webhook endpoint; its secret is sealed with the key every process of this database finds:
+ * STABLEGATE_SECRET_KEY's value when the bench hands one to its processes, else `<databasePath>.key`.
+ */
 export async function addEndpoint(
   store: Store,
-  databasePath: string,
+  keySource: { databasePath: string; secretKey?: string },
   merchantId: string,
   url: string,
   events: 'invoice.paid'[] | null,
 ): Promise<string> {
-  const secrets = loadSecretBox({ databasePath });
+  const secrets = loadSecretBox(keySource);
   const { secret } = await store.write(createWebhookEndpoint, {
     merchantId,
     url,

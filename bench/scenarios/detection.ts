@@ -139,7 +139,7 @@ async function runMode(args: {
   const databasePath = join(dir, 'stablegate.db');
   const store = openSqliteStore(databasePath);
   const { merchantId, xpub } = await addMerchant(store, 10 + args.index);
-  receiver.setSecret(await addEndpoint(store, databasePath, merchantId, receiver.url, ['invoice.paid']));
+  receiver.setSecret(await addEndpoint(store, { databasePath }, merchantId, receiver.url, ['invoice.paid']));
   const amount = 1_000_000n + BigInt(args.index); // 1.00000x USDC
   const head = await blockNumber(anvil.rpcUrl);
   const addresses = deriveAddresses(xpub, args.payments);

@@ -34,7 +34,7 @@ async function runOn(options: ScenarioOptions, storage: Storage) {
   const databasePath = join(dir, 'stablegate.db');
   const store = openSqliteStore(databasePath);
   const { merchantId } = await addMerchant(store, 30);
-  receiver.setSecret(await addEndpoint(store, databasePath, merchantId, receiver.url, ['invoice.paid']));
+  receiver.setSecret(await addEndpoint(store, { databasePath }, merchantId, receiver.url, ['invoice.paid']));
   const amount = 5_000_000n;
   const invoices = insertInvoices(store, {
     merchantId,
