@@ -77,5 +77,5 @@ export function* listMerchants(): Sql<Merchant[]> {
 
 /** Locks the merchant's row until commit on PostgreSQL, to count or number its objects one writer at a time. */
 export function* lockMerchant(merchantId: string): Sql<void> {
-  yield* query({ postgres: 'SELECT 1 FROM merchants WHERE id = ? FOR UPDATE' }).get(merchantId);
+  yield* query({ postgres: 'SELECT 1 FROM merchants WHERE id = ? FOR NO KEY UPDATE' }).get(merchantId);
 }

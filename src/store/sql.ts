@@ -77,12 +77,14 @@ export function sqlFor(sql: SqlText, engine: 'sqlite' | 'postgres'): string | nu
 }
 
 /**
- * `select` with its rows locked until commit on PostgreSQL (`FOR UPDATE`), for a step that reads
- * what it then changes: concurrent writers wait their turn there. SQLite has one writer at a time
- * already, and no such clause.
+ * `select` with its rows locked until commit on PostgreSQL, for a step that reads what it then
+ * changes: concurrent writers wait their turn there. `FOR NO KEY UPDATE`, not `FOR UPDATE`: the
+ * key-share locks that other transactions' foreign keys take on the same row (an idempotency key
+ * or an invoice naming the merchant) must not conflict with it, or each creation deadlocks with
+ * the next (docs/benchmarks.md §7). SQLite has one writer at a time already, and no such clause.
  */
 export function forUpdate(select: string): SqlText {
-  return { sqlite: select, postgres: `${select} FOR UPDATE` };
+  return { sqlite: select, postgres: `${select} FOR NO KEY UPDATE` };
 }
 
 /** What a query left out for the running engine answers: nothing. */
